@@ -1,0 +1,2 @@
+"""Audio devices, prompt playback, the crash-safe recorder, level metering and
+analysis."""

@@ -1,0 +1,2 @@
+"""The school coordinator node: HTTP service, storage, codes, protocol, results,
+forms, upload and monitoring. Headless."""

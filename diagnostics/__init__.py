@@ -1,0 +1,1 @@
+"""Hardware and system checks, the readiness report and the technician CLI."""

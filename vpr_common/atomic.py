@@ -1,0 +1,56 @@
+"""Crash-safe file writes: write a temp file beside the target, fsync it, ``os.replace``
+it over the target, then fsync the directory where the OS allows it.
+
+Never delete-then-rename: a crash between the two would lose both versions.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+
+def fsync_dir(directory: Path) -> None:
+    """Persist a rename in ``directory``; a no-op where directories cannot be opened
+    (Windows)."""
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_with(target: Path, writer: Callable[[BinaryIO], None]) -> None:
+    """Call ``writer(fileobj)`` on a temp file, then atomically put it at ``target``.
+
+    Raises whatever ``writer`` or the OS raises (``OSError`` for a full disk); the
+    target is then untouched and the temp file removed.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            writer(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(target.parent)
+
+
+def atomic_write_bytes(target: Path, data: bytes) -> None:
+    """Atomically replace ``target`` with ``data`` (see :func:`atomic_write_with`)."""
+    atomic_write_with(target, lambda fh: fh.write(data))
+
+
+def atomic_write_text(target: Path, text: str) -> None:
+    """Atomically replace ``target`` with UTF-8 ``text``."""
+    atomic_write_bytes(target, text.encode("utf-8"))
