@@ -24,8 +24,9 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_with(target: Path, writer: Callable[[BinaryIO], None]) -> None:
-    """Call ``writer(fileobj)`` on a temp file, then atomically put it at ``target``.
+def atomic_write_with(target: Path, writer: Callable[[BinaryIO], None], mode: int = 0o644) -> None:
+    """Call ``writer(fileobj)`` on a temp file, then atomically put it at ``target``
+    with permission bits ``mode`` (POSIX; ignored elsewhere).
 
     Raises whatever ``writer`` or the OS raises (``OSError`` for a full disk); the
     target is then untouched and the temp file removed.
@@ -39,6 +40,8 @@ def atomic_write_with(target: Path, writer: Callable[[BinaryIO], None]) -> None:
             writer(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        if os.name == "posix":
+            os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -46,11 +49,11 @@ def atomic_write_with(target: Path, writer: Callable[[BinaryIO], None]) -> None:
     fsync_dir(target.parent)
 
 
-def atomic_write_bytes(target: Path, data: bytes) -> None:
+def atomic_write_bytes(target: Path, data: bytes, mode: int = 0o644) -> None:
     """Atomically replace ``target`` with ``data`` (see :func:`atomic_write_with`)."""
-    atomic_write_with(target, lambda fh: fh.write(data))
+    atomic_write_with(target, lambda fh: fh.write(data), mode)
 
 
-def atomic_write_text(target: Path, text: str) -> None:
+def atomic_write_text(target: Path, text: str, mode: int = 0o644) -> None:
     """Atomically replace ``target`` with UTF-8 ``text``."""
-    atomic_write_bytes(target, text.encode("utf-8"))
+    atomic_write_bytes(target, text.encode("utf-8"), mode)
