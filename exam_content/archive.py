@@ -29,6 +29,7 @@ from typing import Callable
 
 import pyzipper
 
+from exam_content import aes_entry
 from exam_content import errors as E
 from exam_content.manifest import MANIFEST_NAME, parse_manifest_bytes, validate_manifest
 from exam_content.model import Manifest
@@ -140,10 +141,19 @@ class _AuthFailure(Exception):
 
 
 def _stream(zf: pyzipper.AESZipFile, info: pyzipper.ZipInfo, password: bytes, sink: Callable[[bytes], None]) -> int:
-    """Decrypt ``info`` in chunks into ``sink``; returns the byte count.
+    """Decrypt ``info`` in chunks into ``sink``; returns the byte count. Stored entries
+    (media) take the fast two-core path of :mod:`exam_content.aes_entry`.
 
     Raises :class:`WrongPasswordError` (2-byte check) or :class:`_AuthFailure`.
     """
+    if info.compress_type == pyzipper.ZIP_STORED:
+        try:
+            return aes_entry.stream_stored_entry(Path(zf.filename), info.header_offset, info.compress_size,
+                                                 password, sink)
+        except aes_entry.BadPassword as exc:
+            raise E.WrongPasswordError(f"Bad password for file {info.filename!r}") from exc
+        except (aes_entry.AuthFailure, OSError) as exc:
+            raise _AuthFailure(f"{info.filename}: {exc}") from exc
     count = 0
     try:
         with zf.open(info, pwd=password) as fh:
