@@ -133,6 +133,14 @@ class JournalTamperedError(JournalError):
     message_ru = "Файл прерванной записи повреждён или изменён: контрольная цепочка не сходится."
 
 
+class EmptyRecordingError(JournalError):
+    """No audio at all reached the disk (the journal was removed: nothing to lose)."""
+
+    code = "audio_empty_recording"
+    message_ru = "Запись пуста: звук не успел записаться."
+    remedy_ru = "Повторите запись."
+
+
 class AudioDecodeError(AudioError):
     """Prompt audio from the exam package cannot be decoded."""
 

@@ -23,7 +23,7 @@ import soundfile as sf
 
 from audio.analysis import RunningAnalysis
 from audio.devices import STORAGE_RATE
-from audio.errors import DiskFullError, StorageError
+from audio.errors import DiskFullError, EmptyRecordingError, StorageError
 from audio.journal import SUFFIX, read_journal, read_params
 from audio.resample import Resampler
 from audio.results import RecordingResult
@@ -54,7 +54,7 @@ def finalize_journal(journal: Path, *, recovered: bool, overflows: int | None = 
     """Finalize ``journal`` into ``<name>.flac`` + ``<name>.json`` and remove the journal.
 
     Raises :class:`~audio.errors.JournalError` / ``JournalTamperedError`` for a bad
-    journal, :class:`~audio.errors.DiskFullError` or ``StorageError`` when the FLAC
+    journal, ``EmptyRecordingError`` (journal removed) when it holds no audio, :class:`~audio.errors.DiskFullError` or ``StorageError`` when the FLAC
     cannot be written (the journal is then kept).
     """
     journal = Path(journal)
@@ -98,6 +98,11 @@ def finalize_journal(journal: Path, *, recovered: bool, overflows: int | None = 
                 tail = resampler.flush()
                 want = round(contents.frames * STORAGE_RATE / rate)
                 emit(tail[: max(0, want - written)])
+        if written == 0:
+            tmp.unlink(missing_ok=True)
+            journal.unlink()
+            fsync_dir(journal.parent)
+            raise EmptyRecordingError(f"{journal}: no audio frames")
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)

@@ -110,6 +110,8 @@ class Recorder:
         self._writer_thread: threading.Thread | None = None
         self._journal: JournalWriter | None = None
         self._last_cb = 0.0
+        self._drop_events = 0
+        self._in_drop = False
 
     # -- public ----------------------------------------------------------------
     @property
@@ -119,8 +121,9 @@ class Recorder:
 
     @property
     def overflows(self) -> int:
-        """PortAudio input overflows plus blocks dropped because the queue was full."""
-        return self.pa_overflows + self._dropped_blocks
+        """PortAudio input overflows plus runs of blocks dropped because the queue was full
+        (one run of consecutive dropped blocks is one overflow event)."""
+        return self.pa_overflows + self._drop_events
 
     def start(self) -> None:
         """Open the journal, then the input stream, then start writing."""
@@ -145,7 +148,8 @@ class Recorder:
             raise (DiskFullError if exc.errno == errno.ENOSPC else StorageError)(str(exc)) from exc
         blocksize = max(1, int(round(fmt.samplerate * self.block_s)))
         self._queue: queue.Queue = queue.Queue(maxsize=max(4, int(self.queue_s / self.block_s)))
-        self._dropped_blocks = 0
+        self._drop_events = 0
+        self._in_drop = False
         try:
             self._stream = sd.InputStream(
                 device=info.index, samplerate=fmt.samplerate, channels=fmt.channels, dtype="int16",
@@ -215,8 +219,11 @@ class Recorder:
             self.pa_overflows += 1
         try:
             self._queue.put_nowait(indata.copy())
+            self._in_drop = False
         except queue.Full:
-            self._dropped_blocks += 1
+            if not self._in_drop:
+                self._drop_events += 1
+                self._in_drop = True
             self.dropped_frames += frames
 
     # -- writer thread --------------------------------------------------------------
