@@ -49,6 +49,16 @@ def _os_error(exc: OSError, what: str):
     return StorageError(f"{what}: {exc}")
 
 
+def _disk_nearly_full(directory: Path) -> bool:
+    """Whether less than 64 KiB is free (libsndfile hides the errno of a failed write)."""
+    try:
+        import shutil
+
+        return shutil.disk_usage(directory).free < 64 * 1024
+    except OSError:
+        return False
+
+
 def finalize_journal(journal: Path, *, recovered: bool, overflows: int | None = None,
                      dropped_frames: int | None = None, faults: tuple[str, ...] = ()) -> RecordingResult:
     """Finalize ``journal`` into ``<name>.flac`` + ``<name>.json`` and remove the journal.
@@ -110,6 +120,11 @@ def finalize_journal(journal: Path, *, recovered: bool, overflows: int | None = 
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise _os_error(exc, f"finalizing {journal}") from exc
+    except RuntimeError as exc:  # libsndfile reports a failed write as LibsndfileError
+        tmp.unlink(missing_ok=True)
+        if _disk_nearly_full(journal.parent):
+            raise DiskFullError(f"finalizing {journal}: {exc}") from exc
+        raise StorageError(f"finalizing {journal}: {exc}") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -70,6 +70,11 @@ class Recorder:
     """Record one answer from ``device`` (stable name; ``None`` = default input) into
     ``out_dir/<name>.flac``.
 
+    ``capture_rate`` is only the first rate tried (then the device's own rate); the
+    file is always stored at 16 kHz. ``flush_interval`` bounds what a crash can lose;
+    ``stall_timeout`` is the watchdog; ``overflow_limit`` overflow events are
+    tolerated (counted in the result), one more is a fault.
+
     ``start()`` raises :class:`~audio.errors.DeviceNotFoundError`,
     ``DeviceSettingsError``, ``RecordingExistsError`` or ``StorageError``.
     ``stop()`` raises the :class:`~audio.errors.RecordingFault` that ended the
@@ -81,6 +86,7 @@ class Recorder:
         on_fault: Callable[[RecordingFault], None] | None = None,
         flush_interval: float = 0.1, stall_timeout: float = 1.0, overflow_limit: int = 1,
         block_s: float = 0.02, queue_s: float = 5.0, latency: str | float = "high",
+        capture_rate: int = devices.STORAGE_RATE,
     ) -> None:
         if not _SAFE_NAME.match(name):
             raise ValueError(f"unsafe recording name {name!r}")
@@ -94,6 +100,7 @@ class Recorder:
         self.block_s = block_s
         self.queue_s = queue_s
         self.latency = latency
+        self.capture_rate = capture_rate
         self.journal_path = self.out_dir / f"{name}{SUFFIX}"
         self.state = RecorderState.IDLE
         self.fault: RecordingFault | None = None
@@ -130,7 +137,7 @@ class Recorder:
         if self.state is not RecorderState.IDLE:
             raise RuntimeError("a Recorder records once")
         info = devices.find_device(self.device_name, devices.DeviceKind.INPUT)
-        fmt = devices.choose_input_format(info)
+        fmt = devices.choose_input_format(info, self.capture_rate)
         self._info, self._fmt = info, fmt
         if self.journal_path.exists() or flac_path_for(self.journal_path).exists():
             raise RecordingExistsError(f"{self.journal_path} or its FLAC exists")
@@ -235,23 +242,31 @@ class Recorder:
             except queue.Full:
                 continue
 
-    def _close_stream(self, abort: bool) -> None:
+    def _close_stream(self, abort: bool, timeout: float = 2.0) -> bool:
+        """Stop and close the stream in a helper thread; give up waiting after
+        ``timeout`` s (a frozen audio server can block PortAudio's close forever, and
+        neither the writer nor ``stop()`` may hang on it). True if it closed in time."""
         with self._stream_lock:
             if self._stream is None or not self._stream_open:
-                return
+                return True
             self._stream_open = False
+            stream = self._stream
+        done = threading.Event()
+
+        def work() -> None:
             try:
-                if abort:
-                    self._stream.abort()
-                else:
-                    self._stream.stop()
+                (stream.abort if abort else stream.stop)()
             except Exception:  # noqa: BLE001 - a dead stream may refuse to stop; closing matters
                 pass
             try:
-                self._stream.close()
+                stream.close()
             except Exception:  # noqa: BLE001
                 pass
             devices.stream_closed()
+            done.set()
+
+        threading.Thread(target=work, name=f"rec-close-{self.name}", daemon=True).start()
+        return done.wait(timeout)
 
     def _to_mono(self, block: np.ndarray) -> np.ndarray:
         if block.shape[1] == 1:
@@ -316,9 +331,11 @@ class Recorder:
                 if fault is not None:
                     draining = True  # persist everything already queued, then stop
         if fault is not None:
-            self._close_stream(abort=True)
-            if isinstance(fault, StreamAbortedError) and not devices.input_device_alive(self._info, self._fmt):
-                fault = DeviceLostError(f"{self._info.stable_name} is gone ({fault.detail})")
+            if isinstance(fault, StreamAbortedError):
+                # The stream already ended: closing is quick, then ask whether the device is still there.
+                self._close_stream(abort=True)
+                if not devices.input_device_alive(self._info, self._fmt):
+                    fault = DeviceLostError(f"{self._info.stable_name} is gone ({fault.detail})")
             self.fault = fault
             self.state = RecorderState.FAULTED
             if self.on_fault is not None:
@@ -326,3 +343,4 @@ class Recorder:
                     self.on_fault(fault)
                 except Exception:  # noqa: BLE001 - a broken listener must not kill the writer
                     pass
+            self._close_stream(abort=True)
