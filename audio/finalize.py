@@ -1,0 +1,151 @@
+"""Turning a recording journal into the final FLAC + JSON sidecar, atomically.
+
+Steps: stream the verified pieces out of the journal (mixing to mono and resampling to
+the storage rate on the way), encode a temp FLAC beside the target, fsync it,
+``os.replace`` it into place, fsync the directory, hash it, write the sidecar
+atomically, and only then delete the journal. A crash at any point leaves either the
+journal (recoverable) or the finished FLAC; running finalization again is harmless.
+
+Threads: runs in the caller's thread (the recorder's ``stop()`` or recovery).
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from audio.analysis import RunningAnalysis
+from audio.devices import STORAGE_RATE
+from audio.errors import DiskFullError, EmptyRecordingError, StorageError
+from audio.journal import SUFFIX, read_journal, read_params
+from audio.resample import Resampler
+from audio.results import RecordingResult
+from vpr_common.atomic import fsync_dir
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 hex digest of a file (read in 1 MiB chunks)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def flac_path_for(journal: Path) -> Path:
+    return journal.with_name(journal.name[: -len(SUFFIX)] + ".flac")
+
+
+def _os_error(exc: OSError, what: str):
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EFBIG):
+        return DiskFullError(f"{what}: {exc}")
+    return StorageError(f"{what}: {exc}")
+
+
+def _disk_nearly_full(directory: Path) -> bool:
+    """Whether less than 64 KiB is free (libsndfile hides the errno of a failed write)."""
+    try:
+        import shutil
+
+        return shutil.disk_usage(directory).free < 64 * 1024
+    except OSError:
+        return False
+
+
+def finalize_journal(journal: Path, *, recovered: bool, overflows: int | None = None,
+                     dropped_frames: int | None = None, faults: tuple[str, ...] = ()) -> RecordingResult:
+    """Finalize ``journal`` into ``<name>.flac`` + ``<name>.json`` and remove the journal.
+
+    Raises :class:`~audio.errors.JournalError` / ``JournalTamperedError`` for a bad
+    journal, ``EmptyRecordingError`` (journal removed) when it holds no audio, :class:`~audio.errors.DiskFullError` or ``StorageError`` when the FLAC
+    cannot be written (the journal is then kept).
+    """
+    journal = Path(journal)
+    target = flac_path_for(journal)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=journal.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    stats = RunningAnalysis(STORAGE_RATE)
+    written = 0
+    try:
+        params = read_params(journal)
+        channels = int(params["channels"])
+        rate = int(params["capture_rate"])
+        resampler = Resampler(rate, STORAGE_RATE)
+        with sf.SoundFile(tmp, "w", samplerate=STORAGE_RATE, channels=1, subtype="PCM_16", format="FLAC") as out:
+
+            def emit(mono: np.ndarray) -> None:
+                nonlocal written
+                if not len(mono):
+                    return
+                if mono.dtype != np.int16:
+                    mono = np.clip(np.round(mono * 32768.0), -32768, 32767).astype(np.int16)
+                out.write(mono)
+                stats.add(mono)
+                written += len(mono)
+
+            def sink(payload: bytes) -> None:
+                a = np.frombuffer(payload, dtype="<i2").reshape(-1, channels)
+                if channels == 1:
+                    mono = a[:, 0]
+                else:
+                    mono = np.round(a.astype(np.float64).mean(axis=1)).astype(np.int16)
+                if resampler.identity:
+                    emit(mono)
+                else:
+                    emit(resampler.feed(mono.astype(np.float64) / 32768.0))
+
+            contents = read_journal(journal, sink)
+            if not resampler.identity:
+                # Trim the flush so the length matches the input duration exactly.
+                tail = resampler.flush()
+                want = round(contents.frames * STORAGE_RATE / rate)
+                emit(tail[: max(0, want - written)])
+        if written == 0:
+            tmp.unlink(missing_ok=True)
+            journal.unlink()
+            fsync_dir(journal.parent)
+            raise EmptyRecordingError(f"{journal}: no audio frames")
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        fsync_dir(target.parent)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _os_error(exc, f"finalizing {journal}") from exc
+    except RuntimeError as exc:  # libsndfile reports a failed write as LibsndfileError
+        tmp.unlink(missing_ok=True)
+        if _disk_nearly_full(journal.parent):
+            raise DiskFullError(f"finalizing {journal}: {exc}") from exc
+        raise StorageError(f"finalizing {journal}: {exc}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    info = sf.info(str(target))
+    if info.frames != written:
+        raise StorageError(f"{target}: FLAC has {info.frames} frames, wrote {written}")
+    result = RecordingResult(
+        path=target, sha256=file_sha256(target), size_bytes=target.stat().st_size,
+        duration_s=written / STORAGE_RATE, frames=written, sample_rate=STORAGE_RATE,
+        capture_rate=rate, analysis=stats.result(), overflows=overflows,
+        dropped_frames=dropped_frames, recovered=recovered,
+        discarded_bytes=contents.discarded_bytes, pieces=contents.pieces,
+        chain_sha256=contents.chain, device=params.get("device"),
+        started_at=params.get("started_at"),
+        finished_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        faults=tuple(faults),
+    )
+    try:
+        result.write_sidecar()
+        journal.unlink()
+        fsync_dir(journal.parent)
+    except OSError as exc:
+        raise _os_error(exc, f"writing sidecar for {target}") from exc
+    return result

@@ -1,0 +1,157 @@
+"""Prompt and beep playback from memory.
+
+:class:`Player` plays a numpy array, or encoded audio bytes (OGG/FLAC/WAV decoded with
+soundfile from memory - prompts come decrypted out of the exam package and never touch
+the disk), on one output device with a volume and a play counter.
+
+Threads: ``play``/``stop``/``wait`` run in the caller's thread; the PortAudio callback
+thread copies samples into the output buffer; ``on_start`` is called in the caller's
+thread right after the stream starts and ``on_finish(completed)`` from PortAudio's
+finished-callback thread - the station hands both to Kivy's ``Clock``.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import Callable
+
+import numpy as np
+import sounddevice as sd
+import soundfile as sf
+
+from audio import devices
+from audio.errors import AudioDecodeError, PlaybackError
+
+
+def decode(data: bytes) -> tuple[np.ndarray, int]:
+    """Decode OGG/FLAC/WAV bytes to (float32 frames x channels, rate).
+
+    Raises :class:`~audio.errors.AudioDecodeError`.
+    """
+    try:
+        samples, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    except Exception as exc:  # noqa: BLE001 - libsndfile raises RuntimeError/LibsndfileError
+        raise AudioDecodeError(f"cannot decode {len(data)} bytes: {exc}") from exc
+    if len(samples) == 0:
+        raise AudioDecodeError("empty audio")
+    return samples, int(rate)
+
+
+class Player:
+    """Plays one sound at a time on ``device`` (stable name; None = default output)."""
+
+    def __init__(self, device: str | None = None, *, volume: float = 1.0) -> None:
+        self.device_name = device
+        self._volume = 1.0
+        self.volume = volume
+        self.play_count = 0
+        self._stream: sd.OutputStream | None = None
+        self._done = threading.Event()
+        self._done.set()
+        self._lock = threading.Lock()
+        self._completed = False
+
+    @property
+    def volume(self) -> float:
+        return self._volume
+
+    @volume.setter
+    def volume(self, value: float) -> None:
+        """Linear gain 0..1, applied live. Raises ``ValueError`` outside the range."""
+        if not 0.0 <= float(value) <= 1.0:
+            raise ValueError("volume must be within 0..1")
+        self._volume = float(value)
+
+    @property
+    def playing(self) -> bool:
+        return not self._done.is_set()
+
+    def play(self, sound: np.ndarray | bytes, rate: int | None = None, *,
+             on_start: Callable[[], None] | None = None,
+             on_finish: Callable[[bool], None] | None = None) -> None:
+        """Start playing (returns at once); stops whatever was playing.
+
+        ``sound`` is encoded bytes, or float samples (1-D mono or frames x channels)
+        with ``rate``. ``on_finish(completed)`` gets False when stopped early or aborted.
+        Raises :class:`AudioDecodeError`, :class:`PlaybackError`,
+        :class:`~audio.errors.DeviceNotFoundError`.
+        """
+        if isinstance(sound, (bytes, bytearray, memoryview)):
+            samples, rate = decode(bytes(sound))
+        else:
+            if rate is None or rate <= 0:
+                raise ValueError("rate is required for sample arrays")
+            samples = np.asarray(sound, dtype=np.float32)
+            if samples.ndim == 1:
+                samples = samples[:, None]
+        self.stop()
+        info = devices.find_device(self.device_name, devices.DeviceKind.OUTPUT)
+        channels = min(samples.shape[1], max(1, info.max_output_channels))
+        samples = samples[:, :channels]
+        pos = 0
+
+        def callback(outdata, frames, time_info, status) -> None:  # noqa: ANN001
+            nonlocal pos
+            chunk = samples[pos:pos + frames]
+            n = len(chunk)
+            outdata[:n] = chunk * self._volume
+            if n < frames:
+                outdata[n:] = 0
+                self._completed = True
+                raise sd.CallbackStop
+            pos += n
+
+        def finished() -> None:
+            devices.stream_closed()
+            self._done.set()
+            if on_finish is not None:
+                on_finish(self._completed)
+
+        with self._lock:
+            self._completed = False
+            self._done.clear()
+            try:
+                self._stream = sd.OutputStream(
+                    device=info.index, samplerate=rate, channels=channels, dtype="float32",
+                    latency="high", callback=callback, finished_callback=finished,
+                )
+                devices.stream_opened()
+                self._stream.start()
+            except Exception as exc:  # noqa: BLE001 - PortAudio errors have several types
+                self._done.set()
+                if self._stream is not None:
+                    devices.stream_closed()
+                    self._stream = None
+                raise PlaybackError(f"cannot play on {info.stable_name}: {exc}") from exc
+            self.play_count += 1
+        if on_start is not None:
+            on_start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until playback ends; True if it ended within ``timeout``."""
+        ended = self._done.wait(timeout)
+        if ended:
+            self._close()
+        return ended
+
+    def stop(self) -> None:
+        """Stop playback now (``on_finish(False)``); a no-op when idle."""
+        with self._lock:
+            stream = self._stream
+        if stream is not None:
+            try:
+                stream.abort()
+            except Exception:  # noqa: BLE001
+                pass
+            self._done.wait(2.0)
+            self._close()
+
+    def _close(self) -> None:
+        with self._lock:
+            if self._stream is not None:
+                try:
+                    self._stream.close()
+                except Exception:  # noqa: BLE001
+                    pass
+                self._stream = None

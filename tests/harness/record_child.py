@@ -1,0 +1,35 @@
+"""A recording process to kill: ``python -m tests.harness.record_child OUT_DIR NAME SECONDS``.
+
+Records with the station's :class:`audio.recorder.Recorder` and prints one JSON line
+``{"event": "capturing", "capture_started_at": <time.monotonic() of the first captured
+frame>}`` as soon as audio flows (CLOCK_MONOTONIC is system-wide on Linux, so the
+parent can compare it with its own clock), then records for SECONDS and prints the
+result. Used by the SIGKILL tests and ``bench/recording.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    out_dir, name, seconds = Path(argv[0]), argv[1], float(argv[2])
+    from audio.recorder import Recorder
+
+    rec = Recorder(out_dir, name)
+    rec.start()
+    deadline = time.monotonic() + 5
+    while rec.capture_started_at is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    print(json.dumps({"event": "capturing", "capture_started_at": rec.capture_started_at}), flush=True)
+    time.sleep(seconds)
+    res = rec.stop()
+    print(json.dumps({"event": "done", "result": res.as_dict()}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
