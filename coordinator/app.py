@@ -74,4 +74,5 @@ def serve(data_dir: Path, host: str, port: int, extra_routers: Iterable[APIRoute
     print(f"Отпечаток сертификата: {format_fingerprint(tls.fingerprint)}", flush=True)
     print(f"Данные: {data_dir}. Остановка: Ctrl+C.", flush=True)
     uvicorn.run(app, host=host, port=port, ssl_certfile=str(tls.cert_path), ssl_keyfile=str(tls.key_path),
-                log_level="warning", access_log=False, timeout_keep_alive=30)
+                log_level="warning", access_log=False, timeout_keep_alive=30,
+                timeout_graceful_shutdown=3)

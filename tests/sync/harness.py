@@ -111,3 +111,18 @@ def make_package(station: StationSync, tmp: Path, code: str = "12345", size: int
             "readiness": {"ok": True, "summary": "готова"}}
     return seal_package({"task1.flac": audio, "task2.flac": src / "task2.flac"}, meta, station.station_key(),
                         tmp / "sealed")
+
+
+def offline_station(store: NodeStore, root: Path, name: str = "ПК без сети") -> StationSync:
+    """A station registered directly in a node store (no server), for USB tests."""
+    import json
+
+    from sync.signing import public_key_b64
+
+    station = StationSync(root)
+    code, _ = store.create_pair_code(600)
+    station_id = store.register_station(code, name, public_key_b64(station.private_key().public_key()))
+    (Path(root) / "pairing.json").write_text(json.dumps(
+        {"node_url": "https://127.0.0.1:9", "fingerprint": "0" * 64, "station_id": station_id, "name": name,
+         "paired_at": 0}), encoding="utf-8")
+    return station
