@@ -1,20 +1,252 @@
-"""Console entry point `vpr-node` (a stub until its issue lands)."""
+"""Console entry point ``vpr-node``: the school coordinator's node.
+
+Subcommands: serve, pair-code, stations, revoke, set-package, release-password,
+import-codes, status, import. Each takes ``--data DIR`` (default
+``<user data dir>/node``); those that print state take ``--json``.
+
+Other node modules add subcommand groups with a ``register(subparsers)`` function
+listed in :data:`EXTENSIONS` (imported when present), using :func:`add_common` so
+their commands take the same options; a handler is ``set_defaults(handler=fn)`` with
+``fn(args) -> int``.
+"""
 
 from __future__ import annotations
 
-from typing import Sequence
+import argparse
+import getpass
+import importlib
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
 
-from vpr_common.cli import run_cli
-from vpr_common.stub import NotYetAvailableError
+from coordinator import content, monitoring
+from coordinator.errors import UnknownStationError
+from coordinator.ingest import import_dir
+from coordinator.pairing import CODE_TTL_S, new_pair_code
+from coordinator.storage import NodeStore
+from coordinator.tls import ensure_certificate, format_fingerprint
+from vpr_common import paths
+from vpr_common.argparse_ru import RuArgumentParser
+from vpr_common.cli import print_json, run_cli
+from vpr_common.errors import UsageError
+
+#: Modules with ``register(subparsers)`` that add subcommands when installed.
+EXTENSIONS: tuple[str, ...] = ("coordinator.school.cli",)
+DEFAULT_PORT = 8443
+
+
+def default_data_dir() -> Path:
+    return paths.data_dir() / "node"
+
+
+def add_common(parser: argparse.ArgumentParser, json: bool = True) -> None:
+    """The options every ``vpr-node`` subcommand takes."""
+    parser.add_argument("--data", type=Path, default=None, metavar="DIR",
+                        help="папка данных узла (по умолчанию: папка данных пользователя/node)")
+    if json:
+        parser.add_argument("--json", action="store_true", help="вывод в формате JSON")
+
+
+def data_dir_of(args: argparse.Namespace) -> Path:
+    d = args.data or default_data_dir()
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _store(args) -> NodeStore:
+    return NodeStore(data_dir_of(args))
+
+
+def _cmd_serve(args) -> int:
+    from coordinator.app import serve
+
+    serve(data_dir_of(args), args.host, args.port, extension_routers())
+    return 0
+
+
+def _cmd_pair_code(args) -> int:
+    d = data_dir_of(args)
+    tls = ensure_certificate(d / "tls")
+    code, expires = new_pair_code(NodeStore(d), args.minutes * 60)
+    shown = f"{code[:4]}-{code[4:]}"
+    exp = datetime.fromtimestamp(expires).astimezone()
+    if args.json:
+        print_json({"ok": True, "code": code, "expires_at": exp.isoformat(timespec="seconds"),
+                    "fingerprint": tls.fingerprint})
+    else:
+        print(f"Код подключения станции: {shown}")
+        print(f"Действует до {exp:%H:%M} ({args.minutes} мин), только для одной станции.")
+        print(f"Отпечаток сертификата узла: {format_fingerprint(tls.fingerprint)}")
+        print("На станции: vpr-station pair https://АДРЕС_УЗЛА:ПОРТ " + shown)
+    return 0
+
+
+def _cmd_stations(args) -> int:
+    stations = monitoring.build_status(_store(args))["stations"]
+    if args.json:
+        print_json({"ok": True, "stations": stations})
+        return 0
+    if not stations:
+        print("Ни одна станция не подключена. Код подключения: vpr-node pair-code")
+    for st in stations:
+        state = "ОТКЛЮЧЕНА" if st["revoked"] else "на связи" if st["online"] else "не на связи"
+        print(f"{st['station_id']}  «{st['name']}»  {state}  последний раз: {st['last_seen'] or 'никогда'}")
+    return 0
+
+
+def _cmd_revoke(args) -> int:
+    store = _store(args)
+    if store.get_station(args.station_id) is None:
+        raise UnknownStationError(args.station_id)
+    changed = store.revoke_station(args.station_id)
+    print(f"Станция {args.station_id} отключена: её запросы и пакеты больше не принимаются."
+          if changed else f"Станция {args.station_id} уже была отключена.")
+    return 0
+
+
+def _cmd_set_package(args) -> int:
+    store = _store(args)
+    info = content.set_exam_package(store, args.file)
+    if args.password:
+        content.set_password(store, args.password, release=False)
+    if args.json:
+        print_json({"ok": True, "name": info.name, "sha256": info.sha256, "size": info.size})
+    else:
+        print(f"Экзаменационный пакет загружен: {info.name}, {info.size} байт, SHA-256 {info.sha256}")
+        if args.password:
+            print("Пароль сохранён, но станциям не открыт: vpr-node release-password")
+    return 0
+
+
+def _cmd_release_password(args) -> int:
+    store = _store(args)
+    password = args.password
+    if not password and not store.get_meta("exam_password") and sys.stdin.isatty():
+        password = getpass.getpass("Пароль к материалам (из ЛК ФИС ОКО): ").strip()
+    content.release_password(store, password or None)
+    print("Пароль открыт станциям.")
+    return 0
+
+
+def _cmd_import_codes(args) -> int:
+    result = content.import_codes_file(_store(args), args.file)
+    if args.json:
+        print_json(dict(result, ok=True))
+    else:
+        print(f"Кодов в файле: {result['codes_in_file']}, новых: {result['added']}, всего на узле: {result['total']}")
+        if result["ignored"]:
+            print("Пропущены (не пятизначные коды): " + ", ".join(result["ignored"][:20]))
+    return 0
+
+
+def _cmd_status(args) -> int:
+    status = monitoring.build_status(_store(args))
+    if args.json:
+        print_json(dict(status, ok=True))
+    else:
+        print(monitoring.render_status(status))
+    return 0
+
+
+def _cmd_import(args) -> int:
+    if not args.src.is_dir():
+        raise UsageError(f"{args.src} is not a directory", message_ru=f"Папка не найдена: {args.src}.",
+                         remedy_ru="Укажите папку на флешке, куда станция выгрузила пакеты.")
+    report = import_dir(_store(args), args.src).as_dict()
+    if args.json:
+        print_json(dict(report, ok=True))
+    else:
+        c = report["counts"]
+        print(f"Новых: {c['new']}, уже были на узле: {c['duplicate']}, отклонено: {c['rejected']}")
+        for r in report["rejected"]:
+            why = monitoring.REASONS_RU.get(r["reason"], r["reason"])
+            print(f"  отклонён {Path(r['file']).name}: {why}")
+        for n in report["new"]:
+            if n["unknown_code"]:
+                print(f"  ВНИМАНИЕ: код {n['participant_code']} не из списка кодов (пакет сохранён)")
+    return 0 if not report["rejected"] else 1
+
+
+def build_parser(extensions: Iterable[Callable] = ()) -> RuArgumentParser:
+    parser = RuArgumentParser(prog="vpr-node", description="Узел школьного координатора ВПР")
+    sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=RuArgumentParser)
+    p = sub.add_parser("serve", help="запустить узел (HTTPS)")
+    add_common(p, json=False)
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.set_defaults(handler=_cmd_serve)
+    p = sub.add_parser("pair-code", help="одноразовый код для подключения станции")
+    add_common(p)
+    p.add_argument("--minutes", type=int, default=CODE_TTL_S // 60)
+    p.set_defaults(handler=_cmd_pair_code)
+    p = sub.add_parser("stations", help="подключённые станции")
+    add_common(p)
+    p.set_defaults(handler=_cmd_stations)
+    p = sub.add_parser("revoke", help="отключить станцию")
+    add_common(p, json=False)
+    p.add_argument("station_id", metavar="ID")
+    p.set_defaults(handler=_cmd_revoke)
+    p = sub.add_parser("set-package", help="загрузить экзаменационный пакет для станций")
+    add_common(p)
+    p.add_argument("file", type=Path, metavar="ФАЙЛ")
+    p.add_argument("--password", help="пароль к материалам (станциям не открывается до release-password)")
+    p.set_defaults(handler=_cmd_set_package)
+    p = sub.add_parser("release-password", help="открыть станциям пароль к материалам")
+    add_common(p, json=False)
+    p.add_argument("password", nargs="?", metavar="ПАРОЛЬ")
+    p.set_defaults(handler=_cmd_release_password)
+    p = sub.add_parser("import-codes", help="импорт списка кодов участников (текст/CSV)")
+    add_common(p)
+    p.add_argument("file", type=Path, metavar="ФАЙЛ")
+    p.set_defaults(handler=_cmd_import_codes)
+    p = sub.add_parser("status", help="состояние: станции, принятые и недостающие ответы")
+    add_common(p)
+    p.set_defaults(handler=_cmd_status)
+    p = sub.add_parser("import", help="импорт пакетов ответов с флешки")
+    add_common(p)
+    p.add_argument("src", type=Path, metavar="ПАПКА")
+    p.set_defaults(handler=_cmd_import)
+    for register in extensions:
+        register(sub)
+    return parser
+
+
+def _load(module: str, attr: str):
+    try:
+        return getattr(importlib.import_module(module), attr, None)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return None  # the extension is not installed
+        raise
+
+
+def extension_registrars() -> list[Callable]:
+    return [f for f in (_load(m, "register") for m in EXTENSIONS) if f is not None]
+
+
+def extension_routers() -> list:
+    """``APIRouter`` s of installed extensions: ``routers()`` next to their ``register``."""
+    out = []
+    for m in EXTENSIONS:
+        fn = _load(m, "routers")
+        if fn is not None:
+            out.extend(fn())
+    return out
 
 
 def _main(argv: Sequence[str]) -> int:
-    raise NotYetAvailableError("Узел школьного координатора")
+    parser = build_parser(extension_registrars())
+    args = parser.parse_args(list(argv))
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    return args.handler(args)
 
 
-def main() -> int:
-    """Run `vpr-node`; returns the process exit code."""
-    return run_cli("coordinator", _main)
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``vpr-node``; returns the process exit code."""
+    return run_cli("coordinator", _main, argv)
 
 
 if __name__ == "__main__":

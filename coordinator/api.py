@@ -1,0 +1,89 @@
+"""HTTP routes for everything but the upload: the node's time (public), pairing
+(public, proven by the one-time code), and for paired stations the heartbeat with
+the readiness summary, the exam package, the released password and the valid codes."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+import anyio
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+
+from coordinator import content
+from coordinator.auth import AuthContext, checked_body, station_auth
+from coordinator.pairing import pair_station
+from coordinator.storage import NodeStore
+
+router = APIRouter(prefix="/api/v1")
+
+
+class PairRequest(BaseModel):
+    public_key: str
+    name: str = ""
+    proof: str
+
+
+class Heartbeat(BaseModel):
+    readiness: dict = {}
+
+
+def _store(request: Request) -> NodeStore:
+    return request.app.state.store
+
+
+@router.get("/time", tags=["public"])
+def node_time() -> dict:
+    """The node clock (UTC), for the stations' clock check."""
+    now = time.time()
+    return {"unix": now, "utc": datetime.fromtimestamp(now, timezone.utc).isoformat(),
+            "local": datetime.fromtimestamp(now).astimezone().isoformat()}
+
+
+@router.post("/pair", tags=["public"])
+def pair(body: PairRequest, request: Request) -> dict:
+    """Register a station's public key against a one-time pairing code proof."""
+    result = pair_station(_store(request), request.app.state.fingerprint, body.public_key, body.name, body.proof)
+    return dict(result, node_time=time.time(), fingerprint=request.app.state.fingerprint)
+
+
+@router.get("/whoami", tags=["station"])
+def whoami(auth: AuthContext = Depends(station_auth)) -> dict:
+    """Who the node thinks the caller is (a cheap authenticated check)."""
+    return {"station_id": auth.station.station_id, "name": auth.station.name, "node_time": time.time()}
+
+
+@router.post("/heartbeat", tags=["station"])
+async def heartbeat(body: Heartbeat, request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
+    """Record that the station is alive and its readiness summary."""
+    await checked_body(request, auth)
+    await anyio.to_thread.run_sync(_store(request).touch_station, auth.station.station_id, body.readiness)
+    return {"ok": True, "node_time": time.time()}
+
+
+@router.get("/exam/package/info", tags=["station"])
+def exam_package_info(request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
+    info = content.exam_package(_store(request))
+    return {"name": info.name, "sha256": info.sha256, "size": info.size}
+
+
+@router.get("/exam/package", tags=["station"])
+def exam_package(request: Request, auth: AuthContext = Depends(station_auth)) -> FileResponse:
+    """The exam package file as opaque bytes; ``X-VPR-SHA256`` carries its hash."""
+    info = content.exam_package(_store(request))
+    return FileResponse(info.path, media_type="application/octet-stream", filename=info.name or "exam.bin",
+                        headers={"X-VPR-SHA256": info.sha256})
+
+
+@router.get("/exam/password", tags=["station"])
+def exam_password(request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
+    """The archive password; 409 ``password_not_released`` until the coordinator releases it."""
+    return {"password": content.released_password(_store(request))}
+
+
+@router.get("/codes", tags=["station"])
+def codes(request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
+    """The list of valid participant codes."""
+    return {"codes": _store(request).list_codes()}

@@ -1,0 +1,79 @@
+"""Typed errors of the node service. Each carries the HTTP status the API answers
+with, and a Russian message and remedy for the coordinator or the station screen."""
+
+from __future__ import annotations
+
+from vpr_common.errors import VprError
+
+
+class NodeError(VprError):
+    """Base of the node's errors."""
+
+    code = "node"
+    http_status = 500
+    message_ru = "Ошибка узла координатора."
+    remedy_ru = "Повторите; при повторении сообщите техническому специалисту."
+
+
+class NodeDataError(NodeError):
+    """The node's data directory or database cannot be used."""
+
+    code = "node_data"
+    message_ru = "Не удалось открыть данные узла координатора."
+    remedy_ru = "Проверьте путь --data, права доступа и свободное место на диске."
+
+
+class NodeDiskFullError(NodeError):
+    """No space left for incoming data (files or database)."""
+
+    code = "node_disk_full"
+    http_status = 507
+    message_ru = "На диске узла координатора закончилось место; ответы не приняты, но сохранены на станциях."
+    remedy_ru = "Освободите место на диске узла; станции досылают ответы автоматически."
+
+
+class NotFoundError(NodeError):
+    code = "not_found"
+    http_status = 404
+    message_ru = "Запрошенные данные на узле не найдены."
+    remedy_ru = "Проверьте, что координатор загрузил их на узел."
+
+
+class ConflictError(NodeError):
+    """The request does not fit the current state (wrong offset, incomplete upload...).
+
+    ``extra`` is merged into the JSON error body (e.g. the committed ``offset``).
+    """
+
+    code = "conflict"
+    http_status = 409
+    message_ru = "Запрос не соответствует текущему состоянию на узле."
+    remedy_ru = "Станция повторит передачу автоматически."
+
+    def __init__(self, detail: str = "", *, code: str | None = None, message_ru: str | None = None,
+                 remedy_ru: str | None = None, extra: dict | None = None) -> None:
+        self.extra = dict(extra or {})
+        super().__init__(detail, code=code, message_ru=message_ru, remedy_ru=remedy_ru)
+
+
+class BadRequestError(NodeError):
+    code = "bad_request"
+    http_status = 400
+    message_ru = "Узел получил неверный запрос."
+    remedy_ru = "Станция повторит передачу автоматически."
+
+
+class PairCodeError(NodeError):
+    """A pairing attempt with a wrong, used or expired code."""
+
+    code = "pair_code"
+    http_status = 403
+    message_ru = "Код подключения неверен, уже использован или устарел."
+    remedy_ru = "Получите новый код командой vpr-node pair-code на компьютере координатора."
+
+
+class UnknownStationError(NodeError):
+    code = "unknown_station"
+    http_status = 404
+    message_ru = "Станция с таким номером не подключена к узлу."
+    remedy_ru = "Проверьте номер станции: vpr-node stations."

@@ -1,0 +1,199 @@
+"""Receiving response packages: the resumable chunk store and the final
+verify-then-accept step, shared by the HTTP upload and the USB import.
+
+A partial upload lives in ``files/incoming/<id>.part``; a chunk is written at its
+offset, fsync'd, and only then is the new offset committed in SQLite, so the
+committed offset never points past durable data. A finished upload is verified in
+place (every file hash and size, the manifest id and the station signature) and
+renamed into ``files/packages/<id>.vprpkg`` before the package row is committed.
+Called from the event loop (chunk streaming) and worker threads (fsync, verify).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from coordinator.errors import ConflictError, NodeDiskFullError
+from coordinator.storage import NodeStore, is_disk_full
+from sync.errors import PackageError
+from sync.package import SUFFIX, VerifiedPackage, is_package_id, read_manifest, verify_package
+from sync.signing import load_public_key_b64
+from vpr_common.atomic import fsync_dir
+
+
+class Via(str, Enum):
+    NETWORK = "network"
+    USB = "usb"
+
+
+class Outcome(str, Enum):
+    NEW = "new"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class AcceptResult:
+    outcome: Outcome
+    package_id: str
+    reason: str = ""
+    detail: str = ""
+    unknown_code: bool = False
+    participant_code: str = ""
+
+
+def key_lookup(store: NodeStore):
+    """A ``station_id -> public key`` callable for :func:`verify_package` that refuses
+    unknown and revoked stations with :class:`PackageError`."""
+
+    def lookup(station_id: str) -> Ed25519PublicKey:
+        st = store.get_station(station_id)
+        if st is None:
+            raise PackageError("unknown_station", station_id)
+        if st.revoked_at is not None:
+            raise PackageError("revoked_station", station_id)
+        return load_public_key_b64(st.public_key)
+
+    return lookup
+
+
+def part_path(store: NodeStore, package_id: str) -> Path:
+    return store.incoming_dir / f"{package_id}.part"
+
+
+def final_path(store: NodeStore, package_id: str) -> Path:
+    return store.packages_dir / f"{package_id}{SUFFIX}"
+
+
+def check_space(store: NodeStore, needed: int) -> None:
+    """Raises :class:`NodeDiskFullError` when less than ``needed`` bytes + 16 MiB are free."""
+    free = shutil.disk_usage(store.files_dir).free
+    if free < needed + 16 * 1024 * 1024:
+        raise NodeDiskFullError(f"{free} bytes free, {needed} needed")
+
+
+def sync_and_commit(store: NodeStore, fh, package_id: str, old: int, new: int) -> bool:
+    """fsync the part file, then commit the new offset (worker thread)."""
+    try:
+        fh.flush()
+        os.fsync(fh.fileno())
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise NodeDiskFullError(str(exc)) from exc
+        raise
+    return store.commit_offset(package_id, old, new)
+
+
+def _accept(store: NodeStore, verified: VerifiedPackage, src: Path, via: Via) -> AcceptResult:
+    target = final_path(store, verified.package_id)
+    os.replace(src, target)
+    fsync_dir(target.parent)
+    unknown = not store.is_valid_code(verified.participant_code)
+    new = store.add_package(verified.package_id, verified.station_id, verified.participant_code,
+                            verified.variant, verified.subject, verified.size, via.value, unknown)
+    return AcceptResult(Outcome.NEW if new else Outcome.DUPLICATE, verified.package_id, unknown_code=unknown,
+                        participant_code=verified.participant_code)
+
+
+def finalize_upload(store: NodeStore, package_id: str, station_id: str) -> AcceptResult:
+    """Verify a completely received upload and accept or reject it (worker thread).
+
+    Raises :class:`ConflictError` (``upload_incomplete``) if bytes are missing;
+    a verification failure is recorded and returned as ``REJECTED``.
+    """
+    if store.has_package(package_id):
+        return AcceptResult(Outcome.DUPLICATE, package_id)
+    up = store.get_upload(package_id)
+    src = part_path(store, package_id)
+    if up is None or up.station_id != station_id:
+        raise ConflictError("no such upload", code="no_upload", extra={"offset": 0},
+                            message_ru="Узел не знает эту передачу; станция начнёт её заново.")
+    if up.offset != up.size:
+        raise ConflictError(f"upload has {up.offset} of {up.size} bytes", code="upload_incomplete",
+                            extra={"offset": up.offset},
+                            message_ru="Пакет передан не полностью; станция дошлёт недостающее.")
+    if not src.exists() and final_path(store, package_id).exists():
+        src = final_path(store, package_id)  # crashed between rename and commit last time
+    try:
+        verified = verify_package(src, key_lookup(store), expected_id=package_id, expected_station=station_id)
+    except PackageError as exc:
+        store.add_rejection(package_id, station_id, exc.reason, exc.detail, Via.NETWORK.value)
+        src.unlink(missing_ok=True)
+        store.drop_upload(package_id)
+        return AcceptResult(Outcome.REJECTED, package_id, exc.reason, exc.detail)
+    return _accept(store, verified, src, Via.NETWORK)
+
+
+@dataclass
+class ImportReport:
+    """What ``vpr-node import`` did with each file it found."""
+
+    new: list[dict] = field(default_factory=list)
+    duplicate: list[dict] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"new": self.new, "duplicate": self.duplicate, "rejected": self.rejected,
+                "counts": {"new": len(self.new), "duplicate": len(self.duplicate), "rejected": len(self.rejected)}}
+
+
+def import_file(store: NodeStore, path: Path) -> AcceptResult:
+    """Import one package file from removable media with the network path's checks.
+
+    The file is copied to the node first and the copy is verified, so what is
+    accepted is exactly what was checked. Raises :class:`NodeDiskFullError`.
+    """
+    path = Path(path)
+    try:
+        _, raw, _ = read_manifest(path)
+    except PackageError as exc:
+        store.add_rejection(None, None, exc.reason, f"{path.name}: {exc.detail}", Via.USB.value)
+        return AcceptResult(Outcome.REJECTED, "", exc.reason, exc.detail)
+    package_id = hashlib.sha256(raw).hexdigest()
+    if store.has_package(package_id):
+        return AcceptResult(Outcome.DUPLICATE, package_id)
+    check_space(store, path.stat().st_size)
+    tmp = store.incoming_dir / f".import-{secrets.token_hex(6)}.tmp"
+    try:
+        shutil.copyfile(path, tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        try:
+            verified = verify_package(tmp, key_lookup(store), expected_id=package_id)
+        except PackageError as exc:
+            tmp.unlink(missing_ok=True)
+            store.add_rejection(package_id, None, exc.reason, f"{path.name}: {exc.detail}", Via.USB.value)
+            return AcceptResult(Outcome.REJECTED, package_id, exc.reason, exc.detail)
+        return _accept(store, verified, tmp, Via.USB)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise NodeDiskFullError(str(exc)) from exc
+        raise
+
+
+def import_dir(store: NodeStore, src_dir: Path) -> ImportReport:
+    """Import every ``*.vprpkg`` under ``src_dir`` (recursively)."""
+    report = ImportReport()
+    for path in sorted(Path(src_dir).rglob(f"*{SUFFIX}")):
+        res = import_file(store, path)
+        entry = {"file": str(path), "package_id": res.package_id}
+        if res.outcome is Outcome.NEW:
+            report.new.append(dict(entry, participant_code=res.participant_code, unknown_code=res.unknown_code))
+        elif res.outcome is Outcome.DUPLICATE:
+            report.duplicate.append(entry)
+        else:
+            report.rejected.append(dict(entry, reason=res.reason, detail=res.detail))
+    return report
+
+
+__all__ = ["AcceptResult", "ImportReport", "Outcome", "Via", "finalize_upload", "import_dir", "import_file",
+           "is_package_id"]

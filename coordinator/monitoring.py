@@ -1,0 +1,120 @@
+"""What ``vpr-node status`` shows: stations (last seen, readiness summary), packages
+received and verified per participant code, which valid codes have no package yet,
+packages for unknown codes (kept, flagged), uploads in progress and every rejection
+with its reason. Reads the node database only; safe while the node serves."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from coordinator.storage import NodeStore
+
+ONLINE_WINDOW_S = 120
+
+REASONS_RU = {
+    "bad_format": "файл не является пакетом ответов или обрезан",
+    "unsupported_version": "неизвестная версия формата пакета",
+    "id_mismatch": "идентификатор не совпадает с содержимым",
+    "station_mismatch": "пакет подписан другой станцией",
+    "bad_signature": "подпись станции не совпадает (пакет изменён)",
+    "file_missing": "в пакете не хватает файла",
+    "extra_file": "в пакете лишний файл",
+    "file_size_mismatch": "размер файла не совпадает с описью",
+    "file_hash_mismatch": "содержимое файла изменено или повреждено",
+    "unknown_station": "станция не подключена к узлу",
+    "revoked_station": "станция отключена координатором",
+}
+
+
+def _when(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds") if ts else None
+
+
+def _readiness_summary(readiness: dict | None) -> str:
+    if not readiness:
+        return "нет данных"
+    if "summary" in readiness:
+        return str(readiness["summary"])
+    ok = readiness.get("ok")
+    return "готова" if ok is True else "есть проблемы" if ok is False else "нет данных"
+
+
+def build_status(store: NodeStore) -> dict:
+    now = time.time()
+    stations = []
+    for st in store.list_stations():
+        stations.append({
+            "station_id": st.station_id, "name": st.name, "paired_at": _when(st.paired_at),
+            "revoked": st.revoked_at is not None, "last_seen": _when(st.last_seen),
+            "online": bool(st.last_seen and now - st.last_seen < ONLINE_WINDOW_S and st.revoked_at is None),
+            "readiness": st.readiness, "readiness_summary": _readiness_summary(st.readiness)})
+    packages = store.list_packages()
+    by_code: dict[str, list] = {}
+    for p in packages:
+        by_code.setdefault(p["participant_code"], []).append({
+            "package_id": p["package_id"], "station_id": p["station_id"], "variant": p["variant"],
+            "subject": p["subject"], "size": p["size"], "received_at": _when(p["received_at"]), "via": p["via"]})
+    codes = store.list_codes()
+    code_set = set(codes)
+    uploads = [{"package_id": u.package_id, "station_id": u.station_id, "offset": u.offset, "size": u.size,
+                "percent": round(100.0 * u.offset / u.size, 1) if u.size else 0.0,
+                "updated_at": _when(u.updated_at)} for u in store.list_uploads()]
+    rejections = [dict(r, at=_when(r["at"]), reason_ru=REASONS_RU.get(r["reason"], r["reason"]))
+                  for r in store.list_rejections()]
+    exam_sha = store.get_meta("exam_sha256")
+    return {
+        "node": {
+            "data_dir": str(store.data_dir), "now": _when(now),
+            "exam_package": ({"name": store.get_meta("exam_name"), "sha256": exam_sha,
+                              "size": int(store.get_meta("exam_size", "0"))} if exam_sha else None),
+            "password_released": bool(store.get_meta("password_released_at")),
+            "valid_codes": len(codes)},
+        "stations": stations,
+        "packages": {"verified": len(packages), "participants": len(by_code), "by_participant": by_code},
+        "missing_codes": [c for c in codes if c not in by_code],
+        "unknown_code_packages": [dict(p, participant_code=c) for c, ps in by_code.items()
+                                  if c not in code_set for p in ps],
+        "uploads_in_progress": uploads,
+        "rejections": rejections,
+    }
+
+
+def render_status(s: dict) -> str:
+    """The status as plain Russian text for the coordinator."""
+    n = s["node"]
+    lines = [f"Узел координатора, данные: {n['data_dir']}, время: {n['now']}"]
+    ep = n["exam_package"]
+    lines.append(f"Экзаменационный пакет: {ep['name']} ({ep['size']} байт)" if ep else
+                 "Экзаменационный пакет: не загружен (vpr-node set-package ФАЙЛ)")
+    lines.append("Пароль к материалам: " + ("открыт станциям" if n["password_released"] else "не открыт"))
+    lines.append(f"Допустимых кодов участников: {n['valid_codes']}")
+    lines.append(f"\nСтанции ({len(s['stations'])}):")
+    for st in s["stations"]:
+        state = "ОТКЛЮЧЕНА" if st["revoked"] else "на связи" if st["online"] else "не на связи"
+        lines.append(f"  {st['station_id']} «{st['name']}»: {state}; последний раз: {st['last_seen'] or 'никогда'};"
+                     f" готовность: {st['readiness_summary']}")
+    p = s["packages"]
+    lines.append(f"\nПринято и проверено пакетов: {p['verified']} (участников: {p['participants']})")
+    for code, items in sorted(p["by_participant"].items()):
+        lines.append(f"  {code}: " + ", ".join(f"вариант {i['variant']}, {i['station_id']}, {i['via']}" for i in items))
+    if n["valid_codes"]:
+        miss = s["missing_codes"]
+        lines.append(f"Нет ответов от кодов ({len(miss)}): " + (", ".join(miss) if miss else "—"))
+    unk = s["unknown_code_packages"]
+    if not n["valid_codes"]:
+        lines.append("Список кодов не импортирован (vpr-node import-codes ФАЙЛ): коды не проверяются.")
+    elif unk:
+        lines.append(f"ВНИМАНИЕ: пакеты с кодами не из списка ({len(unk)}), сохранены: "
+                     + ", ".join(sorted({u['participant_code'] for u in unk})))
+    if s["uploads_in_progress"]:
+        lines.append("\nИдёт передача:")
+        for u in s["uploads_in_progress"]:
+            lines.append(f"  {u['package_id'][:12]}… от {u['station_id']}: {u['offset']} из {u['size']} байт "
+                         f"({u['percent']}%)")
+    if s["rejections"]:
+        lines.append(f"\nОтклонено при проверке ({len(s['rejections'])}):")
+        for r in s["rejections"]:
+            lines.append(f"  {r['at']} {(r['package_id'] or '')[:12]} {r['station_id'] or ''} [{r['via']}]: "
+                         f"{r['reason_ru']}")
+    return "\n".join(lines)

@@ -1,0 +1,163 @@
+"""HTTP routes of the resumable package upload (see docs/sync-protocol.md):
+``PUT /api/v1/uploads/{id}`` opens or resumes, ``PATCH ...?offset=N`` appends one
+chunk (streamed to disk, never held whole), ``POST .../complete`` verifies and
+acknowledges, ``GET /api/v1/packages/{id}`` tells what the node has.
+
+Runs on the event loop; fsync, SQLite and verification go to worker threads. One
+asyncio lock per package id serialises chunks of the same upload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+
+import anyio
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from starlette.requests import ClientDisconnect
+
+from coordinator.auth import AuthContext, checked_body, station_auth
+from coordinator.errors import BadRequestError, ConflictError, NodeDiskFullError
+from coordinator.ingest import Outcome, check_space, finalize_upload, part_path, sync_and_commit
+from coordinator.storage import NodeStore, is_disk_full
+from sync.errors import PackageError
+from sync.package import is_package_id
+
+MAX_CHUNK = 16 * 1024 * 1024
+MAX_PACKAGE = 8 * 1024**3
+
+_locks: dict[str, anyio.Lock] = defaultdict(anyio.Lock)
+
+
+class UploadStart(BaseModel):
+    size: int
+
+
+def _store(request: Request) -> NodeStore:
+    return request.app.state.store
+
+
+def _check_id(package_id: str) -> None:
+    if not is_package_id(package_id):
+        raise BadRequestError(f"bad package id {package_id!r}", code="bad_package_id")
+
+
+router = APIRouter(prefix="/api/v1", tags=["upload"])
+
+
+@router.put("/uploads/{package_id}")
+async def start_upload(package_id: str, body: UploadStart, request: Request,
+                       auth: AuthContext = Depends(station_auth)) -> dict:
+    """Open (or resume) the upload of one package; answers the committed offset."""
+    await checked_body(request, auth)
+    _check_id(package_id)
+    if not 0 < body.size <= MAX_PACKAGE:
+        raise BadRequestError(f"size {body.size}", code="bad_size")
+    store = _store(request)
+    async with _locks[package_id]:
+        if await anyio.to_thread.run_sync(store.has_package, package_id):
+            return {"status": "already_have", "package_id": package_id}
+        up = await anyio.to_thread.run_sync(store.get_upload, package_id)
+        if up is not None and up.station_id != auth.station.station_id:
+            raise ConflictError("another station uploads this id", code="upload_owner")
+        if up is not None and up.size != body.size:
+            await anyio.to_thread.run_sync(store.drop_upload, package_id)
+            up = None
+        if up is None:
+            await anyio.to_thread.run_sync(check_space, store, body.size)
+            up = await anyio.to_thread.run_sync(store.start_upload, package_id, auth.station.station_id, body.size)
+    return {"status": "receiving", "package_id": package_id, "offset": up.offset, "size": up.size}
+
+
+@router.patch("/uploads/{package_id}")
+async def upload_chunk(package_id: str, offset: int, request: Request,
+                       auth: AuthContext = Depends(station_auth)) -> dict:
+    """Append one chunk at ``offset``; a chunk the node already has is acknowledged
+    without writing; any other offset than the committed one answers 409 with it."""
+    _check_id(package_id)
+    store = _store(request)
+    try:
+        length = int(request.headers.get("content-length", ""))
+    except ValueError as exc:
+        raise BadRequestError("Content-Length required", code="length_required") from exc
+    if not 0 < length <= MAX_CHUNK:
+        raise BadRequestError(f"chunk of {length} bytes", code="bad_chunk_size")
+    async with _locks[package_id]:
+        if await anyio.to_thread.run_sync(store.has_package, package_id):
+            return {"status": "already_have", "package_id": package_id}
+        up = await anyio.to_thread.run_sync(store.get_upload, package_id)
+        if up is None or up.station_id != auth.station.station_id:
+            raise ConflictError("no such upload", code="no_upload", extra={"offset": 0})
+        if offset < up.offset and offset + length <= up.offset:
+            return {"status": "receiving", "offset": up.offset, "duplicate_chunk": True}
+        if offset != up.offset:
+            raise ConflictError(f"offset {offset} != {up.offset}", code="offset_mismatch",
+                                extra={"offset": up.offset})
+        if offset + length > up.size:
+            raise BadRequestError("chunk runs past the declared size", code="chunk_past_end")
+        await _receive_chunk(store, request, auth, package_id, offset, length)
+    return {"status": "receiving", "offset": offset + length, "duplicate_chunk": False}
+
+
+async def _receive_chunk(store: NodeStore, request: Request, auth: AuthContext, package_id: str,
+                         offset: int, length: int) -> None:
+    path = part_path(store, package_id)
+    digest = hashlib.sha256()
+    received = 0
+    try:
+        fh = open(path, "r+b" if path.exists() else "w+b")
+        try:
+            fh.truncate(offset)
+            fh.seek(offset)
+            async for piece in request.stream():
+                received += len(piece)
+                if received > length:
+                    raise BadRequestError("body longer than Content-Length", code="bad_chunk_size")
+                digest.update(piece)
+                fh.write(piece)
+            if received != length:
+                raise BadRequestError(f"got {received} of {length} bytes", code="chunk_truncated")
+            if digest.hexdigest() != auth.signed.body_sha256:
+                raise BadRequestError("chunk hash differs from the signed one", code="chunk_hash_mismatch")
+            await anyio.to_thread.run_sync(sync_and_commit, store, fh, package_id, offset, offset + length)
+        finally:
+            try:
+                fh.close()
+            except OSError:
+                pass  # a failed flush of uncommitted bytes: the committed offset stays
+    except ClientDisconnect as exc:
+        raise BadRequestError("client disconnected mid-chunk", code="chunk_truncated") from exc
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise NodeDiskFullError(str(exc)) from exc
+        raise
+
+
+@router.post("/uploads/{package_id}/complete")
+async def complete_upload(package_id: str, request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
+    """Verify the whole package and acknowledge it (or refuse it with the reason)."""
+    await checked_body(request, auth)
+    _check_id(package_id)
+    store = _store(request)
+    async with _locks[package_id]:
+        res = await anyio.to_thread.run_sync(finalize_upload, store, package_id, auth.station.station_id)
+    if res.outcome is Outcome.REJECTED:
+        raise PackageError(res.reason, res.detail)
+    return {"status": "verified" if res.outcome is Outcome.NEW else "already_have",
+            "package_id": package_id, "unknown_code": res.unknown_code}
+
+
+@router.get("/packages/{package_id}")
+async def package_state(package_id: str, request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
+    """Whether the node has verified this package, or how far its upload got."""
+    _check_id(package_id)
+    store = _store(request)
+    pkg = await anyio.to_thread.run_sync(store.get_package, package_id)
+    if pkg is not None:
+        return {"status": "verified", "package_id": package_id}
+    up = await anyio.to_thread.run_sync(store.get_upload, package_id)
+    if up is not None:
+        return {"status": "receiving", "package_id": package_id, "offset": up.offset, "size": up.size}
+    return {"status": "unknown", "package_id": package_id}
+

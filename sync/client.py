@@ -1,0 +1,272 @@
+"""The station's HTTPS client for the node (requests).
+
+The node certificate is pinned by its SHA-256 fingerprint (urllib3's
+``assert_fingerprint``): no CA, no host-name check, and any other certificate is
+refused as :class:`NodeCertificateError`. Every request but ``/time`` and ``/pair``
+is signed (:mod:`sync.signing`) with the station key, with the timestamp corrected
+by the node's clock. Uploads are resumable by offset (see docs/sync-protocol.md).
+One client per thread (a requests session is not shared across threads).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import socket
+import ssl
+import time
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from sync.errors import NodeCertificateError, NodeRefusedError, NodeUnreachableError, PairingError
+from sync.signing import (EMPTY_SHA256, StationKey, generate_private_key, node_pair_proof, pair_proof,
+                          public_key_b64, sign_request)
+
+log = logging.getLogger(__name__)
+CHUNK_SIZE = 4 * 1024 * 1024
+TIMEOUT = (10, 120)
+Progress = Callable[[int, int], None]
+
+
+class _PinnedAdapter(HTTPAdapter):
+    def __init__(self, fingerprint: str) -> None:
+        self._fingerprint = fingerprint
+        super().__init__(pool_connections=2, pool_maxsize=2, max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["assert_fingerprint"] = self._fingerprint
+        kwargs["cert_reqs"] = ssl.CERT_NONE
+        kwargs["assert_hostname"] = False
+        return super().init_poolmanager(*args, **kwargs)
+
+
+def fetch_certificate(url: str, timeout: float = 10) -> tuple[str, str]:
+    """The node's certificate as (PEM, SHA-256 fingerprint), without trusting it.
+
+    Raises :class:`NodeUnreachableError`.
+    """
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise PairingError(f"bad node url {url}", message_ru=f"Неверный адрес узла: {url}.",
+                           remedy_ru="Адрес вида https://192.168.1.10:8443 (его показывает vpr-node serve).")
+    try:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        with socket.create_connection((parts.hostname, parts.port or 443), timeout=timeout) as sock:
+            with ctx.wrap_socket(sock, server_hostname=parts.hostname) as tls:
+                der = tls.getpeercert(binary_form=True)
+    except OSError as exc:
+        raise NodeUnreachableError(f"{url}: {exc}") from exc
+    return ssl.DER_cert_to_PEM_cert(der), hashlib.sha256(der).hexdigest()
+
+
+class NodeClient:
+    """Talks to one node. Methods raise :class:`NodeUnreachableError`,
+    :class:`NodeCertificateError` or :class:`NodeRefusedError` (with ``status``,
+    ``reason`` and the node's Russian message)."""
+
+    def __init__(self, base_url: str, fingerprint: str, key: StationKey | None = None,
+                 timeout: tuple[float, float] = TIMEOUT) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.key = key
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.verify = False
+        self.session.trust_env = False
+        self.session.mount("https://", _PinnedAdapter(fingerprint))
+        self.clock_offset: float | None = None
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- plumbing --------------------------------------------------------------
+    def _send(self, method: str, path: str, *, query: str = "", body: bytes = b"", signed: bool = True,
+              headers: dict | None = None, stream: bool = False) -> requests.Response:
+        url = self.base_url + path + (f"?{query}" if query else "")
+        hdrs = dict(headers or {})
+        if signed:
+            if self.key is None:
+                raise PairingError("no station key")
+            if self.clock_offset is None:
+                self.sync_clock()
+            body_sha = hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
+            hdrs.update(sign_request(self.key, method, path, query, body_sha, time.time() + self.clock_offset))
+        try:
+            resp = self.session.request(method, url, data=body or None, headers=hdrs, timeout=self.timeout,
+                                        stream=stream)
+        except requests.exceptions.SSLError as exc:
+            if "fingerprint" in str(exc).lower():
+                raise NodeCertificateError(str(exc)) from exc
+            raise NodeUnreachableError(f"{url}: {exc}") from exc
+        except requests.exceptions.RequestException as exc:
+            raise NodeUnreachableError(f"{url}: {exc}") from exc
+        if resp.status_code >= 400:
+            raise self._refusal(resp)
+        return resp
+
+    @staticmethod
+    def _refusal(resp: requests.Response) -> NodeRefusedError:
+        try:
+            body = resp.json()
+            err = body.get("error", {})
+        except ValueError:
+            body, err = {}, {}
+        exc = NodeRefusedError(resp.status_code, err.get("reason") or err.get("code") or "http_error",
+                               err.get("message", resp.text[:200]), err.get("message_ru"), err.get("remedy_ru"))
+        exc.body = body
+        return exc
+
+    def _json(self, method: str, path: str, payload: dict | None = None, signed: bool = True) -> dict:
+        import json
+
+        body = json.dumps(payload).encode() if payload is not None else b""
+        headers = {"Content-Type": "application/json"} if payload is not None else {}
+        try:
+            return self._send(method, path, body=body, signed=signed, headers=headers).json()
+        except NodeRefusedError as exc:
+            if exc.status == 401 and exc.reason == "stale_timestamp" and signed:
+                self.sync_clock()
+                return self._send(method, path, body=body, signed=signed, headers=headers).json()
+            raise
+        except ValueError as exc:
+            raise NodeUnreachableError(f"{path}: answer is not JSON") from exc
+
+    # -- public API -----------------------------------------------------------
+    def sync_clock(self) -> float:
+        """Measure the node clock; returns the offset (node - local) in seconds."""
+        t0 = time.time()
+        data = self._send("GET", "/api/v1/time", signed=False).json()
+        t1 = time.time()
+        self.clock_offset = float(data["unix"]) - (t0 + t1) / 2
+        return self.clock_offset
+
+    def node_time(self) -> dict:
+        return self._json("GET", "/api/v1/time", signed=False)
+
+    def whoami(self) -> dict:
+        return self._json("GET", "/api/v1/whoami")
+
+    def heartbeat(self, readiness: dict) -> dict:
+        return self._json("POST", "/api/v1/heartbeat", {"readiness": readiness})
+
+    def codes(self) -> list[str]:
+        return list(self._json("GET", "/api/v1/codes")["codes"])
+
+    def password(self) -> str:
+        return str(self._json("GET", "/api/v1/exam/password")["password"])
+
+    def exam_info(self) -> dict:
+        return self._json("GET", "/api/v1/exam/package/info")
+
+    def download_exam(self, dest: Path) -> dict:
+        """Stream the exam package to ``dest`` (atomically) and check its SHA-256."""
+        from vpr_common.atomic import atomic_write_with
+
+        info = self.exam_info()
+        resp = self._send("GET", "/api/v1/exam/package", stream=True)
+        digest = hashlib.sha256()
+
+        def write(fh) -> None:
+            for block in resp.iter_content(1024 * 1024):
+                digest.update(block)
+                fh.write(block)
+            if digest.hexdigest() != info["sha256"]:
+                raise NodeRefusedError(200, "exam_hash_mismatch", "downloaded exam package hash differs",
+                                       "Экзаменационный пакет пришёл повреждённым.", "Повторите загрузку.")
+
+        try:
+            atomic_write_with(Path(dest), write)
+        except requests.exceptions.RequestException as exc:
+            raise NodeUnreachableError(str(exc)) from exc
+        return info
+
+    def package_state(self, package_id: str) -> dict:
+        return self._json("GET", f"/api/v1/packages/{package_id}")
+
+    def upload(self, path: Path, package_id: str, progress: Progress | None = None,
+               chunk_size: int = CHUNK_SIZE) -> str:
+        """Upload one package file, resuming at the node's committed offset.
+
+        Returns ``"verified"`` or ``"already_have"``. Raises the client errors above;
+        a package the node refused after verification is a :class:`NodeRefusedError`
+        with status 422 and the reason.
+        """
+        path = Path(path)
+        size = path.stat().st_size
+        state = self._json("PUT", f"/api/v1/uploads/{package_id}", {"size": size})
+        if state["status"] == "already_have":
+            return "already_have"
+        offset = int(state["offset"])
+        with open(path, "rb") as fh:
+            for _ in range(3):
+                while offset < size:
+                    if progress:
+                        progress(offset, size)
+                    fh.seek(offset)
+                    chunk = fh.read(chunk_size)
+                    try:
+                        resp = self._send("PATCH", f"/api/v1/uploads/{package_id}", query=f"offset={offset}",
+                                          body=chunk, headers={"Content-Type": "application/octet-stream"}).json()
+                    except NodeRefusedError as exc:
+                        if exc.status == 409 and "offset" in getattr(exc, "body", {}):
+                            offset = int(exc.body["offset"])
+                            if exc.reason == "no_upload":
+                                state = self._json("PUT", f"/api/v1/uploads/{package_id}", {"size": size})
+                                if state["status"] == "already_have":
+                                    return "already_have"
+                                offset = int(state["offset"])
+                            continue
+                        raise
+                    if resp["status"] == "already_have":
+                        return "already_have"
+                    offset = int(resp["offset"])
+                if progress:
+                    progress(offset, size)
+                try:
+                    done = self._json("POST", f"/api/v1/uploads/{package_id}/complete", {})
+                    return str(done["status"])
+                except NodeRefusedError as exc:
+                    if exc.status == 409 and "offset" in getattr(exc, "body", {}):
+                        offset = int(exc.body["offset"])
+                        continue
+                    raise
+        raise NodeUnreachableError("upload did not converge")
+
+
+def pair_with_node(url: str, code: str, name: str, private_key=None,
+                   expected_fingerprint: str | None = None) -> dict:
+    """Pair with the node at ``url`` using the one-time ``code``.
+
+    Returns ``{"station_id", "fingerprint", "cert_pem", "private_key"}``. Raises
+    :class:`PairingError` (wrong code, fingerprint differs from the expected one, the
+    node failed to prove it knew the code) or :class:`NodeUnreachableError`.
+    """
+    from sync.tlsfp import normalize
+
+    code = "".join(ch for ch in code if ch.isdigit())
+    cert_pem, fingerprint = fetch_certificate(url)
+    if expected_fingerprint and not fingerprint.startswith(normalize(expected_fingerprint)):
+        raise PairingError("certificate fingerprint differs",
+                           message_ru="Отпечаток сертификата узла не совпадает с показанным координатором.",
+                           remedy_ru="Проверьте адрес узла; возможна подмена узла в сети.")
+    private_key = private_key or generate_private_key()
+    pub = public_key_b64(private_key.public_key())
+    client = NodeClient(url, fingerprint)
+    try:
+        resp = client._json("POST", "/api/v1/pair", {"public_key": pub, "name": name,
+                                                     "proof": pair_proof(code, pub, fingerprint)}, signed=False)
+    except NodeRefusedError as exc:
+        raise PairingError(exc.detail, message_ru=exc.message_ru, remedy_ru=exc.remedy_ru) from exc
+    finally:
+        client.close()
+    station_id = resp["station_id"]
+    if resp.get("node_proof") != node_pair_proof(code, station_id, fingerprint):
+        raise PairingError("node proof wrong", message_ru="Узел не подтвердил код подключения.",
+                           remedy_ru="Возможна подмена узла в сети; сообщите техническому специалисту.")
+    return {"station_id": station_id, "fingerprint": fingerprint, "cert_pem": cert_pem,
+            "private_key": private_key}

@@ -1,0 +1,270 @@
+"""The response package: one participant's answers, sealed on the station.
+
+Format (see docs/sync-protocol.md): a ZIP file ``<package_id>.vprpkg`` with only
+*stored* (uncompressed) members - ``manifest.json`` (canonical JSON: station id,
+participant code, variant, subject, timeline events, readiness report and every file
+with its SHA-256 and size), ``manifest.sig`` (Ed25519 signature of the manifest by the
+station key, base64) and the answer files under ``files/``. The package id is the
+SHA-256 of the manifest bytes, so the id commits to every byte of every file.
+
+Both sealing and verification stream file data in 1 MiB blocks: no package is ever
+held in memory. Pure functions; safe from any thread.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import secrets
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Mapping, Union
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from sync.errors import PackageError, PackageInputError
+from sync.signing import StationKey
+from vpr_common.atomic import fsync_dir
+
+FORMAT = "vpr-response-package"
+FORMAT_VERSION = 1
+SUFFIX = ".vprpkg"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+FILES_PREFIX = "files/"
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+BLOCK = 1024 * 1024
+_SIG_PREFIX = b"VPR-PACKAGE-1\n"
+_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,127}){0,3}$")
+_ID_RE = re.compile(r"^[0-9a-f]{64}$")
+
+PublicKeyLookup = Union[Ed25519PublicKey, Callable[[str], Ed25519PublicKey]]
+
+
+@dataclass(frozen=True)
+class SealedPackage:
+    """A package written by :func:`seal_package`."""
+
+    package_id: str
+    path: Path
+    size: int
+    participant_code: str
+    manifest: Mapping
+
+
+@dataclass(frozen=True)
+class VerifiedPackage:
+    """A package that passed :func:`verify_package`."""
+
+    package_id: str
+    station_id: str
+    participant_code: str
+    variant: str
+    subject: str
+    size: int
+    manifest: Mapping
+
+
+def canonical_json(obj: object) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def is_package_id(text: str) -> bool:
+    return bool(_ID_RE.match(text or ""))
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def seal_package(src_files: Mapping[str, Path], meta: Mapping, station_key: StationKey,
+                 out_dir: Path) -> SealedPackage:
+    """Seal ``src_files`` (name in the package -> source path) with ``meta``
+    (``participant_code``, ``variant``, ``subject`` required; ``timeline`` list and
+    ``readiness`` dict optional; ``extra`` dict optional) into ``out_dir/<id>.vprpkg``.
+
+    The written package is re-verified from disk before it is renamed into place.
+    Raises :class:`PackageInputError` for bad inputs, ``OSError`` for disk faults
+    (the sources are never touched).
+    """
+    for key in ("participant_code", "variant", "subject"):
+        if not str(meta.get(key, "")).strip():
+            raise PackageInputError(f"meta.{key} missing")
+    if not src_files:
+        raise PackageInputError("no files to seal")
+    for name, src in src_files.items():
+        if not _NAME_RE.match(name):
+            raise PackageInputError(f"bad file name {name!r}")
+        if not Path(src).is_file():
+            raise PackageInputError(f"source file missing: {src}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir / f".seal-{secrets.token_hex(8)}{SUFFIX}.tmp"
+    try:
+        files = []
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+            for name in sorted(src_files):
+                files.append(_add_file(zf, name, Path(src_files[name])))
+            manifest = {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "station_id": station_key.station_id,
+                "participant_code": str(meta["participant_code"]).strip(),
+                "variant": str(meta["variant"]).strip(),
+                "subject": str(meta["subject"]).strip(),
+                "created_at": str(meta.get("created_at") or _utc_now()),
+                "files": files,
+                "timeline": list(meta.get("timeline") or []),
+                "readiness": dict(meta.get("readiness") or {}),
+                "extra": dict(meta.get("extra") or {}),
+            }
+            manifest_bytes = canonical_json(manifest)
+            signature = station_key.private_key.sign(_SIG_PREFIX + manifest_bytes)
+            zf.writestr(_info(MANIFEST), manifest_bytes)
+            zf.writestr(_info(SIGNATURE), base64.b64encode(signature))
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        package_id = hashlib.sha256(manifest_bytes).hexdigest()
+        verify_package(tmp, station_key.private_key.public_key(), expected_id=package_id)
+        target = out_dir / f"{package_id}{SUFFIX}"
+        os.replace(tmp, target)
+        fsync_dir(out_dir)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return SealedPackage(package_id, target, target.stat().st_size, manifest["participant_code"], manifest)
+
+
+def _info(name: str, size: int | None = None) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED
+    if size is not None:
+        info.file_size = size
+    return info
+
+
+def _add_file(zf: zipfile.ZipFile, name: str, src: Path) -> dict:
+    size = src.stat().st_size
+    digest = hashlib.sha256()
+    written = 0
+    with open(src, "rb") as fin, zf.open(_info(FILES_PREFIX + name, size), "w", force_zip64=size > 2**31) as fout:
+        while block := fin.read(BLOCK):
+            digest.update(block)
+            fout.write(block)
+            written += len(block)
+    if written != size:
+        raise PackageInputError(f"source file changed while sealing: {src}")
+    return {"name": name, "sha256": digest.hexdigest(), "size": size}
+
+
+def read_manifest(path: Path) -> tuple[dict, bytes, bytes]:
+    """Return (manifest, manifest bytes, signature) without checking file data.
+
+    Raises :class:`PackageError` (``bad_format``) for anything that is not a package.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _read_manifest(zf)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise PackageError("bad_format", f"{Path(path).name}: {exc}") from exc
+
+
+def _read_manifest(zf: zipfile.ZipFile) -> tuple[dict, bytes, bytes]:
+    try:
+        m_info = zf.getinfo(MANIFEST)
+        s_info = zf.getinfo(SIGNATURE)
+    except KeyError as exc:
+        raise PackageError("bad_format", "manifest or signature missing") from exc
+    if m_info.file_size > MAX_MANIFEST_BYTES or s_info.file_size > 1024:
+        raise PackageError("bad_format", "manifest too large")
+    raw = zf.read(m_info)
+    try:
+        signature = base64.b64decode(zf.read(s_info), validate=True)
+        manifest = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PackageError("bad_format", f"manifest unreadable: {exc}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise PackageError("bad_format", "not a response package manifest")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise PackageError("unsupported_version", str(manifest.get("format_version")))
+    files = manifest.get("files")
+    if not isinstance(files, list) or not files:
+        raise PackageError("bad_format", "manifest lists no files")
+    for entry in files:
+        if (not isinstance(entry, dict) or not _NAME_RE.match(str(entry.get("name", "")))
+                or not isinstance(entry.get("size"), int) or not is_package_id(str(entry.get("sha256", "")))):
+            raise PackageError("bad_format", f"bad file entry {entry!r}")
+    for key in ("station_id", "participant_code", "variant", "subject"):
+        if not isinstance(manifest.get(key), str) or not manifest[key]:
+            raise PackageError("bad_format", f"manifest.{key} missing")
+    return manifest, raw, signature
+
+
+def verify_package(path: Path, public_key: PublicKeyLookup, expected_id: str | None = None,
+                   expected_station: str | None = None) -> VerifiedPackage:
+    """Verify a package file completely: structure, content id, station signature and
+    every file's size and SHA-256, streaming.
+
+    ``public_key`` is the station's key, or a callable ``station_id -> key`` that
+    raises for unknown/revoked stations. Raises :class:`PackageError` with a
+    ``reason`` (``bad_format``, ``id_mismatch``, ``station_mismatch``,
+    ``bad_signature``, ``file_missing``, ``extra_file``, ``file_size_mismatch``,
+    ``file_hash_mismatch``) or whatever the lookup raises.
+    """
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            manifest, raw, signature = _read_manifest(zf)
+            package_id = hashlib.sha256(raw).hexdigest()
+            if expected_id is not None and package_id != expected_id:
+                raise PackageError("id_mismatch", f"content id {package_id} != {expected_id}")
+            station_id = manifest["station_id"]
+            if expected_station is not None and station_id != expected_station:
+                raise PackageError("station_mismatch", f"{station_id} != {expected_station}")
+            key = public_key(station_id) if callable(public_key) else public_key
+            try:
+                key.verify(signature, _SIG_PREFIX + raw)
+            except InvalidSignature as exc:
+                raise PackageError("bad_signature", "manifest signature does not verify") from exc
+            _verify_members(zf, manifest["files"])
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+        raise PackageError("bad_format", f"{path.name}: {exc}") from exc
+    return VerifiedPackage(package_id, station_id, manifest["participant_code"], manifest["variant"],
+                           manifest["subject"], path.stat().st_size, manifest)
+
+
+def _verify_members(zf: zipfile.ZipFile, files: list) -> None:
+    listed = {FILES_PREFIX + e["name"]: e for e in files}
+    if len(listed) != len(files):
+        raise PackageError("bad_format", "duplicate file names in manifest")
+    present = {i.filename for i in zf.infolist()} - {MANIFEST, SIGNATURE}
+    extra = present - set(listed)
+    if extra:
+        raise PackageError("extra_file", ", ".join(sorted(extra)))
+    for member, entry in listed.items():
+        if member not in present:
+            raise PackageError("file_missing", entry["name"])
+        info = zf.getinfo(member)
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise PackageError("bad_format", f"{entry['name']} is compressed")
+        if info.file_size != entry["size"]:
+            raise PackageError("file_size_mismatch", f"{entry['name']}: {info.file_size} != {entry['size']}")
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with zf.open(info) as fh:
+                while block := fh.read(BLOCK):
+                    digest.update(block)
+                    size += len(block)
+        except zipfile.BadZipFile as exc:  # CRC mismatch: data altered after sealing
+            raise PackageError("file_hash_mismatch", f"{entry['name']}: {exc}") from exc
+        if size != entry["size"]:
+            raise PackageError("file_size_mismatch", f"{entry['name']}: read {size}")
+        if digest.hexdigest() != entry["sha256"]:
+            raise PackageError("file_hash_mismatch", entry["name"])

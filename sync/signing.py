@@ -1,0 +1,164 @@
+"""Station keys and request signatures.
+
+A station owns an Ed25519 key pair generated on the station; the public half is
+registered with the node at pairing. Every station request carries five headers
+(station id, timestamp, nonce, SHA-256 of the body, signature) and the signature
+covers method, path, query, timestamp, nonce, body hash and station id, so a request
+cannot be altered, and - with the node remembering nonces inside the time window -
+cannot be replayed. Pure functions; safe from any thread.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from sync.errors import AuthError
+from vpr_common.atomic import atomic_write_bytes
+
+H_STATION = "X-VPR-Station"
+H_TIMESTAMP = "X-VPR-Timestamp"
+H_NONCE = "X-VPR-Nonce"
+H_BODY = "X-VPR-Content-SHA256"
+H_SIGNATURE = "X-VPR-Signature"
+
+#: Requests whose timestamp differs from the node clock by more are refused.
+MAX_CLOCK_SKEW_S = 300
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+_PREFIX = b"VPR-REQUEST-1\n"
+
+
+@dataclass(frozen=True)
+class StationKey:
+    """The station's identity after pairing: its id on the node and its private key."""
+
+    station_id: str
+    private_key: Ed25519PrivateKey
+
+    @property
+    def public_key_b64(self) -> str:
+        return public_key_b64(self.private_key.public_key())
+
+
+def generate_private_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def public_key_b64(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def load_public_key_b64(text: str) -> Ed25519PublicKey:
+    """Raises :class:`AuthError` (``bad_public_key``) on anything but 32 raw bytes."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except (ValueError, TypeError) as exc:
+        raise AuthError("bad_public_key", str(exc)) from exc
+
+
+def save_private_key(key: Ed25519PrivateKey, path: Path) -> None:
+    """Write the key as unencrypted PKCS#8 PEM, readable by the owner only (POSIX)."""
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    atomic_write_bytes(path, pem)
+    if os.name == "posix":
+        os.chmod(path, 0o600)
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
+    """Raises ``OSError`` if unreadable, ``ValueError`` if it is not an Ed25519 key."""
+    key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("not an Ed25519 key")
+    return key
+
+
+def canonical_request(method: str, path: str, query: str, timestamp: str, nonce: str,
+                      body_sha256: str, station_id: str) -> bytes:
+    """The exact bytes a request signature covers (see docs/sync-protocol.md)."""
+    parts = [method.upper(), path, query, timestamp, nonce, body_sha256.lower(), station_id]
+    return _PREFIX + "\n".join(parts).encode("utf-8")
+
+
+def sign_request(key: StationKey, method: str, path: str, query: str = "",
+                 body_sha256: str = EMPTY_SHA256, now: float | None = None) -> dict[str, str]:
+    """Return the authentication headers for one request."""
+    ts = str(int(now if now is not None else time.time()))
+    nonce = secrets.token_hex(16)
+    msg = canonical_request(method, path, query, ts, nonce, body_sha256, key.station_id)
+    sig = base64.b64encode(key.private_key.sign(msg)).decode("ascii")
+    return {H_STATION: key.station_id, H_TIMESTAMP: ts, H_NONCE: nonce, H_BODY: body_sha256,
+            H_SIGNATURE: sig}
+
+
+@dataclass(frozen=True)
+class SignedHeaders:
+    """The authentication headers of one request, parsed but not yet trusted."""
+
+    station_id: str
+    timestamp: int
+    nonce: str
+    body_sha256: str
+    signature: bytes
+
+
+def parse_signed_headers(headers) -> SignedHeaders:
+    """Raises :class:`AuthError` (``missing_credentials`` / ``malformed_credentials``)."""
+    values = {h: headers.get(h) for h in (H_STATION, H_TIMESTAMP, H_NONCE, H_BODY, H_SIGNATURE)}
+    missing = [h for h, v in values.items() if not v]
+    if missing:
+        raise AuthError("missing_credentials", "missing " + ", ".join(missing))
+    try:
+        ts = int(values[H_TIMESTAMP])
+        sig = base64.b64decode(values[H_SIGNATURE], validate=True)
+    except (ValueError, TypeError) as exc:
+        raise AuthError("malformed_credentials", str(exc)) from exc
+    nonce = values[H_NONCE]
+    body = values[H_BODY].lower()
+    if not (8 <= len(nonce) <= 64) or len(body) != 64:
+        raise AuthError("malformed_credentials", "bad nonce or body hash length")
+    return SignedHeaders(values[H_STATION], ts, nonce, body, sig)
+
+
+def verify_request(public_key: Ed25519PublicKey, signed: SignedHeaders, method: str, path: str,
+                   query: str, now: float | None = None) -> None:
+    """Check the clock window and the signature; raises :class:`AuthError`
+    (``stale_timestamp`` or ``bad_signature``). Nonce reuse is the caller's check."""
+    now = time.time() if now is None else now
+    if abs(now - signed.timestamp) > MAX_CLOCK_SKEW_S:
+        raise AuthError("stale_timestamp", f"timestamp {signed.timestamp} vs node {int(now)}")
+    msg = canonical_request(method, path, query, str(signed.timestamp), signed.nonce,
+                            signed.body_sha256, signed.station_id)
+    try:
+        public_key.verify(signed.signature, msg)
+    except InvalidSignature as exc:
+        raise AuthError("bad_signature", "signature does not verify") from exc
+
+
+def pair_proof(code: str, public_key_b64: str, fingerprint: str) -> str:
+    """What a station sends at pairing: HMAC(code) over its key and the certificate
+    fingerprint it saw, so the code never crosses the wire and a node with another
+    certificate (a man in the middle) cannot use the proof."""
+    import hmac
+
+    msg = f"VPR-PAIR-1\n{public_key_b64}\n{fingerprint.lower()}".encode()
+    return hmac.new(code.encode(), msg, hashlib.sha256).hexdigest()
+
+
+def node_pair_proof(code: str, station_id: str, fingerprint: str) -> str:
+    """What the node answers at pairing, proving it knew the code too."""
+    import hmac
+
+    msg = f"VPR-PAIR-NODE-1\n{station_id}\n{fingerprint.lower()}".encode()
+    return hmac.new(code.encode(), msg, hashlib.sha256).hexdigest()

@@ -1,0 +1,109 @@
+"""Station console commands of the sync layer, mounted by ``vpr-station``:
+``pair URL CODE``, ``export DEST_DIR``, ``sync`` (send waiting packages now) and
+``outbox`` (what is waiting). :func:`register` adds them to a subparsers object."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+from pathlib import Path
+
+from sync.outbox import OutboxState
+from sync.station_config import StationSync
+from sync.tlsfp import grouped
+from sync.uploader import SyncWorker
+from sync.usb import export_unacked
+from vpr_common.cli import print_json
+
+COMMANDS = ("pair", "export", "sync", "outbox")
+STATE_RU = {OutboxState.PENDING: "ждёт отправки", OutboxState.UPLOADING: "отправляется",
+            OutboxState.ACKED: "принят узлом", OutboxState.CORRUPT: "ПОВРЕЖДЁН (сохранён)"}
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", type=Path, default=None, metavar="DIR",
+                   help="папка синхронизации станции (по умолчанию: папка данных/station/sync)")
+    p.add_argument("--json", action="store_true", help="вывод в формате JSON")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("pair", help="подключить станцию к узлу координатора")
+    p.add_argument("url", metavar="URL", help="адрес узла, например https://192.168.1.10:8443")
+    p.add_argument("code", metavar="КОД", help="одноразовый код из vpr-node pair-code")
+    p.add_argument("--name", default=socket.gethostname(), help="название станции (кабинет, номер ПК)")
+    p.add_argument("--fingerprint", default=None, help="отпечаток сертификата из vpr-node pair-code (проверка)")
+    _common(p)
+    p.set_defaults(handler=cmd_pair)
+    p = subparsers.add_parser("export", help="выгрузить неотправленные пакеты на флешку")
+    p.add_argument("dest", type=Path, metavar="ПАПКА")
+    p.add_argument("--sessions", type=Path, default=None, help="папка незавершённых сеансов для переноса")
+    _common(p)
+    p.set_defaults(handler=cmd_export)
+    p = subparsers.add_parser("sync", help="отправить ожидающие пакеты на узел сейчас")
+    p.add_argument("--timeout", type=float, default=60.0, help="сколько секунд пытаться (по умолчанию 60)")
+    _common(p)
+    p.set_defaults(handler=cmd_sync)
+    p = subparsers.add_parser("outbox", help="очередь отправки: что отправлено и что ждёт")
+    _common(p)
+    p.set_defaults(handler=cmd_outbox)
+
+
+def cmd_pair(args) -> int:
+    station = StationSync(args.data)
+    pairing = station.pair(args.url, args.code, args.name, args.fingerprint)
+    if args.json:
+        print_json({"ok": True, **pairing.__dict__})
+    else:
+        print(f"Станция подключена к узлу {pairing.node_url} как {pairing.station_id}.")
+        print(f"Отпечаток сертификата узла: {grouped(pairing.fingerprint)}")
+        print("Сверьте его с отпечатком, который показал vpr-node pair-code.")
+    return 0
+
+
+def cmd_export(args) -> int:
+    report = export_unacked(StationSync(args.data), args.dest, args.sessions)
+    if args.json:
+        print_json({"ok": True, **report})
+    else:
+        print(f"Выгружено пакетов: {len(report['packages'])} в {report['folder']}")
+        if report["damaged"]:
+            print(f"Повреждённых (выгружены отдельно в damaged/): {len(report['damaged'])}")
+        if report["failed"]:
+            print(f"НЕ выгружено (копия не прошла проверку): {len(report['failed'])} — повторите на другую флешку")
+        if report["sessions"]:
+            print(f"Незавершённые сеансы: {report['sessions']}")
+        print("На узле: vpr-node import ПАПКА_НА_ФЛЕШКЕ")
+    return 0 if not report["failed"] else 1
+
+
+def cmd_sync(args) -> int:
+    station = StationSync(args.data)
+    worker = SyncWorker(station.outbox, station.client, station.station_key())
+    station.outbox.retry_now()
+    done = worker.run_until_idle(args.timeout)
+    worker.stop()
+    return _show(station, args, done)
+
+
+def cmd_outbox(args) -> int:
+    return _show(StationSync(args.data), args, None)
+
+
+def _show(station: StationSync, args, done: bool | None) -> int:
+    prog = station.outbox.progress()
+    entries = station.outbox.entries()
+    if args.json:
+        print_json({"ok": True, "done": done, "total": prog.total, "acked": prog.acked, "waiting": prog.waiting,
+                    "corrupt": prog.corrupt, "bytes_total": prog.bytes_total, "bytes_done": prog.bytes_done,
+                    "percent": prog.percent,
+                    "packages": [{"package_id": e.package_id, "participant_code": e.participant_code,
+                                  "state": e.state.value, "percent": e.percent, "bytes_sent": e.bytes_sent,
+                                  "size": e.size, "attempts": e.attempts, "last_error": e.last_error}
+                                 for e in entries]})
+    else:
+        print(f"Пакетов: {prog.total}, принято узлом: {prog.acked}, ждут: {prog.waiting}, "
+              f"повреждено: {prog.corrupt}; передано {prog.percent}%")
+        for e in entries:
+            err = f" ({e.last_error})" if e.last_error and e.state is not OutboxState.ACKED else ""
+            print(f"  код {e.participant_code} {e.package_id[:12]}…: {STATE_RU[e.state]}, {e.percent}%{err}")
+    return 0 if (done is None or done) else 1

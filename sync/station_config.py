@@ -1,0 +1,84 @@
+"""The station's side of pairing, on disk under the station sync folder
+(default ``<user data dir>/station/sync``): ``pairing.json`` (node URL, pinned
+certificate fingerprint, station id), ``node_cert.pem`` (the pinned certificate, for
+the record) and ``station_key.pem`` (the station's private Ed25519 key, owner-only).
+The key is generated once and kept, so pairing again keeps the station's identity."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sync.client import NodeClient, pair_with_node
+from sync.errors import NotPairedError
+from sync.outbox import Outbox
+from sync.signing import StationKey, generate_private_key, load_private_key, save_private_key
+from vpr_common import paths
+from vpr_common.atomic import atomic_write_text
+
+PAIRING = "pairing.json"
+KEY = "station_key.pem"
+CERT = "node_cert.pem"
+
+
+def default_station_dir() -> Path:
+    return paths.data_dir() / "station" / "sync"
+
+
+@dataclass(frozen=True)
+class Pairing:
+    node_url: str
+    fingerprint: str
+    station_id: str
+    name: str
+    paired_at: float
+
+
+class StationSync:
+    """The station's sync folder: its pairing, key and outbox."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root) if root else default_station_dir()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._outbox: Outbox | None = None
+
+    @property
+    def outbox(self) -> Outbox:
+        if self._outbox is None:
+            self._outbox = Outbox(self.root / "outbox")
+        return self._outbox
+
+    def private_key(self):
+        """The station key, generated and saved on first use."""
+        path = self.root / KEY
+        if path.exists():
+            return load_private_key(path)
+        key = generate_private_key()
+        save_private_key(key, path)
+        return key
+
+    def pairing(self) -> Pairing:
+        """Raises :class:`NotPairedError` if the station was never paired."""
+        path = self.root / PAIRING
+        if not path.exists():
+            raise NotPairedError(str(path))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Pairing(data["node_url"], data["fingerprint"], data["station_id"], data.get("name", ""),
+                       data.get("paired_at", 0))
+
+    def station_key(self) -> StationKey:
+        return StationKey(self.pairing().station_id, self.private_key())
+
+    def pair(self, url: str, code: str, name: str, expected_fingerprint: str | None = None) -> Pairing:
+        """Pair with the node (see :func:`sync.client.pair_with_node`) and save it."""
+        result = pair_with_node(url, code, name, self.private_key(), expected_fingerprint)
+        atomic_write_text(self.root / CERT, result["cert_pem"])
+        pairing = Pairing(url.rstrip("/"), result["fingerprint"], result["station_id"], name, time.time())
+        atomic_write_text(self.root / PAIRING, json.dumps(pairing.__dict__, ensure_ascii=False, indent=2))
+        return pairing
+
+    def client(self) -> NodeClient:
+        p = self.pairing()
+        return NodeClient(p.node_url, p.fingerprint, StationKey(p.station_id, self.private_key()))

@@ -1,0 +1,50 @@
+"""Node storage and TLS identity: WAL mode, one-time pairing codes, nonces, offsets
+committed only forward, certificate created once and reused."""
+
+from __future__ import annotations
+
+import time
+
+from coordinator.storage import NodeStore
+from coordinator.tls import ensure_certificate
+
+
+def test_wal_and_files_dirs(tmp_path):
+    store = NodeStore(tmp_path / "n")
+    assert store.journal_mode() == "wal"
+    assert store.incoming_dir.is_dir() and store.packages_dir.is_dir()
+
+
+def test_pair_code_one_time_and_expiring(tmp_path):
+    store = NodeStore(tmp_path / "n")
+    code, exp = store.create_pair_code(600)
+    assert len(code) == 8 and code.isdigit() and exp > time.time()
+    assert store.register_station(code, "a", "A" * 44)
+    assert store.register_station(code, "b", "B" * 44) == ""  # used
+    old, _ = store.create_pair_code(-1)
+    assert store.register_station(old, "c", "C" * 44) == ""  # expired
+    again, _ = store.create_pair_code(600)
+    sid = store.list_stations()[0].station_id
+    assert store.register_station(again, "a2", "A" * 44) == sid  # same key keeps its id
+
+
+def test_nonce_used_once(tmp_path):
+    store = NodeStore(tmp_path / "n")
+    assert store.use_nonce("st1", "abc12345")
+    assert not store.use_nonce("st1", "abc12345")
+    assert store.use_nonce("st2", "abc12345")
+
+
+def test_offset_commits_only_from_expected_offset(tmp_path):
+    store = NodeStore(tmp_path / "n")
+    store.start_upload("a" * 64, "st1", 100)
+    assert store.commit_offset("a" * 64, 0, 40)
+    assert not store.commit_offset("a" * 64, 0, 80)  # a stale writer cannot move it
+    assert store.get_upload("a" * 64).offset == 40
+
+
+def test_certificate_created_once(tmp_path):
+    a = ensure_certificate(tmp_path / "tls")
+    b = ensure_certificate(tmp_path / "tls")
+    assert a.fingerprint == b.fingerprint and len(a.fingerprint) == 64
+    assert (a.key_path.stat().st_mode & 0o077) == 0

@@ -1,0 +1,156 @@
+"""Response packages: sealing, verification, and every alteration refused."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import zipfile
+
+import pytest
+
+from sync.errors import PackageError, PackageInputError
+from sync.package import canonical_json, read_manifest, seal_package, verify_package
+from sync.signing import StationKey, generate_private_key
+
+
+@pytest.fixture()
+def key():
+    return StationKey("st-test", generate_private_key())
+
+
+@pytest.fixture()
+def sources(tmp_path):
+    a = tmp_path / "src" / "task1.flac"
+    a.parent.mkdir()
+    a.write_bytes(os.urandom(300_000))
+    b = tmp_path / "src" / "task2.flac"
+    b.write_bytes(os.urandom(1000))
+    return {"task1.flac": a, "task2.flac": b}
+
+
+META = {"participant_code": "12345", "variant": "3", "subject": "english",
+        "timeline": [{"at": "2026-04-01T08:00:00+00:00", "event": "start"}], "readiness": {"ok": True}}
+
+
+def test_seal_and_verify_roundtrip(tmp_path, key, sources):
+    pkg = seal_package(sources, META, key, tmp_path / "out")
+    assert pkg.path.name == f"{pkg.package_id}.vprpkg"
+    v = verify_package(pkg.path, key.private_key.public_key(), expected_id=pkg.package_id)
+    assert (v.participant_code, v.variant, v.subject, v.station_id) == ("12345", "3", "english", "st-test")
+    names = {f["name"]: f["size"] for f in v.manifest["files"]}
+    assert names == {"task1.flac": 300_000, "task2.flac": 1000}
+    assert v.manifest["timeline"][0]["event"] == "start"
+    assert list((tmp_path / "out").iterdir()) == [pkg.path]  # no temp file left
+
+
+def test_same_content_same_id(tmp_path, key, sources):
+    meta = dict(META, created_at="2026-04-01T08:00:00+00:00")
+    a = seal_package(sources, meta, key, tmp_path / "a")
+    b = seal_package(sources, meta, key, tmp_path / "b")
+    assert a.package_id == b.package_id
+
+
+def test_wrong_key_refused(tmp_path, key, sources):
+    pkg = seal_package(sources, META, key, tmp_path)
+    with pytest.raises(PackageError) as err:
+        verify_package(pkg.path, generate_private_key().public_key())
+    assert err.value.reason == "bad_signature"
+
+
+def _rewrite(src, dst, change):
+    """Copy a package member by member, letting ``change(name, data)`` alter data."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            data = change(info.filename, zin.read(info))
+            if data is not None:
+                zout.writestr(info.filename, data)
+
+
+def test_altered_file_refused(tmp_path, key, sources):
+    pkg = seal_package(sources, META, key, tmp_path)
+    bad = tmp_path / "bad.vprpkg"
+    _rewrite(pkg.path, bad, lambda n, d: (b"X" + d[1:]) if n == "files/task2.flac" else d)
+    with pytest.raises(PackageError) as err:
+        verify_package(bad, key.private_key.public_key())
+    assert err.value.reason == "file_hash_mismatch"
+
+
+def test_byte_flipped_in_place_refused(tmp_path, key, sources):
+    pkg = seal_package(sources, META, key, tmp_path)
+    raw = bytearray(pkg.path.read_bytes())
+    raw[1000] ^= 0xFF  # inside task1.flac data
+    pkg.path.write_bytes(bytes(raw))
+    with pytest.raises(PackageError) as err:
+        verify_package(pkg.path, key.private_key.public_key())
+    assert err.value.reason == "file_hash_mismatch"
+
+
+def test_altered_manifest_refused(tmp_path, key, sources):
+    pkg = seal_package(sources, META, key, tmp_path)
+
+    def change(name, data):
+        if name == "manifest.json":
+            m = json.loads(data)
+            m["participant_code"] = "54321"
+            return canonical_json(m)
+        return data
+
+    bad = tmp_path / "bad.vprpkg"
+    _rewrite(pkg.path, bad, change)
+    with pytest.raises(PackageError) as err:
+        verify_package(bad, key.private_key.public_key())
+    assert err.value.reason == "bad_signature"
+    with pytest.raises(PackageError) as err:
+        verify_package(pkg.path, key.private_key.public_key(), expected_id="0" * 64)
+    assert err.value.reason == "id_mismatch"
+
+
+def test_extra_and_missing_files_refused(tmp_path, key, sources):
+    pkg = seal_package(sources, META, key, tmp_path)
+    extra = tmp_path / "extra.vprpkg"
+    _rewrite(pkg.path, extra, lambda n, d: d)
+    with zipfile.ZipFile(extra, "a") as zf:
+        zf.writestr("files/evil.txt", b"x")
+    with pytest.raises(PackageError) as err:
+        verify_package(extra, key.private_key.public_key())
+    assert err.value.reason == "extra_file"
+    missing = tmp_path / "missing.vprpkg"
+    _rewrite(pkg.path, missing, lambda n, d: None if n == "files/task1.flac" else d)
+    with pytest.raises(PackageError) as err:
+        verify_package(missing, key.private_key.public_key())
+    assert err.value.reason == "file_missing"
+
+
+def test_truncated_package_refused(tmp_path, key, sources):
+    pkg = seal_package(sources, META, key, tmp_path)
+    data = pkg.path.read_bytes()
+    for cut in (0, 10, len(data) // 2, len(data) - 1):
+        t = tmp_path / f"t{cut}.vprpkg"
+        t.write_bytes(data[:cut])
+        with pytest.raises(PackageError) as err:
+            verify_package(t, key.private_key.public_key())
+        assert err.value.reason == "bad_format"
+
+
+def test_forged_signature_bytes_refused(tmp_path, key, sources):
+    pkg = seal_package(sources, META, key, tmp_path)
+    other = StationKey("st-test", generate_private_key())
+    _, raw, _ = read_manifest(pkg.path)
+    forged = tmp_path / "forged.vprpkg"
+    sig = base64.b64encode(other.private_key.sign(b"VPR-PACKAGE-1\n" + raw))
+    _rewrite(pkg.path, forged, lambda n, d: sig if n == "manifest.sig" else d)
+    with pytest.raises(PackageError) as err:
+        verify_package(forged, key.private_key.public_key())
+    assert err.value.reason == "bad_signature"
+
+
+@pytest.mark.parametrize("name", ["../evil", "/abs", "a\\b", ".hidden", ""])
+def test_bad_names_refused_at_seal(tmp_path, key, sources, name):
+    with pytest.raises(PackageInputError):
+        seal_package({name: sources["task1.flac"]}, META, key, tmp_path)
+
+
+def test_missing_meta_refused(tmp_path, key, sources):
+    with pytest.raises(PackageInputError):
+        seal_package(sources, {"variant": "1", "subject": "english"}, key, tmp_path)

@@ -1,0 +1,51 @@
+"""``vpr-station pair`` / ``sync`` / ``outbox`` as a user runs them, against a real
+node; the exam client itself still answers "not yet available"."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import REPO_ROOT
+from tests.sync.harness import make_package, run_node_cli
+from sync.station_config import StationSync
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "station.cli", *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_pair_sync_outbox(node, tmp_path):
+    rc, out, _ = run_node_cli("pair-code", "--json", "--data", str(node.data_dir))
+    info = json.loads(out)
+    assert rc == 0 and len(info["code"]) == 8
+    data = tmp_path / "st"
+    bad = _run("pair", node.url, info["code"], "--data", str(data), "--fingerprint", "ABCD 0000")
+    assert bad.returncode != 0 and "Отпечаток" in bad.stderr and "Traceback" not in bad.stderr
+    code = f"{info['code'][:4]}-{info['code'][4:]}"
+    r = _run("pair", node.url, code, "--data", str(data), "--name", "каб. 5", "--fingerprint",
+             info["fingerprint"][:16])
+    assert r.returncode == 0, r.stderr
+    assert "подключена" in r.stdout
+    st = StationSync(data)
+    pkg = make_package(st, tmp_path)
+    st.outbox.add(pkg)
+    r = _run("outbox", "--data", str(data), "--json")
+    assert json.loads(r.stdout)["waiting"] == 1
+    r = _run("sync", "--data", str(data), "--timeout", "30")
+    assert r.returncode == 0, r.stderr
+    assert "принят узлом" in r.stdout
+    again = _run("pair", node.url, info["code"], "--data", str(tmp_path / "st2"))
+    assert again.returncode != 0 and "Код подключения" in again.stderr
+
+
+def test_unpaired_station_sync_is_a_clear_error(tmp_path):
+    r = _run("sync", "--data", str(tmp_path / "st"))
+    assert r.returncode != 0 and "не подключена" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_exam_client_still_not_available():
+    r = _run("--demo")
+    assert r.returncode == 3 and "ещё не доступна" in r.stderr
