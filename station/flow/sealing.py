@@ -1,0 +1,75 @@
+"""Sealing a finished session into a response package (format of :mod:`sync.package`)
+and queueing it in the station outbox.
+
+The package holds every answer piece (FLAC) with its sidecar (hash, duration,
+analysis), the listening answers and photo choices, the event timeline and the latest
+readiness report; :func:`sync.package.seal_package` signs it with the station key. A
+station that was never paired signs with its own key under the id ``unpaired-<host>``
+so its packages are still sealed and verifiable; the node accepts them after the
+technician pairs the station and imports them (USB) - see docs/station.md."""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+from pathlib import Path
+
+from station.flow.phases import SessionState
+from station.flow.session_store import SessionStore
+from sync.errors import NotPairedError
+from sync.package import seal_package
+from sync.signing import StationKey
+from sync.station_config import StationSync
+from vpr_common.atomic import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+
+def station_key(sync: StationSync) -> StationKey:
+    """The paired identity, or a local one for an unpaired (demo) station."""
+    try:
+        return sync.station_key()
+    except NotPairedError:
+        return StationKey(f"unpaired-{platform.node() or 'station'}", sync.private_key())
+
+
+class Sealer:
+    """Callable the flow uses: ``sealer(state, store) -> package path``."""
+
+    def __init__(self, sync: StationSync, readiness_report: dict | None = None) -> None:
+        self.sync = sync
+        self.readiness_report = readiness_report or {}
+
+    def __call__(self, state: SessionState, store: SessionStore) -> str:
+        session_dir = store.dir_of(state.session_id)
+        audio_dir = store.audio_dir(state.session_id)
+        files: dict[str, Path] = {}
+        for task_id, pieces in state.pieces.items():
+            for piece in pieces:
+                flac = audio_dir / piece.file
+                files[f"answers/{piece.file}"] = flac
+                sidecar = flac.with_suffix(".json")
+                if sidecar.exists():
+                    files[f"answers/{sidecar.name}"] = sidecar
+        choices = {
+            "listening_answers": state.listening_answers,
+            "photo_choice": state.photo_choice,
+            "pieces": {k: [p.__dict__ for p in v] for k, v in state.pieces.items()},
+        }
+        choices_file = session_dir / "responses.json"
+        atomic_write_text(choices_file, json.dumps(choices, ensure_ascii=False, indent=1))
+        files["responses.json"] = choices_file
+        meta = {
+            "participant_code": state.participant_code,
+            "variant": str(state.variant),
+            "subject": state.subject,
+            "timeline": store.events(state.session_id),
+            "readiness": self.readiness_report,
+            "extra": {"session_id": state.session_id, "exam_package_id": state.package_id,
+                      "resumes": state.resumes},
+        }
+        sealed = seal_package(files, meta, station_key(self.sync), self.sync.root / "sealed")
+        self.sync.outbox.add(sealed)
+        log.info("sealed %s for %s: %s (%d bytes)", state.session_id, state.participant_code, sealed.path, sealed.size)
+        return str(sealed.path)
