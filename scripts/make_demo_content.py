@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Regenerates the committed demo content in ``exam_content/demo_src/``: the three
+"""Regenerates the committed demo content in ``exam_content/demo_src/`` (and the
+station's sound-check phrase ``station/assets/sound_check_ru.ogg``): the three
 source manifests (English, German, French), the pictures (drawn with Pillow) and the
 spoken prompts (espeak-ng from Debian, encoded to Ogg Vorbis with soundfile).
 
@@ -241,7 +242,13 @@ def winter() -> Image.Image:
     return img
 
 
+STATION_ASSETS = Path(__file__).resolve().parent.parent / "station" / "assets"
+SOUND_CHECK_TEXT = "Проверка звука. Если вы слышите эту фразу, нажмите кнопку «Слышу»."
+
+
 def main() -> int:
+    STATION_ASSETS.mkdir(parents=True, exist_ok=True)
+    speak(SOUND_CHECK_TEXT, "ru", STATION_ASSETS / "sound_check_ru.ogg")
     OUT.mkdir(parents=True, exist_ok=True)
     shared_media = OUT / "shared"
     shared_media.mkdir(exist_ok=True)

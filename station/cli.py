@@ -1,29 +1,141 @@
-"""Console entry point `vpr-station`. The sync commands (pair, export, sync, outbox)
-come from :mod:`sync.station_cli`; the exam client itself is a stub until its issue
-lands."""
+"""Console entry point ``vpr-station``: the exam client (configured, ``--demo``, or
+``--self-test``), the technician's ``setup`` and ``set-pin``, and the sync commands
+(pair, export, sync, outbox) from :mod:`sync.station_cli`. Kivy is imported only when
+a window is needed."""
 
 from __future__ import annotations
 
+import getpass
+import sys
+from pathlib import Path
 from typing import Sequence
 
+from vpr_common import paths
 from vpr_common.argparse_ru import RuArgumentParser
-from vpr_common.cli import run_cli
-from vpr_common.stub import NotYetAvailableError
+from vpr_common.cli import print_json, run_cli
+
+LANGS = ("en", "de", "fr")
+
+
+def _parser() -> RuArgumentParser:
+    from sync import station_cli
+
+    p = RuArgumentParser(prog="vpr-station", description="Станция устной части ВПР по иностранному языку.")
+    p.add_argument("--demo", action="store_true", help="демонстрационный режим со встроенным пакетом")
+    p.add_argument("--language", choices=LANGS, default="en", help="язык демо-пакета (en, de, fr)")
+    p.add_argument("--fast", action="store_true", help="сокращённое время заданий (репетиция)")
+    p.add_argument("--windowed", action="store_true", help="в окне 1024x768 вместо полноэкранного режима")
+    p.add_argument("--self-test", action="store_true", help="автоматический прогон всей работы на этом ПК")
+    p.add_argument("--screenshots", type=Path, default=None, help="папка для снимков экранов самопроверки")
+    p.add_argument("--node", default=None, help="адрес узла координатора для самопроверки")
+    p.add_argument("--timeout", type=float, default=None, help="предел времени самопроверки, с")
+    p.add_argument("--json", action="store_true", help=argparse_suppress())
+    sub = p.add_subparsers(dest="command", parser_class=RuArgumentParser)
+    s = sub.add_parser("setup", help="настроить станцию: пакет, пароль, список кодов, устройства")
+    s.add_argument("--package", type=Path)
+    s.add_argument("--password-file", type=Path)
+    s.add_argument("--codes", type=Path, help="файл со списком допустимых кодов участников (по одному в строке)")
+    s.add_argument("--input", default=None, help="микрофон (имя из vpr-diagnose devices)")
+    s.add_argument("--output", default=None, help="наушники (имя из vpr-diagnose devices)")
+    s.add_argument("--json", action="store_true")
+    sp = sub.add_parser("set-pin", help="задать PIN технического специалиста (читается со стандартного ввода)")
+    sp.add_argument("--json", action="store_true")
+    station_cli.register(sub)
+    return p
+
+
+def argparse_suppress():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def _cmd_setup(args) -> int:
+    from exam_content.archive import open_package, read_password_file
+    from station.config import StationConfig
+
+    cfg = StationConfig.load()
+    if args.package or args.password_file:
+        if not (args.package and args.password_file):
+            from vpr_common.errors import UsageError
+
+            raise UsageError("package and password together",
+                             message_ru="Пакет и файл с паролем задаются вместе: --package и --password-file.")
+        package = open_package(args.package, read_password_file(args.password_file))  # verify before saving
+        cfg.package_path = str(args.package.resolve())
+        cfg.password_file = str(args.password_file.resolve())
+    if args.codes:
+        cfg.valid_codes_file = str(args.codes.resolve())
+    if args.input is not None:
+        cfg.input_device = args.input or None
+    if args.output is not None:
+        cfg.output_device = args.output or None
+    cfg.save()
+    codes = cfg.valid_codes()
+    if args.json:
+        print_json({"ok": True, "config": str(cfg.path()), "package": cfg.package_path,
+                    "codes": len(codes) if codes else None})
+    else:
+        print(f"Настройки станции сохранены: {cfg.path()}")
+        if args.package:
+            print(f"Пакет проверен и выбран: {package.manifest.title}")
+        if codes:
+            print(f"Допустимых кодов участников: {len(codes)}")
+    return 0
+
+
+def _cmd_set_pin(args) -> int:
+    from station.config import StationConfig
+
+    pin = getpass.getpass("Новый PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    cfg = StationConfig.load()
+    cfg.set_pin(pin)
+    cfg.save()
+    print("PIN технического специалиста сохранён.")
+    return 0
+
+
+def _run_app(args) -> int:
+    from station.kivy_setup import configure
+
+    self_test = args.self_test
+    configure(kiosk=not (args.windowed or self_test))
+    from station.runtime import build_runtime
+
+    sessions = sync_root = None
+    if self_test:  # a dry run keeps its sessions and outbox apart from the real ones
+        sessions = paths.data_dir() / "station" / "selftest" / "sessions"
+        sync_root = paths.data_dir() / "station" / "selftest" / "sync"
+    runtime = build_runtime(demo=args.demo or self_test, language=args.language, fast=args.fast,
+                            sessions_dir=sessions, sync_root=sync_root)
+    from station.app import StationApp
+
+    if not self_test:
+        StationApp(runtime, kiosk=not args.windowed).run()
+        return 0
+    from station.selftest import SelfTestDriver
+
+    timeout = args.timeout or (240.0 if args.fast else 1200.0)
+    driver = SelfTestDriver(args.screenshots, timeout)
+    StationApp(runtime, kiosk=False, on_tick=driver.tick).run()
+    result = driver.result or {"ok": False, "failures": ["Самопроверка прервана."]}
+    print_json(result)
+    return 0 if result["ok"] else 1
 
 
 def _main(argv: Sequence[str]) -> int:
-    from sync import station_cli
-
-    if argv and argv[0] in station_cli.COMMANDS:
-        parser = RuArgumentParser(prog="vpr-station")
-        station_cli.register(parser.add_subparsers(dest="command", parser_class=RuArgumentParser))
-        args = parser.parse_args(list(argv))
+    args = _parser().parse_args(list(argv))
+    if args.command == "setup":
+        return _cmd_setup(args)
+    if args.command == "set-pin":
+        return _cmd_set_pin(args)
+    if args.command:
         return args.handler(args)
-    raise NotYetAvailableError("Станция (экзаменационный клиент)")
+    return _run_app(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run `vpr-station`; returns the process exit code."""
+    """Run ``vpr-station``; returns the process exit code."""
     return run_cli("station", _main, argv)
 
 

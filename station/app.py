@@ -1,0 +1,192 @@
+"""The station's Kivy app shell: loads the KV files when it builds, shows the screen
+of the flow's current phase, ticks the flow ten times a second, and keeps the student
+inside the exam (kiosk): Esc and window close are ignored; the technician menu opens
+with Ctrl+Shift+T behind a PIN, and only from there can the program be closed.
+
+Import this module only after :func:`station.kivy_setup.configure`."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+from kivy.app import App
+from kivy.base import ExceptionHandler, ExceptionManager
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from station import messages
+from station.config import check_pin
+from station.flow.phases import Phase
+from station.runtime import StationRuntime
+from station.screens.code_entry import CodeConfirmScreen, CodeEntryScreen
+from station.screens.raise_hand import RaiseHandScreen
+from station.screens.sound_check import SoundHearScreen, SoundPlaybackScreen, SoundSpeakScreen
+from station.screens.tasks import FinishScreen, InstructionsScreen, ListeningScreen, PhotoChoiceScreen, SpeakingScreen
+from station.screens.technician import TechnicianScreen
+from station import widgets  # noqa: F401 - registers the widget classes for KV
+
+log = logging.getLogger(__name__)
+
+KV_FILES = ("style.kv", "sound_check.kv", "raise_hand.kv", "code_entry.kv", "tasks.kv", "technician.kv")
+SCREEN_CLASSES = (SoundHearScreen, SoundSpeakScreen, SoundPlaybackScreen, RaiseHandScreen, CodeEntryScreen,
+                  CodeConfirmScreen, InstructionsScreen, ListeningScreen, PhotoChoiceScreen, SpeakingScreen,
+                  FinishScreen, TechnicianScreen)
+PHASE_SCREENS = {
+    Phase.SOUND_HEAR: "sound_hear",
+    Phase.SOUND_SPEAK: "sound_speak",
+    Phase.SOUND_PLAYBACK: "sound_playback",
+    Phase.RAISE_HAND: "raise_hand",
+    Phase.CODE_ENTRY: "code_entry",
+    Phase.CODE_CONFIRM: "code_confirm",
+    Phase.INSTRUCTIONS: "instructions",
+    Phase.LISTEN_READ: "listening",
+    Phase.LISTEN_PLAY: "listening",
+    Phase.LISTEN_ANSWER: "listening",
+    Phase.PHOTO_CHOICE: "photo_choice",
+    Phase.PREPARE: "speaking",
+    Phase.ANSWER: "speaking",
+    Phase.SEALING: "finish",
+    Phase.DONE: "finish",
+}
+DEMO_PIN = "0000"
+
+
+class _LogAndContinue(ExceptionHandler):
+    """In production an exception in a callback must not close the exam: log it and
+    let the flow show the raise-hand screen. Tests install a re-raising handler."""
+
+    def __init__(self, app: "StationApp") -> None:
+        self.app = app
+
+    def handle_exception(self, inst):  # noqa: ANN001
+        log.error("unhandled exception in the UI", exc_info=inst)
+        try:
+            self.app.flow._raise_hand("Внутренняя ошибка программы станции; подробности в журнале. "
+                                      "Ответы сохранены.", can_continue=self.app.flow.session is not None)
+        except Exception:  # noqa: BLE001
+            log.exception("could not show the raise-hand screen")
+        return ExceptionManager.PASS
+
+
+class StationApp(App):
+    title = messages.t("app.title")
+
+    def __init__(self, runtime: StationRuntime, *, kiosk: bool = True,
+                 on_tick: Callable[["StationApp"], None] | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.runtime = runtime
+        self.flow = runtime.flow
+        self.kiosk = kiosk
+        self.on_tick = on_tick
+        self.technician_open = False
+        self._allow_close = False
+        self._exception_handler = _LogAndContinue(self)
+
+    # KV calls app.t('key')
+    @staticmethod
+    def t(key: str, **kwargs) -> str:
+        return messages.t(key, **kwargs)
+
+    def build(self):
+        base = resources.files("station").joinpath("screens")
+        for name in KV_FILES:
+            Builder.load_file(str(base.joinpath(name)))
+        sm = ScreenManager(transition=NoTransition())
+        for cls in SCREEN_CLASSES:
+            sm.add_widget(cls())
+        Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
+        ExceptionManager.add_handler(self._exception_handler)
+        Clock.schedule_once(lambda _dt: self._start(), 0)
+        Clock.schedule_interval(lambda _dt: self._tick(), 0.1)
+        return sm
+
+    def _start(self) -> None:
+        self.flow.start()
+        self._sync_screen()
+
+    def _tick(self) -> None:
+        self.flow.tick()
+        self._sync_screen()
+        if self.on_tick:
+            self.on_tick(self)
+
+    def _sync_screen(self) -> None:
+        if self.technician_open or self.root is None:
+            return
+        name = PHASE_SCREENS[self.flow.phase]
+        if self.root.current != name:
+            self.root.current = name
+        self.root.current_screen.refresh(self.flow)
+
+    # ---------------------------------------------------------------- kiosk
+    def _on_request_close(self, *_args, **_kwargs) -> bool:
+        if self._allow_close:
+            return False
+        log.info("window close refused (kiosk)")
+        return True
+
+    def _on_keyboard(self, _window, key, _scancode, codepoint, modifiers) -> bool:
+        if key == 27:  # Esc: never leaves the exam
+            return True
+        if codepoint in ("t", "T", "е", "Е") and "ctrl" in modifiers and "shift" in modifiers:
+            self.open_technician()
+            return True
+        screen = self.root.current_screen if self.root else None
+        return bool(screen and screen.on_key(key, codepoint))
+
+    def open_technician(self) -> None:
+        self.technician_open = True
+        self.root.current = "technician"
+
+    def close_technician(self) -> None:
+        self.technician_open = False
+        self._sync_screen()
+
+    def check_pin(self, pin: str) -> bool:
+        stored = self.runtime.config.pin_hash
+        if stored:
+            return check_pin(pin, stored)
+        return self.runtime.demo and pin == DEMO_PIN
+
+    def technician_info(self) -> str:
+        cfg = self.runtime.config
+        m = self.runtime.package.manifest
+        try:
+            progress = self.runtime.sync.outbox.progress()
+            entries = self.runtime.sync.outbox.entries()
+            unacked = len(self.runtime.sync.outbox.unacked())
+        except Exception:  # noqa: BLE001 - the menu must open whatever the outbox says
+            log.exception("outbox unreadable")
+            entries, unacked, progress = [], "?", None
+        lines = [
+            messages.t("tech.station", station=self.flow.station_id),
+            messages.t("tech.package", title=m.title),
+            messages.t("tech.devices", input=cfg.input_device or "по умолчанию",
+                       output=cfg.output_device or "по умолчанию"),
+            messages.t("tech.outbox", count=len(entries), unacked=unacked),
+        ]
+        if progress is not None:
+            lines.append(f"Отправлено: {progress.percent:.0f} %")
+        return "\n".join(lines)
+
+    def exit_by_technician(self) -> None:
+        log.info("exit by technician")
+        self._allow_close = True
+        self.stop()
+
+    def on_stop(self) -> None:
+        ExceptionManager.remove_handler(self._exception_handler)
+        try:
+            self.flow.audio.stop_playback()
+        except Exception:  # noqa: BLE001
+            log.exception("stopping playback on exit")
+
+    def screenshot(self, path: Path) -> None:
+        """Save a PNG of what is on screen now."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.root.export_to_png(str(path))

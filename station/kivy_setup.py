@@ -1,0 +1,27 @@
+"""Kivy settings that must be in place before Kivy creates its window: call
+:func:`configure` before importing ``station.app``. Kiosk mode means borderless full
+screen and no exit on Esc; windowed mode (technicians' trials, tests) is 1024x768, the
+smallest screen the station supports."""
+
+from __future__ import annotations
+
+import os
+
+
+def configure(*, kiosk: bool, size: tuple[int, int] = (1024, 768)) -> None:
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    from kivy.config import Config
+
+    Config.set("kivy", "exit_on_escape", "0")
+    Config.set("kivy", "log_enable", "0")
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    if kiosk:
+        Config.set("graphics", "borderless", "1")
+        Config.set("graphics", "fullscreen", "auto")
+    else:
+        Config.set("graphics", "fullscreen", "0")
+        Config.set("graphics", "borderless", "0")
+        Config.set("graphics", "width", str(size[0]))
+        Config.set("graphics", "height", str(size[1]))
+    Config.set("graphics", "resizable", "0" if kiosk else "1")

@@ -1,0 +1,91 @@
+"""The station's message catalogue: every text a student or technician reads, by key.
+
+One dictionary per language (Russian now); :func:`t` looks a key up and formats it.
+Screens and KV files use ``app.t('key')``. Adding a language = adding a dictionary
+with the same keys (a test checks that every key used exists)."""
+
+from __future__ import annotations
+
+RU: dict[str, str] = {
+    "app.title": "ВПР - устная часть",
+    "common.continue": "Продолжить",
+    "common.yes": "Да",
+    "common.no": "Нет",
+    "common.seconds_left": "Осталось: {time}",
+    "common.keyboard_hint": "Можно пользоваться клавиатурой: Enter - «{action}»",
+    "hear.title": "Проверка наушников",
+    "hear.body": "Наденьте наушники. Сейчас прозвучит фраза. Вы её слышите?",
+    "hear.yes": "Слышу",
+    "hear.no": "Не слышу",
+    "hear.again": "Послушать ещё раз",
+    "speak.title": "Проверка микрофона",
+    "speak.body": "Скажите вслух: «Меня хорошо слышно. Я готов к работе». Говорите в обычном темпе.",
+    "speak.recording": "Идёт запись",
+    "playback.title": "Послушайте себя",
+    "playback.body": "Сейчас вы услышите свою запись. Голос слышен хорошо?",
+    "playback.yes": "Да, слышно хорошо",
+    "playback.no": "Нет, проверить ещё раз",
+    "hand.title": "Поднимите руку",
+    "hand.body": "К вам подойдёт организатор или технический специалист.",
+    "hand.reason": "Для взрослого: {reason}",
+    "hand.continue": "Продолжить (для взрослого)",
+    "hand.retry": "Повторить проверку (для взрослого)",
+    "code.title": "Введите код участника",
+    "code.body": "Код - пять цифр с вашей карточки.",
+    "code.ok": "Готово",
+    "code.erase": "Стереть",
+    "confirm.title": "Проверьте код",
+    "confirm.body": "Ваш код: {code}\nВариант: {variant}",
+    "confirm.yes": "Да, всё верно",
+    "confirm.no": "Исправить",
+    "instructions.title": "Инструкция",
+    "instructions.start": "Я прочитал(а), начать",
+    "listen.read": "Прочитайте вопросы. Аудиозапись начнётся через {time}.",
+    "listen.play": "Слушайте. Прослушивание {n} из {total}.",
+    "listen.pause": "Сейчас запись прозвучит ещё раз.",
+    "listen.answer": "Выберите ответы. Осталось: {time}",
+    "photo.title": "Выберите одну фотографию",
+    "photo.body": "Нажмите на фотографию (или клавишу 1, 2, 3). Время на подготовку уже идёт: {time}",
+    "prepare.title": "Подготовка",
+    "prepare.timer": "Подготовка: {time}. Запись начнётся автоматически после сигнала.",
+    "answer.title": "Говорите",
+    "answer.timer": "Идёт запись ответа. Осталось: {time}",
+    "answer.silence": "Мы вас не слышим! Говорите громче или поправьте микрофон.",
+    "answer.plan": "План ответа:",
+    "seal.title": "Сохраняем ответы…",
+    "done.title": "Ответы сохранены",
+    "done.body": "Спасибо! Работа закончена. Снимите наушники и сидите тихо, пока организатор не разрешит встать.",
+    "tech.title": "Меню технического специалиста",
+    "tech.pin": "Введите PIN технического специалиста",
+    "tech.pin_wrong": "Неверный PIN.",
+    "tech.back": "Вернуться к работе",
+    "tech.exit": "Закрыть программу",
+    "tech.package": "Пакет: {title}",
+    "tech.devices": "Микрофон: {input}\nНаушники: {output}",
+    "tech.outbox": "Исходящие пакеты: {count}, не подтверждены узлом: {unacked}",
+    "tech.station": "Станция: {station}",
+}
+
+_CATALOGUES = {"ru": RU}
+_language = "ru"
+
+
+def set_language(language: str) -> None:
+    """Raises ``KeyError`` for a language without a catalogue."""
+    global _language
+    _CATALOGUES[language]  # noqa: B018 - validate
+    _language = language
+
+
+def t(key: str, **kwargs: object) -> str:
+    """The text for ``key`` in the current language; ``KeyError`` for an unknown key."""
+    text = _CATALOGUES[_language][key]
+    return text.format(**kwargs) if kwargs else text
+
+
+def format_time(seconds: float | None) -> str:
+    """``1:05`` style countdown text."""
+    if seconds is None:
+        return ""
+    s = max(0, int(seconds + 0.999))
+    return f"{s // 60}:{s % 60:02d}"

@@ -1,0 +1,81 @@
+"""Assembling a station run without Kivy: the station config, the exam package (the
+configured one, or the built-in demo), the audio port, the session store, the sealer
+and the code check, put together into an :class:`~station.flow.machine.ExamFlow`."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from exam_content.archive import ExamPackage, open_package, read_password_file
+from exam_content.demo import write_demo_packages
+from station.config import StationConfig, default_sessions_dir
+from station.flow.audio_port import RealAudioPort
+from station.flow.machine import ExamFlow, FlowTimings, basic_code_check, code_check_from_list
+from station.flow.sealing import Sealer, station_key
+from station.flow.session_store import SessionStore
+from sync.station_config import StationSync
+from vpr_common import paths
+from vpr_common.errors import VprError
+
+log = logging.getLogger(__name__)
+
+
+class NotConfiguredError(VprError):
+    code = "station_not_configured"
+    message_ru = "Станция не настроена: не выбран пакет экзаменационных материалов или не введён пароль."
+    remedy_ru = ("Технический специалист: выполните «vpr-station setup --package ПАКЕТ --password-file ФАЙЛ» "
+                 "или запустите «vpr-station --demo» для демонстрации.")
+
+
+@dataclass
+class StationRuntime:
+    config: StationConfig
+    package: ExamPackage
+    flow: ExamFlow
+    sync: StationSync
+    demo: bool
+    fast: bool
+
+
+def sound_check_prompt() -> bytes:
+    return resources.files("station").joinpath("assets/sound_check_ru.ogg").read_bytes()
+
+
+def demo_package(language: str, fast: bool) -> ExamPackage:
+    """Build (once) and open the demo package for ``language`` under the data dir."""
+    out = paths.data_dir() / "station" / "demo"
+    suffix = "-fast" if fast else ""
+    pkg = out / f"vpr-demo-{language}{suffix}.zip"
+    pw = out / f"vpr-demo-{language}{suffix}.password.txt"
+    if not (pkg.exists() and pw.exists()):
+        write_demo_packages(out, fast=fast, languages=(language,))
+    return open_package(pkg, read_password_file(pw))
+
+
+def configured_package(config: StationConfig) -> ExamPackage:
+    """Raises :class:`NotConfiguredError` or the package's own ContentError."""
+    if not config.package_path or not config.password_file:
+        raise NotConfiguredError("package or password not configured")
+    return open_package(Path(config.package_path), read_password_file(Path(config.password_file)))
+
+
+def build_runtime(*, demo: bool, language: str = "en", fast: bool = False,
+                  sessions_dir: Path | None = None, sync_root: Path | None = None,
+                  readiness: dict | None = None) -> StationRuntime:
+    """Everything the app needs. Raises the ``VprError`` that prevents starting."""
+    config = StationConfig.load()
+    package = demo_package(language, fast) if demo else configured_package(config)
+    sync = StationSync(sync_root)
+    store = SessionStore(sessions_dir or default_sessions_dir())
+    codes = None if demo else config.valid_codes()
+    audio = RealAudioPort(config.input_device, config.output_device, config.volume)
+    flow = ExamFlow(
+        package, audio, store, station_id=station_key(sync).station_id,
+        sound_check_prompt=sound_check_prompt(), sealer=Sealer(sync, readiness),
+        code_check=code_check_from_list(codes) if codes else basic_code_check,
+        timings=FlowTimings.fast() if fast or package.manifest.rehearsal else FlowTimings(),
+    )
+    return StationRuntime(config, package, flow, sync, demo, fast)

@@ -1,0 +1,157 @@
+"""Task screens: instructions, listening (questions + plays), photo choice, and the
+speaking screen used for preparation and the recorded answer of the read-aloud and
+photo tasks. Pictures are decoded from memory (decrypted package media never touch the
+disk)."""
+
+from __future__ import annotations
+
+import io
+
+from kivy.app import App
+from kivy.core.image import Image as CoreImage
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+
+from exam_content.model import ListeningTask, PhotoDescriptionTask, ReadAloudTask
+from station.flow.phases import Phase
+from station.messages import format_time, t
+from station.screens.base import FlowScreen
+from station.widgets import Body, OptionButton
+
+ENTER = (13, 271)
+
+
+def texture_of(package, media_path: str):
+    """A Kivy texture of a package picture, decoded from memory."""
+    data = package.media(media_path)
+    ext = media_path.rsplit(".", 1)[-1].lower()
+    return CoreImage(io.BytesIO(data), ext=ext).texture
+
+
+class InstructionsScreen(FlowScreen):
+    def refresh(self, flow) -> None:
+        task = flow.task
+        if task is None:
+            return
+        self.ids.title.text = task.title
+        self.ids.text.text = task.text
+        self.ids.timer.text = t("common.seconds_left", time=format_time(flow.remaining_s))
+
+    def on_key(self, key, text) -> bool:
+        if key in ENTER:
+            App.get_running_app().flow.finish_instructions()
+            return True
+        return False
+
+
+class ListeningScreen(FlowScreen):
+    _built_for: str | None = None
+
+    def refresh(self, flow) -> None:
+        task = flow.task
+        if not isinstance(task, ListeningTask):
+            return
+        if self._built_for != f"{flow.session.session_id}/{task.id}":
+            self._build(flow, task)
+        remaining = format_time(flow.remaining_s)
+        if flow.phase is Phase.LISTEN_READ:
+            status = t("listen.read", time=remaining)
+        elif flow.phase is Phase.LISTEN_PLAY:
+            n = min(flow.session.plays_done + 1, task.plays)
+            status = t("listen.play", n=n, total=task.plays) if flow.audio.playing() else t("listen.pause")
+        else:
+            status = t("listen.answer", time=remaining)
+        self.ids.status.text = status
+
+    def _build(self, flow, task: ListeningTask) -> None:
+        self._built_for = f"{flow.session.session_id}/{task.id}"
+        self.ids.title.text = f"{task.number}. {task.title}"
+        self.ids.instruction.text = task.instruction
+        box = self.ids.questions
+        box.clear_widgets()
+        chosen = flow.session.listening_answers.get(task.id, {})
+        for i, q in enumerate(task.questions, start=1):
+            box.add_widget(Body(text=f"{i}. {q.text}", bold=True))
+            row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(8))
+            for j, option in enumerate(q.options):
+                b = OptionButton(text=option, group=f"{task.id}-{q.id}", question_id=q.id, option_index=j,
+                                 allow_no_selection=False)
+                if chosen.get(q.id) == j:
+                    b.state = "down"
+                b.bind(on_release=self._chosen)
+                row.add_widget(b)
+            box.add_widget(row)
+
+    def _chosen(self, button) -> None:
+        App.get_running_app().flow.choose_answer(button.question_id, int(button.option_index))
+
+
+class PhotoChoiceScreen(FlowScreen):
+    _built_for: str | None = None
+
+    def refresh(self, flow) -> None:
+        task = flow.task
+        if not isinstance(task, PhotoDescriptionTask):
+            return
+        key = f"{flow.session.session_id}/{task.id}"
+        if self._built_for != key:
+            self._built_for = key
+            self.ids.title.text = f"{task.number}. {task.title}"
+            self.ids.instruction.text = task.instruction
+            for i, photo in enumerate(task.photos):
+                self.ids[f"photo{i}"].texture = texture_of(flow.package, photo)
+        self.ids.timer.text = t("photo.body", time=format_time(flow.remaining_s))
+
+    def choose(self, index: int) -> None:
+        App.get_running_app().flow.choose_photo(index)
+
+    def on_key(self, key, text) -> bool:
+        if text in ("1", "2", "3"):
+            self.choose(int(text) - 1)
+            return True
+        return False
+
+
+class SpeakingScreen(FlowScreen):
+    """Preparation and answer of the read-aloud and photo tasks."""
+
+    _built_for: str | None = None
+
+    def refresh(self, flow) -> None:
+        task = flow.task
+        if not isinstance(task, (ReadAloudTask, PhotoDescriptionTask)):
+            return
+        key = f"{flow.session.session_id}/{task.id}"
+        if self._built_for != key:
+            self._built_for = key
+            self.ids.title.text = f"{task.number}. {task.title}"
+            self.ids.instruction.text = task.instruction
+            if isinstance(task, ReadAloudTask):
+                self.ids.text.text = task.text
+                self.ids.photo.texture = None
+                self.ids.photo.size_hint_x = 0.0001
+                self.ids.photo.opacity = 0
+                self.ids.text_box.size_hint_x = 1
+            else:
+                choice = flow.session.photo_choice.get(task.id, 0)
+                self.ids.photo.texture = texture_of(flow.package, task.photos[choice])
+                self.ids.photo.size_hint_x = 0.6
+                self.ids.photo.opacity = 1
+                self.ids.text_box.size_hint_x = 0.4
+                self.ids.text.text = t("answer.plan") + "\n" + "\n".join(f"• {p}" for p in task.plan)
+        answering = flow.phase is Phase.ANSWER
+        remaining = format_time(flow.remaining_s)
+        self.ids.timer.text = t("answer.timer", time=remaining) if answering else t("prepare.timer", time=remaining)
+        self.ids.speak.opacity = 1 if answering else 0
+        self.ids.meter.opacity = 1 if answering else 0
+        level = flow.level() if answering else None
+        self.ids.meter.set_dbfs(level.rms_dbfs if level else None)
+        self.ids.meter.speaking = bool(level and level.rms_dbfs > -45)
+        self.ids.notice.text = t("answer.silence") if answering and flow.silence_warning else ""
+
+
+class FinishScreen(FlowScreen):
+    def refresh(self, flow) -> None:
+        done = flow.phase is Phase.DONE
+        self.ids.title.text = t("done.title") if done else t("seal.title")
+        self.ids.body.text = t("done.body") if done else ""

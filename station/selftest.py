@@ -1,0 +1,178 @@
+"""``vpr-station --self-test``: an unattended dry run of the whole student flow on this
+PC with its real devices, driven through the real screens (buttons are pressed by
+dispatching their events). While the flow records, a "student" voice (the package's
+listening prompt) plays through the output, so on a loopback - or a headset lying on
+the microphone - the recordings are not silent. Every screen is saved as PNG when asked.
+The result is a JSON summary; any fault, raise-hand screen, callback exception or
+timeout makes it fail.
+
+Runs with its own sessions and outbox (``<data dir>/station/selftest``) so a dry run
+never sends anything to the node."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from audio.player import Player
+from exam_content.model import ListeningTask
+from station.flow.phases import Phase
+from sync.package import verify_package
+
+log = logging.getLogger(__name__)
+
+CODE = "12345"
+
+
+class SelfTestDriver:
+    """Attach with ``StationApp(on_tick=driver.tick)``."""
+
+    def __init__(self, screenshots: Path | None, timeout_s: float) -> None:
+        self.screenshots = Path(screenshots) if screenshots else None
+        self.timeout_s = timeout_s
+        self.started = time.monotonic()
+        self.phase_started = self.started
+        self.phase: Phase | None = None
+        self.phases: list[str] = []
+        self.shots: list[str] = []
+        self.acted = False
+        self.failures: list[str] = []
+        self.result: dict | None = None
+        self.voice: Player | None = None
+        self._voice_bytes: bytes | None = None
+        self._shot_pending = False
+
+    # ---------------------------------------------------------------- helpers
+    def _voice(self, app) -> None:
+        if self._voice_bytes is None:
+            task = next(t for t in app.flow.manifest.variants[0].tasks if isinstance(t, ListeningTask))
+            self._voice_bytes = app.flow.package.media(task.audio)
+        if self.voice is None:
+            self.voice = Player(app.runtime.config.output_device, volume=0.8)
+        self.voice.play(self._voice_bytes)
+
+    def _silence_voice(self) -> None:
+        if self.voice is not None and self.voice.playing:
+            self.voice.stop()
+
+    def _press(self, app, widget_id: str) -> None:
+        app.root.current_screen.ids[widget_id].dispatch("on_release")
+
+    def _shot(self, app) -> None:
+        if self.screenshots is None:
+            return
+        name = f"{len(self.shots) + 1:02d}_{app.root.current}_{app.flow.phase.value}.png"
+        app.screenshot(self.screenshots / name)
+        self.shots.append(name)
+
+    # ---------------------------------------------------------------- the tick
+    def tick(self, app) -> None:
+        flow = app.flow
+        now = time.monotonic()
+        if now - self.started > self.timeout_s:
+            self._finish(app, f"Самопроверка не уложилась в {self.timeout_s:.0f} с (застряла на «{flow.phase.value}»).")
+            return
+        if flow.phase is not self.phase:
+            if self.phase in (Phase.SOUND_SPEAK, Phase.ANSWER):
+                self._silence_voice()
+            self.phase = flow.phase
+            self.phase_started = now
+            self.phases.append(flow.phase.value)
+            self.acted = False
+            self._shot_pending = True
+            if flow.phase in (Phase.SOUND_SPEAK, Phase.ANSWER):
+                self._voice(app)
+            return
+        if self._shot_pending:  # one tick later, so the screen has been drawn
+            self._shot_pending = False
+            self._shot(app)
+        in_phase = now - self.phase_started
+        self._act(app, flow, in_phase)
+
+    def _act(self, app, flow, in_phase: float) -> None:
+        p = flow.phase
+        if p is Phase.RAISE_HAND:
+            self._finish(app, f"Станция попросила поднять руку: {flow.raise_hand_reason}")
+        elif self.acted or in_phase < 0.6:
+            return
+        elif p is Phase.SOUND_HEAR and not flow.audio.playing():
+            self.acted = True
+            self._press(app, "yes")
+        elif p is Phase.SOUND_PLAYBACK and (not flow.audio.playing() or in_phase > 3):
+            self.acted = True
+            self._press(app, "yes")
+        elif p is Phase.CODE_ENTRY:
+            self.acted = True
+            screen = app.root.current_screen
+            for digit in CODE:
+                screen.press(digit)
+            self._press(app, "ok")
+        elif p is Phase.CODE_CONFIRM:
+            self.acted = True
+            self._press(app, "yes")
+        elif p is Phase.INSTRUCTIONS:
+            self.acted = True
+            self._press(app, "start")
+        elif p is Phase.LISTEN_READ:
+            self.acted = True
+            from station.widgets import OptionButton
+
+            buttons = [w for w in app.root.current_screen.walk() if isinstance(w, OptionButton)]
+            by_question: dict[str, list] = {}
+            for b in buttons:
+                by_question.setdefault(b.question_id, []).append(b)
+            for i, options in enumerate(by_question.values()):
+                choice = options[i % len(options)]
+                choice.state = "down"
+                choice.dispatch("on_release")
+        elif p is Phase.PHOTO_CHOICE:
+            self.acted = True
+            self._press(app, "pick1")
+        elif p is Phase.DONE and in_phase > 1.0:
+            self.acted = True
+            self._finish(app, None)
+
+    def _finish(self, app, failure: str | None) -> None:
+        self._silence_voice()
+        flow = app.flow
+        if failure:
+            self.failures.append(failure)
+        summary: dict = {
+            "ok": False,
+            "seconds": round(time.monotonic() - self.started, 1),
+            "station_id": flow.station_id,
+            "exam_package": flow.manifest.package_id,
+            "rehearsal": flow.manifest.rehearsal,
+            "phases": self.phases,
+            "screenshots": [str(self.screenshots / s) for s in self.shots] if self.screenshots else [],
+            "faults": list(flow.faults),
+            "recordings": [],
+            "silence_warnings": 0,
+        }
+        s = flow.session
+        if s is not None:
+            audio_dir = flow.store.audio_dir(s.session_id)
+            for task_id, pieces in s.pieces.items():
+                for piece in pieces:
+                    summary["recordings"].append({"task": task_id, "file": str(audio_dir / piece.file),
+                                                  "duration_s": piece.duration_s, "sha256": piece.sha256,
+                                                  "recovered": piece.recovered, "faults": piece.faults})
+            summary["silence_warnings"] = sum(1 for e in flow.store.events(s.session_id)
+                                              if e["event"] == "silence_warning")
+            summary["listening_answers"] = s.listening_answers
+            if s.package_path:
+                try:
+                    v = verify_package(s.package_path, app.runtime.sync.private_key().public_key())
+                    summary["response_package"] = {"path": s.package_path, "id": v.package_id, "verified": True,
+                                                   "size": v.size}
+                except Exception as exc:  # noqa: BLE001 - reported as a failure
+                    self.failures.append(f"Пакет ответов не прошёл проверку: {exc}")
+        if not s or not s.finished:
+            self.failures.append("Сеанс не завершён.")
+        if not summary["recordings"] and not failure:
+            self.failures.append("Нет ни одной записи ответа.")
+        summary["failures"] = self.failures
+        summary["ok"] = not self.failures
+        self.result = summary
+        app.exit_by_technician()
