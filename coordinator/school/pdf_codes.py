@@ -1,0 +1,64 @@
+"""The A4 sheet of participant codes to print and cut: large codes in a grid of slips
+with dashed cut lines, the class on every slip, each class starting on a new page."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from pathlib import Path
+
+from coordinator.school.codes import CodeInfo
+from coordinator.school.errors import CodesError
+from coordinator.school.pdf_common import FONT_FAMILY, new_pdf
+from vpr_common.atomic import atomic_write_bytes
+
+COLS, ROWS = 3, 8
+MARGIN_X, TOP = 10.0, 22.0
+SLIP_W, SLIP_H = (210 - 2 * MARGIN_X) / COLS, 33.0
+
+
+def render_codes_pdf(codes: list[CodeInfo], school_name: str) -> bytes:
+    """PDF bytes. Raises CodesError when there are no codes, FontNotFoundError."""
+    if not codes:
+        raise CodesError("no codes", message_ru="Нет выданных кодов участников.",
+                         remedy_ru="Загрузите классы и выдайте коды: vpr-node codes generate.")
+    pdf = new_pdf("Коды участников ВПР")
+    for class_name, group in groupby(codes, key=lambda c: c.class_name):
+        items = list(group)
+        per_page = COLS * ROWS
+        for start in range(0, len(items), per_page):
+            page = items[start:start + per_page]
+            pdf.add_page()
+            pdf.set_font(FONT_FAMILY, size=10)
+            pdf.set_xy(MARGIN_X, 8)
+            pdf.cell(0, 5, f"{school_name}  Коды участников ВПР. Класс {class_name}. "
+                           f"Лист {start // per_page + 1}. Разрежьте по пунктирным линиям.")
+            n_rows = (len(page) + COLS - 1) // COLS
+            pdf.set_dash_pattern(dash=2, gap=1.5)
+            pdf.set_line_width(0.3)
+            for r in range(n_rows + 1):
+                y = TOP + r * SLIP_H
+                pdf.line(MARGIN_X, y, 210 - MARGIN_X, y)
+            for c in range(COLS + 1):
+                x = MARGIN_X + c * SLIP_W
+                pdf.line(x, TOP, x, TOP + n_rows * SLIP_H)
+            pdf.set_dash_pattern()
+            for i, info in enumerate(page):
+                x = MARGIN_X + (i % COLS) * SLIP_W
+                y = TOP + (i // COLS) * SLIP_H
+                pdf.set_font(FONT_FAMILY, size=8)
+                pdf.set_xy(x, y + 2)
+                pdf.cell(SLIP_W, 4, "Код участника ВПР", align="C")
+                pdf.set_font(FONT_FAMILY, size=30)
+                pdf.set_xy(x, y + 8)
+                pdf.cell(SLIP_W, 14, info.code, align="C")
+                pdf.set_font(FONT_FAMILY, size=10)
+                pdf.set_xy(x, y + 24)
+                pdf.cell(SLIP_W, 5, f"Класс {info.class_name}", align="C")
+    return bytes(pdf.output())
+
+
+def write_codes_pdf(path: Path, codes: list[CodeInfo], school_name: str) -> int:
+    """Write the sheet atomically; returns the number of pages."""
+    data = render_codes_pdf(codes, school_name)
+    atomic_write_bytes(Path(path), data)
+    return data.count(b"/Type /Page\n") or data.count(b"/Type /Page")
