@@ -9,6 +9,7 @@ imported here; on Windows this is the one found).
 from __future__ import annotations
 
 import importlib.util
+import logging
 from pathlib import Path
 
 from fpdf import FPDF
@@ -16,6 +17,9 @@ from fpdf import FPDF
 from coordinator.school.errors import SchoolError
 
 FONT_FAMILY = "DejaVu"
+# fontTools logs every subset's glyph list at INFO: noise, and it would describe the
+# letters of a pre-filled protocol in the log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 _SYSTEM_FONTS = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),

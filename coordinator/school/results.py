@@ -143,7 +143,7 @@ def validate_api_entry(store: SchoolStore, subject: Subject, payload: dict) -> E
     for extra in sorted(set(raw_points) - {t.number for t in subject.tasks}):
         issues.append(Issue(f"points.{extra}", f"задания {extra} нет в критериях предмета «{subject.id}»."))
     if issues:
-        raise ResultsValidationError(issues)
+        raise ResultsValidationError(issues, remedy_ru="Исправьте указанные поля и повторите ввод.")
     return Entry(code, variant, tuple(points))  # type: ignore[arg-type]
 
 
