@@ -140,14 +140,16 @@ def _parse_subject(raw: object, where: str, default_year: int, issues: list[Issu
         level = rt.get("level")
         if level not in ("Б", "П"):
             issues.append(Issue(f"{tw}.level", "уровень - «Б» (базовый) или «П» (повышенный), русскими буквами."))
-        if mx is not None and 1 <= mx <= 100 and level in ("Б", "П") and _TASK_NO.match(number):
+        if (mx is not None and 1 <= mx <= 100 and level in ("Б", "П") and _TASK_NO.match(number)
+                and all(t.number != number for t in tasks)):
             tasks.append(Task(number, mx, Level(level), str(rt.get("part", ""))))
+    tasks_ok = len(tasks) == len(rtasks) and bool(tasks)
     total = sum(t.max_points for t in tasks)
     rscale = raw.get("scale")
     scale: list[tuple[int, int]] = []
     if not isinstance(rscale, dict) or set(rscale) != {"3", "4", "5"}:
         issues.append(Issue(f"{where}.scale", "шкала - минимальный первичный балл для отметок «3», «4», «5»."))
-    else:
+    elif tasks_ok:
         values = [_int(rscale[k]) for k in ("3", "4", "5")]
         if any(v is None for v in values) or not (0 < values[0] < values[1] < values[2] <= total):
             issues.append(

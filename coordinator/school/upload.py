@@ -3,7 +3,8 @@
 Primary path (the federal system has no public API): ``prepare`` writes the form
 (xlsx + CSV twin) and a Russian checklist for the manual upload to ФИС ОКО; the
 coordinator then records it with ``confirm``. Secondary path: ``send`` posts the xlsx
-to a configurable HTTP collection service (municipal/regional) with HTTP Basic
+to a configurable HTTP collection service (municipal/regional) - the raw xlsx as the
+body, ``X-VPR-Subject``, ``X-VPR-School`` and ``X-Content-SHA256`` headers - with HTTP Basic
 credentials kept encrypted in the vault, retries with backoff, and stores the receipt
 with the file's SHA-256. Credentials never reach a log line or an error text.
 """
@@ -31,6 +32,7 @@ from vpr_common.atomic import atomic_write_bytes, atomic_write_text
 
 log = logging.getLogger(__name__)
 CRED_BLOB = "upload_credentials"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -156,14 +158,18 @@ def send(store: SchoolStore, key: VaultKey, subject: Subject, *, attempts: int =
     data, n = form_bytes(store, subject)
     sha = hashlib.sha256(data).hexdigest()
     file_name = f"vpr_{subject.id}_{get_info(store).code or 'oo'}_results.xlsx"
+    headers = {
+        "Content-Type": XLSX_TYPE,
+        "Content-Disposition": f'attachment; filename="{file_name}"',
+        "X-VPR-Subject": subject.id,
+        "X-VPR-School": get_info(store).code,
+        "X-Content-SHA256": sha,
+    }
     last = ""
     for attempt in range(1, attempts + 1):
         try:
-            resp = requests.post(
-                url, auth=(creds["user"], creds["password"]), timeout=timeout_s,
-                files={"file": (file_name, data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
-                data={"subject": subject.id, "school_code": get_info(store).code, "sha256": sha},
-            )
+            resp = requests.post(url, data=data, headers=headers, auth=(creds["user"], creds["password"]),
+                                 timeout=timeout_s)
         except requests.RequestException as exc:
             last = f"нет связи с сервисом ({type(exc).__name__})"
             log.warning("upload attempt %d/%d to %s failed: %s", attempt, attempts, url, type(exc).__name__)
