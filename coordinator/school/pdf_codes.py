@@ -30,7 +30,8 @@ def render_codes_pdf(codes: list[CodeInfo], school_name: str) -> bytes:
             pdf.add_page()
             pdf.set_font(FONT_FAMILY, size=10)
             pdf.set_xy(MARGIN_X, 8)
-            pdf.cell(0, 5, f"{school_name}  Коды участников ВПР. Класс {class_name}. "
+            prefix = f"{school_name}. " if school_name else ""
+            pdf.cell(0, 5, f"{prefix}Коды участников ВПР. Класс {class_name}. "
                            f"Лист {start // per_page + 1}. Разрежьте по пунктирным линиям.")
             n_rows = (len(page) + COLS - 1) // COLS
             pdf.set_dash_pattern(dash=2, gap=1.5)

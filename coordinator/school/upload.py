@@ -165,11 +165,12 @@ def send(store: SchoolStore, key: VaultKey, subject: Subject, *, attempts: int =
         "X-VPR-School": get_info(store).code,
         "X-Content-SHA256": sha,
     }
+    # UTF-8 bytes: requests would encode str credentials as Latin-1 and fail on Cyrillic.
+    auth = (creds["user"].encode("utf-8"), creds["password"].encode("utf-8"))
     last = ""
     for attempt in range(1, attempts + 1):
         try:
-            resp = requests.post(url, data=data, headers=headers, auth=(creds["user"], creds["password"]),
-                                 timeout=timeout_s)
+            resp = requests.post(url, data=data, headers=headers, auth=auth, timeout=timeout_s)
         except requests.RequestException as exc:
             last = f"нет связи с сервисом ({type(exc).__name__})"
             log.warning("upload attempt %d/%d to %s failed: %s", attempt, attempts, url, type(exc).__name__)
