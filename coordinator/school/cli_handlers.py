@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from coordinator.school import codes, forms, protocol, results, roster, schedule, settings, subjects, upload, vault
-from coordinator.school.errors import PassphraseRequiredError, UploadError, UsageError
+from coordinator.school.errors import PassphraseRequiredError, UploadError, UsageError, VaultNotInitializedError
 from coordinator.school.pdf_codes import write_codes_pdf
 from coordinator.school.pdf_protocol import write_protocol_pdf
 from coordinator.school.store import SchoolStore
@@ -52,6 +52,8 @@ def passphrase() -> str:
 
 
 def _unlock(store: SchoolStore) -> vault.VaultKey:
+    if not vault.is_initialized(store):
+        raise VaultNotInitializedError("vault not initialised")
     return vault.unlock(store, passphrase())
 
 
