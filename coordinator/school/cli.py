@@ -45,6 +45,7 @@ def register(subparsers) -> None:
 
     g = _group(subparsers, "protocol", "протокол «код - ФИО» (зашифрован паролем координатора)")
     _leaf(g, "init", h.protocol_init, "задать парольную фразу координатора")
+    _leaf(g, "passwd", h.protocol_passwd, "сменить парольную фразу (всё перешифровывается)")
     p = _leaf(g, "show", h.protocol_show, "показать протокол (нужна парольная фраза)")
     p.add_argument("--class", dest="class_name")
     p = _leaf(g, "pdf", h.protocol_pdf, "бумажный протокол в PDF", json_out=False)

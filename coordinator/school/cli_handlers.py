@@ -20,6 +20,7 @@ from vpr_common.atomic import atomic_write_text
 from vpr_common.cli import print_json
 
 UPLOAD_PASSWORD_ENV = "VPR_UPLOAD_PASSWORD"
+NEW_PASSPHRASE_ENV = "VPR_NODE_NEW_PASSPHRASE"
 
 
 def _store(args) -> SchoolStore:
@@ -81,6 +82,18 @@ def protocol_init(args) -> int:
         vault.init_vault(s, value)
     return _out(args, {"initialized": True}, "Парольная фраза задана. Запишите её и храните в сейфе: без неё "
                 "протокол открыть нельзя.")
+
+
+def protocol_passwd(args) -> int:
+    with _store(args) as s:
+        old_key = _unlock(s)
+        new = _secret(NEW_PASSPHRASE_ENV, "Новая парольная фраза: ")
+        if not new:
+            raise PassphraseRequiredError("no new passphrase", message_ru="Не задана новая парольная фраза.")
+        if not os.environ.get(NEW_PASSPHRASE_ENV) and getpass.getpass("Повторите новую фразу: ") != new:
+            raise UsageError("mismatch", message_ru="Парольные фразы не совпадают.", remedy_ru="Повторите ввод.")
+        vault.change_passphrase(s, old_key, new)
+    return _out(args, {"changed": True}, "Парольная фраза изменена; протокол и учётные данные перешифрованы.")
 
 
 def protocol_show(args) -> int:
@@ -209,8 +222,11 @@ def results_import(args) -> int:
     with _store(args) as s:
         subject = subjects.get_subject(s, args.subject)
         rep = forms.import_form(s, subject, Path(args.file))
-    return _out(args, {"stored": rep.stored, "not_done_cells": rep.not_done_cells},
-                f"Принято результатов: {rep.stored} (ячеек «не выполнял»: {rep.not_done_cells}).")
+    text = f"Принято результатов: {rep.stored} (ячеек «не выполнял»: {rep.not_done_cells})."
+    if rep.unfilled_rows:
+        text += f"\nСтрок с кодом, но без баллов (пропущены): {rep.unfilled_rows}."
+    return _out(args, {"stored": rep.stored, "not_done_cells": rep.not_done_cells,
+                       "unfilled_rows": rep.unfilled_rows}, text)
 
 
 def results_enter(args) -> int:

@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 
 from coordinator.school import results as res
 from coordinator.school.errors import EmptyTemplateError, Issue, ResultsValidationError
+from coordinator.school.roster import normalize_class
 from coordinator.school.settings import SchoolInfo
 from coordinator.school.subjects import Subject
 from coordinator.school.tables import cell_ref, is_blank, read_rows, text_of
@@ -37,6 +38,14 @@ _TASK_HEADER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})?)(?:\s*\(\s*(\d{1,3})\s*б\s*
 class ImportReport:
     stored: int
     not_done_cells: int
+    unfilled_rows: int  # rows with a code but no variant and no points yet
+
+
+@dataclass(frozen=True)
+class ParsedForm:
+    entries: list[res.Entry]
+    not_done_cells: int
+    unfilled_rows: int
 
 
 def _header_row(rows: list[list[object]]) -> int | None:
@@ -46,9 +55,11 @@ def _header_row(rows: list[list[object]]) -> int | None:
     return None
 
 
-def parse_form(rows: list[list[object]], subject: Subject, states: dict) -> tuple[list[res.Entry], int]:
-    """Validate the rows of a filled form. Returns (entries, count of X cells). Raises
-    EmptyTemplateError or ResultsValidationError (every issue with its cell)."""
+def parse_form(rows: list[list[object]], subject: Subject, states: dict,
+               code_classes: dict[str, str] | None = None) -> ParsedForm:
+    """Validate the rows of a filled form. ``code_classes`` (code -> class) lets a
+    mistyped code that belongs to another class be caught. Raises EmptyTemplateError
+    or ResultsValidationError (every issue with its cell)."""
     hi = _header_row(rows)
     if hi is None:
         raise ResultsValidationError(
@@ -83,11 +94,11 @@ def parse_form(rows: list[list[object]], subject: Subject, states: dict) -> tupl
     if issues:
         raise ResultsValidationError(issues, remedy_ru="Выгрузите форму для этого предмета заново "
                                      "(vpr-node results template) и перенесите в неё баллы.")
-    ci, vi = col[H_CODE], col[H_VARIANT]
+    ci, vi, cli = col[H_CODE], col[H_VARIANT], col.get(H_CLASS)
     data_cols = [vi] + list(task_cols.values())
     entries: list[res.Entry] = []
     seen: dict[str, int] = {}
-    x_cells = 0
+    x_cells = unfilled = 0
     any_filled = False
     for i in range(hi + 1, len(rows)):
         row = rows[i]
@@ -96,7 +107,8 @@ def parse_form(rows: list[list[object]], subject: Subject, states: dict) -> tupl
         if is_blank(cell(ci)) and all(is_blank(cell(j)) for j in data_cols):
             continue
         if all(is_blank(cell(j)) for j in data_cols):
-            continue  # a code with nothing entered yet: the empty template's rows
+            unfilled += 1  # a code with nothing entered yet: the empty template's rows
+            continue
         any_filled = True
         code, why = res.check_code(cell(ci), states)
         if why:
@@ -105,6 +117,11 @@ def parse_form(rows: list[list[object]], subject: Subject, states: dict) -> tupl
             issues.append(Issue(f"Ячейка {cell_ref(i, ci)}", f"код {code} повторяется (уже в строке {seen[code] + 1})."))
         else:
             seen[code] = i
+            given = normalize_class(text_of(cell(cli))) if cli is not None and not is_blank(cell(cli)) else None
+            own = (code_classes or {}).get(code)
+            if given and own and given != own:
+                issues.append(Issue(f"Ячейка {cell_ref(i, ci)}", f"код {code} выдан участнику класса {own}, "
+                                    f"а в строке указан класс {given} - проверьте, не опечатка ли в коде."))
         variant, why = res.check_variant(cell(vi), subject)
         if why:
             issues.append(Issue(f"Ячейка {cell_ref(i, vi)}", why))
@@ -123,16 +140,18 @@ def parse_form(rows: list[list[object]], subject: Subject, states: dict) -> tupl
         raise EmptyTemplateError("no filled rows")
     if issues:
         raise ResultsValidationError(issues)
-    return entries, x_cells
+    return ParsedForm(entries, x_cells, unfilled)
 
 
 def import_form(store, subject: Subject, path: Path) -> ImportReport:
     """Read, validate and store a filled form (all or nothing). Raises InputFileError,
     EmptyTemplateError, ResultsValidationError."""
     rows = read_rows(path)
-    entries, x_cells = parse_form(rows, subject, res.code_states(store))
-    stored = res.save_entries(store, subject, entries, res.Source.XLSX)
-    return ImportReport(stored, x_cells)
+    code_classes = {r[0]: r[1] for r in store.conn.execute(
+        "SELECT code, class_name FROM participants WHERE code IS NOT NULL")}
+    parsed = parse_form(rows, subject, res.code_states(store), code_classes)
+    stored = res.save_entries(store, subject, parsed.entries, res.Source.XLSX)
+    return ImportReport(stored, parsed.not_done_cells, parsed.unfilled_rows)
 
 
 def table_rows(subject: Subject, info: SchoolInfo, rows: list[res.Result], *, blank: bool = False) -> list[list]:

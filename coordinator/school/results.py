@@ -36,6 +36,7 @@ class Source(str, Enum):
     XLSX = "xlsx"
     API = "api"
     CLI = "cli"
+    EXPERT = "expert"  # oral-part scoring by experts (later issue) stores through save_entries
 
 
 @dataclass(frozen=True)

@@ -118,3 +118,20 @@ def get_json(store: SchoolStore, key: VaultKey, name: str, default: object) -> o
 
 def put_json(store: SchoolStore, key: VaultKey, name: str, value: object) -> None:
     put_blob(store, key, name, json.dumps(value, ensure_ascii=False).encode("utf-8"))
+
+
+def change_passphrase(store: SchoolStore, old_key: VaultKey, new_passphrase: str, *, n: int = _DEFAULT_N) -> VaultKey:
+    """Re-encrypt every blob under a key from ``new_passphrase`` (one transaction).
+    Raises WeakPassphraseError, VaultCorruptError."""
+    if len(new_passphrase.strip()) < MIN_PASSPHRASE_LEN:
+        raise WeakPassphraseError("passphrase too short")
+    names = [r[0] for r in store.conn.execute("SELECT name FROM vault ORDER BY name")]
+    plain = {name: get_blob(store, old_key, name) for name in names}
+    salt = os.urandom(16)
+    new_key = VaultKey(_derive(new_passphrase, salt, n))
+    with store.tx():
+        store.set_meta("vault_salt", salt.hex())
+        store.set_meta("vault_kdf", json.dumps({"alg": "scrypt", "n": n, "r": 8, "p": 1}))
+        for name, data in plain.items():
+            put_blob(store, new_key, name, data or b"")
+    return new_key

@@ -109,3 +109,18 @@ def test_register_mounts_groups_into_another_parser():
     with pytest.raises(Exception) as e:
         parser.parse_args(["results", "export", "o.xlsx"])
     assert "--subject" in e.value.message_ru
+
+
+def test_passphrase_change_via_cli(tmp_path, capsys, monkeypatch):
+    d = ["--data", str(tmp_path / "node")]
+    monkeypatch.setenv("VPR_NODE_PASSPHRASE", PASSPHRASE)
+    assert cli.main(["protocol", "init", *d]) == 0
+    monkeypatch.setenv("VPR_NODE_NEW_PASSPHRASE", "совсем другая фраза")
+    assert cli.main(["protocol", "passwd", *d]) == 0
+    capsys.readouterr()
+    assert cli.main(["protocol", "show", *d]) == 5
+    assert capsys.readouterr().err.strip() == ("Ошибка: Неверная парольная фраза координатора. "
+                                               "Проверьте раскладку клавиатуры и Caps Lock и повторите ввод.")
+    monkeypatch.setenv("VPR_NODE_PASSPHRASE", "совсем другая фраза")
+    assert cli.main(["protocol", "show", *d]) == 0
+    assert capsys.readouterr().out.strip() == "Протокол пуст."

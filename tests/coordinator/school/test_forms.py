@@ -46,7 +46,7 @@ def filled(store, eng8, school, tmp_path):
 
 def test_roundtrip_scores_marks_and_layout(store, eng8, school, filled, tmp_path):
     rep = forms.import_form(store, eng8, filled)
-    assert rep.stored == 5 and rep.not_done_cells == 5
+    assert (rep.stored, rep.not_done_cells, rep.unfilled_rows) == (5, 5, 0)
     got = {r.code: r for r in results.list_results(store, eng8)}
     order = [c.code for c in school]
     assert [(got[c].primary, got[c].mark) for c in order] == [(30, 5), (3, 2), (6, 2), (23, 4), (0, 2)]
@@ -120,6 +120,23 @@ def test_each_bad_cell_is_named(store, eng8, school, tmp_path):
     assert err.user_text.startswith("Результаты не приняты, ошибок: 10.\nЯчейка F9: вариант 3")
     assert err.user_text.endswith("Исправьте указанные ячейки и загрузите файл ещё раз.")
     assert results.list_results(store, eng8) == []  # all or nothing
+
+
+def test_code_of_another_class_is_caught(store, eng8, school, tmp_path):
+    t = _template(store, eng8, tmp_path / "t.xlsx", "8А")
+    ws, wb = _fill(t, tmp_path / "f.xlsx", [(1, [0] * 6)])
+    ws["D9"] = school[2].code  # a typo that hits a code of 8Б, while the row says 8А
+    wb.save(tmp_path / "f.xlsx")
+    texts, _ = _issues(store, eng8, tmp_path / "f.xlsx")
+    assert texts == [f"Ячейка D9: код {school[2].code} выдан участнику класса 8Б, а в строке указан класс 8А - "
+                     "проверьте, не опечатка ли в коде."]
+
+
+def test_partly_filled_form_reports_unfilled_rows(store, eng8, school, tmp_path):
+    t = _template(store, eng8, tmp_path / "t.xlsx")
+    _fill(t, tmp_path / "f.xlsx", [(1, [0] * 6), (2, [1] * 6)])
+    rep = forms.import_form(store, eng8, tmp_path / "f.xlsx")
+    assert (rep.stored, rep.unfilled_rows) == (2, 3)
 
 
 def test_revoked_code_in_form(store, eng8, school, tmp_path):

@@ -66,3 +66,16 @@ def test_blobs_cannot_be_swapped(store, key):
                        "ciphertext=(SELECT ciphertext FROM vault WHERE name='a') WHERE name='b'")
     with pytest.raises(VaultCorruptError):
         vault.get_blob(store, key, "b")
+
+
+def test_change_passphrase_reencrypts_everything(store, key):
+    vault.put_json(store, key, "protocol", {"1": "Ёжикова Алла"})
+    vault.put_json(store, key, "upload_credentials", {"user": "u", "password": "p"})
+    new = vault.change_passphrase(store, key, "новая длинная фраза", n=2**12)
+    assert vault.get_json(store, new, "protocol", None) == {"1": "Ёжикова Алла"}
+    with pytest.raises(WrongPassphraseError):
+        vault.unlock(store, PASSPHRASE)
+    again = vault.unlock(store, "новая длинная фраза")
+    assert vault.get_json(store, again, "upload_credentials", None) == {"user": "u", "password": "p"}
+    with pytest.raises(WeakPassphraseError):
+        vault.change_passphrase(store, again, "коротко")
