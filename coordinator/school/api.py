@@ -25,7 +25,7 @@ from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse
 
 from coordinator.school import codes, protocol, results, schedule, vault
-from coordinator.school.errors import ResultsValidationError, SchoolError, SessionRequiredError
+from coordinator.school.errors import ResultsValidationError, SessionRequiredError
 from coordinator.school.settings import get_info
 from coordinator.school.store import SchoolStore
 from coordinator.school.subjects import get_subject, list_subjects
@@ -118,7 +118,7 @@ def school_router(data_dir: Path | str) -> APIRouter:
     def open_session(payload: dict = Body(...)) -> object:
         def body(s: SchoolStore) -> object:
             key = vault.unlock(s, str(payload.get("passphrase") or ""))
-            token, expires = sessions.open(key)
+            token, _expires = sessions.open(key)
             return {"token": token, "expires_in_s": SESSION_TTL_S}
         return run(body)
 
@@ -173,4 +173,4 @@ def school_router(data_dir: Path | str) -> APIRouter:
     return router
 
 
-__all__ = ["SESSION_HEADER", "SchoolError", "school_router"]
+__all__ = ["SESSION_HEADER", "school_router"]
