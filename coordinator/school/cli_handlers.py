@@ -12,7 +12,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from coordinator.school import codes, forms, protocol, results, roster, schedule, settings, subjects, upload, vault
-from coordinator.school.errors import PassphraseRequiredError, UploadError, UsageError, VaultNotInitializedError
+from coordinator.school.errors import (
+    PassphraseRequiredError,
+    SchoolError,
+    UploadError,
+    UsageError,
+    VaultNotInitializedError,
+)
 from coordinator.school.pdf_codes import write_codes_pdf
 from coordinator.school.pdf_protocol import write_protocol_pdf
 from coordinator.school.store import SchoolStore
@@ -276,6 +282,13 @@ def results_export(args) -> int:
         if args.class_name:
             codes.active_codes(s, args.class_name)  # raises UnknownClassError
         rows = results.list_results(s, subject, args.class_name, results.ResultStatus.DONE)
+        if not rows:
+            # an empty form is exactly what must not be uploaded by mistake
+            where = f" в классе {args.class_name}" if args.class_name else ""
+            raise SchoolError("nothing to export", message_ru=f"По предмету «{subject.title}»{where} нет "
+                              "результатов - пустую форму не выгружаю.",
+                              remedy_ru="Бланк для заполнения: vpr-node results template ФАЙЛ --subject "
+                              f"{subject.id}.")
         info = settings.get_info(s)
         forms.export_xlsx(out, subject, info, rows, _work_date(s, subject.id))
         forms.export_csv(out.with_suffix(".csv"), subject, info, rows)

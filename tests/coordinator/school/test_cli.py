@@ -46,6 +46,10 @@ def test_standalone_flow_and_messages(tmp_path):
     assert p.returncode == 1 and p.stderr.strip() == ("Ошибка: Предмет «eng8» не найден. Список предметов: "
                                                        "vpr-node subjects list; загрузить: vpr-node subjects load ФАЙЛ.")
     assert run(["subjects", "load", "--demo"], tmp_path).returncode == 0
+    p = run(["results", "export", str(tmp_path / "o.xlsx"), "--subject", "eng8"], tmp_path)
+    assert p.stderr.strip() == ("Ошибка: По предмету «ВПР 2026 Английский язык 8 класс» нет результатов - пустую "
+                                "форму не выгружаю. Бланк для заполнения: vpr-node results template ФАЙЛ --subject eng8.")
+    assert not (tmp_path / "o.xlsx").exists()
     p = run(["results", "enter", "--subject", "eng8", "--code", "12", "--variant", "1", "--points", "1:2,2:3"],
             tmp_path)
     assert p.stderr.strip() == "Ошибка: «1:2»: баллы задаются так: 1=2,2=X,9.1=1."
