@@ -16,6 +16,22 @@ MARGIN_X, TOP = 10.0, 22.0
 SLIP_W, SLIP_H = (210 - 2 * MARGIN_X) / COLS, 33.0
 
 
+def _cut_lines(pdf, count: int) -> None:
+    """Dashed cut lines around ``count`` slips, every edge drawn once (no empty boxes)."""
+    pdf.set_dash_pattern(dash=2, gap=1.5)
+    pdf.set_line_width(0.3)
+    for i in range(count):
+        col, row = i % COLS, i // COLS
+        x, y = MARGIN_X + col * SLIP_W, TOP + row * SLIP_H
+        pdf.line(x, y, x + SLIP_W, y)  # top
+        pdf.line(x, y, x, y + SLIP_H)  # left
+        if col == COLS - 1 or i == count - 1:
+            pdf.line(x + SLIP_W, y, x + SLIP_W, y + SLIP_H)  # right
+        if i + COLS >= count:
+            pdf.line(x, y + SLIP_H, x + SLIP_W, y + SLIP_H)  # bottom
+    pdf.set_dash_pattern()
+
+
 def render_codes_pdf(codes: list[CodeInfo], school_name: str) -> bytes:
     """PDF bytes. Raises CodesError when there are no codes, FontNotFoundError."""
     if not codes:
@@ -28,21 +44,12 @@ def render_codes_pdf(codes: list[CodeInfo], school_name: str) -> bytes:
         for start in range(0, len(items), per_page):
             page = items[start:start + per_page]
             pdf.add_page()
-            pdf.set_font(FONT_FAMILY, size=10)
-            pdf.set_xy(MARGIN_X, 8)
-            prefix = f"{school_name}. " if school_name else ""
-            pdf.cell(0, 5, f"{prefix}Коды участников ВПР. Класс {class_name}. "
+            pdf.set_font(FONT_FAMILY, size=9)
+            pdf.set_xy(MARGIN_X, 7)
+            prefix = f"{school_name}\n" if school_name else ""
+            pdf.multi_cell(210 - 2 * MARGIN_X, 4.5, f"{prefix}Коды участников ВПР. Класс {class_name}. "
                            f"Лист {start // per_page + 1}. Разрежьте по пунктирным линиям.")
-            n_rows = (len(page) + COLS - 1) // COLS
-            pdf.set_dash_pattern(dash=2, gap=1.5)
-            pdf.set_line_width(0.3)
-            for r in range(n_rows + 1):
-                y = TOP + r * SLIP_H
-                pdf.line(MARGIN_X, y, 210 - MARGIN_X, y)
-            for c in range(COLS + 1):
-                x = MARGIN_X + c * SLIP_W
-                pdf.line(x, TOP, x, TOP + n_rows * SLIP_H)
-            pdf.set_dash_pattern()
+            _cut_lines(pdf, len(page))
             for i, info in enumerate(page):
                 x = MARGIN_X + (i % COLS) * SLIP_W
                 y = TOP + (i // COLS) * SLIP_H
