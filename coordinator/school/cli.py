@@ -121,6 +121,7 @@ def register(subparsers) -> None:
     p.add_argument("--subject", required=True)
     p = _leaf(g, "confirm", h.upload_confirm, "отметить, что форма загружена вручную")
     p.add_argument("--subject", required=True)
+    p.add_argument("--file", help="загруженный файл (по умолчанию - подготовленный командой prepare)")
     p = _leaf(g, "config", h.upload_config, "адрес и логин сервиса сбора (пароль хранится зашифрованным)")
     p.add_argument("--url", required=True)
     p.add_argument("--user", required=True)

@@ -339,7 +339,7 @@ def upload_prepare(args) -> int:
 
 def upload_confirm(args) -> int:
     with _store(args) as s:
-        sha = upload.confirm_manual(s, subjects.get_subject(s, args.subject))
+        sha = upload.confirm_manual(s, subjects.get_subject(s, args.subject), Path(args.file) if args.file else None)
     return _out(args, {"sha256": sha}, f"Загрузка отмечена (SHA-256 {sha}).")
 
 

@@ -107,6 +107,8 @@ def prepare(store: SchoolStore, subject: Subject, out_dir: Path) -> Prepared:
     rows = results.list_results(store, subject, status=results.ResultStatus.DONE)
     forms.export_csv(csv_path, subject, get_info(store), rows)
     atomic_write_text(check, checklist_text(store, subject, xlsx.name, sha, n))
+    with store.tx():
+        store.set_meta(f"prepared:{subject.id}", json.dumps({"path": str(xlsx.resolve()), "sha256": sha}))
     log.info("manual upload prepared: subject=%s sha256=%s rows=%d", subject.id, sha, n)
     return Prepared(xlsx, csv_path, check, sha, n)
 
@@ -121,11 +123,24 @@ def record(store: SchoolStore, subject_id: str, kind: str, file_name: str, sha: 
         )
 
 
-def confirm_manual(store: SchoolStore, subject: Subject) -> str:
-    """Record that the coordinator uploaded the form by hand; returns the hash."""
-    data, _ = form_bytes(store, subject)
+def confirm_manual(store: SchoolStore, subject: Subject, file: Path | None = None) -> str:
+    """Record that the coordinator uploaded ``file`` (default: the file of the last
+    ``prepare``) by hand; returns its SHA-256. Raises SchoolError when there is no such
+    file."""
+    if file is None:
+        prepared = json.loads(store.get_meta(f"prepared:{subject.id}") or "null")
+        if prepared is None:
+            raise SchoolError("nothing prepared", message_ru=f"Файл формы по предмету «{subject.title}» ещё не "
+                              "подготовлен.", remedy_ru=f"Подготовьте его: vpr-node upload prepare ПАПКА --subject "
+                              f"{subject.id}, или укажите загруженный файл: --file ФАЙЛ.")
+        file = Path(prepared["path"])
+    try:
+        data = Path(file).read_bytes()
+    except OSError:
+        raise SchoolError(f"cannot read {file}", message_ru=f"Не найден файл {file}.",
+                          remedy_ru="Укажите файл, который вы загрузили: --file ФАЙЛ.") from None
     sha = hashlib.sha256(data).hexdigest()
-    record(store, subject.id, "manual", f"vpr_{subject.id}_results.xlsx", sha, len(data), "ФИС ОКО (вручную)",
+    record(store, subject.id, "manual", Path(file).name, sha, len(data), "ФИС ОКО (вручную)",
            {"confirmed_utc": utc_now_iso()})
     return sha
 

@@ -51,6 +51,7 @@ def test_warnings_before_and_after_deadline(store, eng8, school, tmp_path):
     e = results.validate_api_entry(store, eng8, {"code": school[0].code, "variant": 1,
                                                  "points": {t.number: 0 for t in eng8.tasks}})
     results.save_entries(store, eng8, [e], results.Source.API)
+    upload.prepare(store, eng8, tmp_path / "up")
     upload.confirm_manual(store, eng8)
     assert schedule.warnings(store, _at("2026-04-15T20:30:00+03:00")) == []
 

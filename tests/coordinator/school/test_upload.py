@@ -40,6 +40,21 @@ def test_prepare_manual_upload(store, with_results, school, tmp_path):
     assert "[ ] 4. У всех участников есть результат или отмечено отсутствие." in text
     assert "Срок загрузки: до 15.04.2026 23:00 МСК (у вас 16.04.2026 02:00, Asia/Omsk)." in text
     assert p.csv.read_bytes().startswith(b"\xef\xbb\xbf")
+    # confirming the manual upload records the hash of the very file prepared
+    assert upload.confirm_manual(store, with_results) == p.sha256
+    assert [(r["kind"], r["sha256"], r["file"]) for r in upload.receipts(store)] == [
+        ("manual", p.sha256, "vpr_eng8_390001_results.xlsx")]
+
+
+def test_confirm_needs_a_file(store, with_results, tmp_path):
+    with pytest.raises(SchoolError) as e:
+        upload.confirm_manual(store, with_results)
+    assert e.value.user_text == ("Файл формы по предмету «ВПР 2026 Английский язык 8 класс» ещё не подготовлен. "
+                                 "Подготовьте его: vpr-node upload prepare ПАПКА --subject eng8, или укажите "
+                                 "загруженный файл: --file ФАЙЛ.")
+    with pytest.raises(SchoolError) as e:
+        upload.confirm_manual(store, with_results, tmp_path / "нет.xlsx")
+    assert e.value.message_ru == f"Не найден файл {tmp_path / 'нет.xlsx'}."
 
 
 def test_nothing_to_upload(store, eng8, school, tmp_path):
