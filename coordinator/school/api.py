@@ -25,7 +25,7 @@ from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse
 
 from coordinator.school import codes, protocol, results, schedule, vault
-from coordinator.school.errors import ResultsValidationError, SessionRequiredError
+from coordinator.school.errors import ResultsValidationError, SchoolError, SessionRequiredError, WrongPassphraseError
 from coordinator.school.settings import get_info
 from coordinator.school.store import SchoolStore
 from coordinator.school.subjects import get_subject, list_subjects
@@ -39,18 +39,47 @@ SESSION_TTL_S = 30 * 60
 _STATUS = {
     "coordinator_session_required": 401, "wrong_passphrase": 401, "passphrase_required": 400,
     "unknown_subject": 404, "unknown_class": 404, "results_invalid": 422, "vault_not_initialized": 409,
+    "too_many_attempts": 429,
 }
 
 
+MAX_FAILURES = 5
+LOCKOUT_S = 60.0
+
+
+class TooManyAttemptsError(SchoolError):
+    code = "too_many_attempts"
+    message_ru = "Слишком много неверных попыток ввода парольной фразы."
+    remedy_ru = "Подождите минуту и повторите."
+
+
 class _Sessions:
+    """Open sessions and a brute-force brake: after MAX_FAILURES wrong passphrases in a
+    row, refuse every attempt for LOCKOUT_S seconds."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: dict[str, tuple[VaultKey, float]] = {}
+        self._failures = 0
+        self._locked_until = 0.0
+
+    def check_allowed(self) -> None:
+        with self._lock:
+            if time.time() < self._locked_until:
+                raise TooManyAttemptsError("session lockout")
+
+    def failed(self) -> None:
+        with self._lock:
+            self._failures += 1
+            if self._failures >= MAX_FAILURES:
+                self._failures = 0
+                self._locked_until = time.time() + LOCKOUT_S
 
     def open(self, key: VaultKey) -> tuple[str, float]:
         token = secrets.token_urlsafe(32)
         expires = time.time() + SESSION_TTL_S
         with self._lock:
+            self._failures = 0
             self._items[token] = (key, expires)
         return token, expires
 
@@ -117,7 +146,12 @@ def school_router(data_dir: Path | str) -> APIRouter:
     @router.post("/session")
     def open_session(payload: dict = Body(...)) -> object:
         def body(s: SchoolStore) -> object:
-            key = vault.unlock(s, str(payload.get("passphrase") or ""))
+            sessions.check_allowed()
+            try:
+                key = vault.unlock(s, str(payload.get("passphrase") or ""))
+            except WrongPassphraseError:
+                sessions.failed()
+                raise
             token, _expires = sessions.open(key)
             return {"token": token, "expires_in_s": SESSION_TTL_S}
         return run(body)

@@ -188,7 +188,7 @@ def send(store: SchoolStore, key: VaultKey, subject: Subject, *, attempts: int =
             resp = requests.post(url, data=data, headers=headers, auth=auth, timeout=timeout_s)
         except requests.RequestException as exc:
             last = f"нет связи с сервисом ({type(exc).__name__})"
-            log.warning("upload attempt %d/%d to %s failed: %s", attempt, attempts, url, type(exc).__name__)
+            log.warning("upload attempt %d/%d to %s failed: %s", attempt, attempts, _safe(url), type(exc).__name__)
         else:
             if resp.status_code in (401, 403):
                 raise UploadError(f"HTTP {resp.status_code}", message_ru="Сервис сбора отклонил логин или пароль "
@@ -200,12 +200,18 @@ def send(store: SchoolStore, key: VaultKey, subject: Subject, *, attempts: int =
                 log.info("upload done: subject=%s sha256=%s receipt=%s", subject.id, sha, receipt.get("receipt_id"))
                 return receipt
             last = f"сервис ответил HTTP {resp.status_code}"
-            log.warning("upload attempt %d/%d to %s: HTTP %d", attempt, attempts, url, resp.status_code)
+            log.warning("upload attempt %d/%d to %s: HTTP %d", attempt, attempts, _safe(url), resp.status_code)
             if 400 <= resp.status_code < 500 and resp.status_code not in (408, 429):
                 break
         if attempt < attempts:
             time.sleep(backoff_s * 2 ** (attempt - 1))
     raise UploadError(f"upload failed: {last}", message_ru=f"Не удалось отправить форму результатов: {last}.")
+
+
+def _safe(url: str) -> str:
+    """The URL for a log line: scheme, host and path only (no query tokens)."""
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.hostname}{':' + str(p.port) if p.port else ''}{p.path}"
 
 
 def _check_receipt(resp: requests.Response, sha: str) -> dict:

@@ -46,9 +46,14 @@ def test_name_bearing_endpoints_need_a_session(server):
         assert not any(n in r.text for n in NAMES)
 
 
-def test_wrong_passphrase(server):
-    r = requests.post(f"{server.url}/school/session", json={"passphrase": "не та фраза совсем"}, timeout=10)
-    assert r.status_code == 401 and r.json()["error"]["message_ru"] == "Неверная парольная фраза координатора."
+def test_wrong_passphrase_and_lockout(server):
+    for _ in range(5):
+        r = requests.post(f"{server.url}/school/session", json={"passphrase": "не та фраза совсем"}, timeout=10)
+        assert r.status_code == 401 and r.json()["error"]["message_ru"] == "Неверная парольная фраза координатора."
+    # five wrong in a row: even the right passphrase waits a minute
+    r = requests.post(f"{server.url}/school/session", json={"passphrase": PASSPHRASE}, timeout=10)
+    assert r.status_code == 429
+    assert r.json()["error"]["message_ru"] == "Слишком много неверных попыток ввода парольной фразы."
 
 
 def test_protocol_with_session(server, session, school):
