@@ -128,3 +128,36 @@ def test_passphrase_change_via_cli(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("VPR_NODE_PASSPHRASE", "совсем другая фраза")
     assert cli.main(["protocol", "show", *d]) == 0
     assert capsys.readouterr().out.strip() == "Протокол пуст."
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["subjects", "load"], "Ошибка: Укажите файл предметов или --demo."),
+    (["subjects", "load", "нет-такого.json"], "Ошибка: Не удалось прочитать файл предметов нет-такого.json. "
+                                              "Проверьте путь к файлу и права доступа."),
+    (["codes", "pdf", "x.pdf"], "Ошибка: Нет выданных кодов участников. "
+                                "Загрузите классы и выдайте коды: vpr-node codes generate."),
+    (["protocol", "pdf", "x.pdf", "--subject", "eng8"], "Ошибка: Нет выданных кодов участников для протокола. "
+                                                        "Выдайте коды: vpr-node codes generate."),
+    (["schedule", "set", "--subject", "geo9", "--date", "2026-04-15"],
+     "Ошибка: Предмет «geo9» не найден. Список предметов: vpr-node subjects list; "
+     "загрузить: vpr-node subjects load ФАЙЛ."),
+    (["upload", "send", "--subject", "eng8"], "Ошибка: Адрес сервиса сбора результатов не настроен. "
+                                              "Задайте его: vpr-node upload config --url АДРЕС --user ЛОГИН."),
+    (["upload", "config", "--url", "https://x.example/u", "--user", "u"],
+     "Ошибка: Не задан пароль сервиса сбора. Введите его по запросу или через переменную VPR_UPLOAD_PASSWORD."),
+    (["results", "absent", "--subject", "eng8", "--code", "12345", "--reason", "болезнь"],
+     "Ошибка: Результаты не приняты, ошибок: 1.\ncode: код 12345 не выдавался в этой школе. "
+     "Исправьте данные и повторите."),
+    (["school", "set", "--tz", "UTC+5"], "Ошибка: Неизвестный часовой пояс «UTC+5». Укажите пояс в формате IANA, "
+                                         "например Asia/Yekaterinburg или Europe/Kaliningrad."),
+])
+def test_more_bad_inputs(tmp_path, capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VPR_NODE_PASSPHRASE", PASSPHRASE)
+    monkeypatch.delenv("VPR_UPLOAD_PASSWORD", raising=False)
+    d = ["--data", str(tmp_path / "node")]
+    assert cli.main(["protocol", "init", *d]) == 0
+    assert cli.main(["subjects", "load", "--demo", *d]) == 0
+    capsys.readouterr()
+    assert cli.main([*argv, *d]) != 0
+    assert capsys.readouterr().err.strip() == message
