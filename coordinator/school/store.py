@@ -111,12 +111,21 @@ class SchoolStore:
         # secure_delete overwrites freed pages, so an old protocol blob or a replaced
         # row does not linger in the file.
         self.conn.execute("PRAGMA secure_delete=ON")
-        with self.tx():
-            for stmt in _SCHEMA.split(";"):
-                if stmt.strip():
-                    self.conn.execute(stmt)
-            if self.get_meta("schema_version") is None:
-                self.set_meta("schema_version", str(SCHEMA_VERSION))
+        if self._schema_version() != SCHEMA_VERSION:
+            # only a new file takes the write lock here; the API opens a store per request
+            with self.tx():
+                for stmt in _SCHEMA.split(";"):
+                    if stmt.strip():
+                        self.conn.execute(stmt)
+                if self.get_meta("schema_version") is None:
+                    self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def _schema_version(self) -> int | None:
+        try:
+            value = self.get_meta("schema_version")
+        except sqlite3.OperationalError:  # no meta table yet
+            return None
+        return int(value) if value else None
 
     def __enter__(self) -> "SchoolStore":
         return self
