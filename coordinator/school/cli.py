@@ -19,9 +19,12 @@ from vpr_common.cli import run_cli
 
 def _leaf(group, name: str, func, help_ru: str, *, json_out: bool = True) -> argparse.ArgumentParser:
     p = group.add_parser(name, help=help_ru, description=help_ru)
-    p.add_argument("--data", metavar="КАТАЛОГ", help="каталог данных узла (по умолчанию - стандартный)")
+    # SUPPRESS: when the node's own parser already has --data/--json, a leaf default must
+    # not overwrite the value given before the group name.
+    p.add_argument("--data", metavar="КАТАЛОГ", default=argparse.SUPPRESS,
+                   help="каталог данных узла (по умолчанию - стандартный)")
     if json_out:
-        p.add_argument("--json", action="store_true", help="вывод в формате JSON")
+        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="вывод в формате JSON")
     p.set_defaults(func=func)
     return p
 

@@ -30,7 +30,7 @@ NEW_PASSPHRASE_ENV = "VPR_NODE_NEW_PASSPHRASE"
 
 
 def _store(args) -> SchoolStore:
-    return SchoolStore(args.data)
+    return SchoolStore(getattr(args, "data", None))
 
 
 def _out(args, obj: object, text: str) -> int:

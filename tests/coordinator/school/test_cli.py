@@ -113,6 +113,10 @@ def test_register_mounts_groups_into_another_parser():
     with pytest.raises(Exception) as e:
         parser.parse_args(["results", "export", "o.xlsx"])
     assert "--subject" in e.value.message_ru
+    # a --data given to the node's parser before the group survives the leaf
+    parser.add_argument("--data")
+    assert parser.parse_args(["--data", "/node", "codes", "generate"]).data == "/node"
+    assert parser.parse_args(["codes", "generate", "--data", "/leaf"]).data == "/leaf"
 
 
 def test_passphrase_change_via_cli(tmp_path, capsys, monkeypatch):
