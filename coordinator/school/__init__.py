@@ -1,0 +1,8 @@
+"""The paper side of the school node: classes and participants, participant codes, the
+encrypted code-to-name protocol, subjects and criteria, results entry/import/export, the
+schedule with Moscow deadlines and the upload of the results form.
+
+Storage is its own SQLite file ``school.sqlite`` (WAL) inside the node data dir, so this
+subpackage can be mounted into the node service (``api.school_router``) and the node CLI
+(``cli.register``) without sharing tables with the station/package side.
+"""

@@ -1,0 +1,366 @@
+"""Handlers of the school console commands (see ``cli``). Each takes the parsed
+arguments, opens ``school.sqlite`` in ``--data`` and prints Russian text or JSON.
+Names are printed only by ``protocol show`` - after the passphrase - and never logged.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from coordinator.school import codes, forms, protocol, results, roster, schedule, settings, subjects, upload, vault
+from coordinator.school.errors import (
+    PassphraseRequiredError,
+    SchoolError,
+    UploadError,
+    UsageError,
+    VaultNotInitializedError,
+)
+from coordinator.school.pdf_codes import write_codes_pdf
+from coordinator.school.pdf_protocol import write_protocol_pdf
+from coordinator.school.store import SchoolStore
+from vpr_common.atomic import atomic_write_text
+from vpr_common.cli import print_json
+
+UPLOAD_PASSWORD_ENV = "VPR_UPLOAD_PASSWORD"
+NEW_PASSPHRASE_ENV = "VPR_NODE_NEW_PASSPHRASE"
+
+
+def _store(args) -> SchoolStore:
+    return SchoolStore(getattr(args, "data", None))
+
+
+def _out(args, obj: object, text: str) -> int:
+    if getattr(args, "json", False):
+        print_json({"ok": True, **obj} if isinstance(obj, dict) else obj)
+    else:
+        print(text)
+    return 0
+
+
+def _secret(env: str, prompt: str) -> str | None:
+    value = os.environ.get(env)
+    if value:
+        return value
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return None
+
+
+def passphrase() -> str:
+    """From VPR_NODE_PASSPHRASE or an interactive prompt. Raises PassphraseRequiredError."""
+    value = _secret(vault.PASSPHRASE_ENV, "Парольная фраза координатора: ")
+    if not value:
+        raise PassphraseRequiredError("no passphrase available")
+    return value
+
+
+def _unlock(store: SchoolStore) -> vault.VaultKey:
+    if not vault.is_initialized(store):
+        raise VaultNotInitializedError("vault not initialised")
+    return vault.unlock(store, passphrase())
+
+
+# -- school ------------------------------------------------------------------------
+def school_set(args) -> int:
+    with _store(args) as s:
+        info = settings.set_info(s, name=args.name, code=args.code, municipality=args.municipality, tz=args.tz)
+    return _out(args, {"school": info.__dict__}, "Сведения об ОО сохранены.")
+
+
+def school_show(args) -> int:
+    with _store(args) as s:
+        i = settings.get_info(s)
+    return _out(args, {"school": i.__dict__}, f"ОО: {i.name or '-'}\nКод ОО: {i.code or '-'}\n"
+                f"Муниципалитет: {i.municipality or '-'}\nЧасовой пояс: {i.tz}")
+
+
+# -- protocol ----------------------------------------------------------------------
+def protocol_init(args) -> int:
+    with _store(args) as s:
+        value = passphrase()
+        if not os.environ.get(vault.PASSPHRASE_ENV):
+            if getpass.getpass("Повторите парольную фразу: ") != value:
+                raise UsageError("mismatch", message_ru="Парольные фразы не совпадают.", remedy_ru="Повторите ввод.")
+        vault.init_vault(s, value)
+    return _out(args, {"initialized": True}, "Парольная фраза задана. Запишите её и храните в сейфе: без неё "
+                "протокол открыть нельзя.")
+
+
+def protocol_passwd(args) -> int:
+    with _store(args) as s:
+        old_key = _unlock(s)
+        new = _secret(NEW_PASSPHRASE_ENV, "Новая парольная фраза: ")
+        if not new:
+            raise PassphraseRequiredError("no new passphrase", message_ru="Не задана новая парольная фраза.")
+        if not os.environ.get(NEW_PASSPHRASE_ENV) and getpass.getpass("Повторите новую фразу: ") != new:
+            raise UsageError("mismatch", message_ru="Парольные фразы не совпадают.", remedy_ru="Повторите ввод.")
+        vault.change_passphrase(s, old_key, new)
+    return _out(args, {"changed": True}, "Парольная фраза изменена; протокол и учётные данные перешифрованы.")
+
+
+def protocol_show(args) -> int:
+    with _store(args) as s:
+        entries = protocol.entries(s, _unlock(s), args.class_name)
+    lines = [f"{e.class_name:>4}  {e.code or '-----'}  {e.name or '(ФИО на бумаге)'}" for e in entries]
+    return _out(args, {"entries": [{"class": e.class_name, "code": e.code, "name": e.name} for e in entries]},
+                "\n".join(lines) or "Протокол пуст.")
+
+
+def protocol_pdf(args) -> int:
+    with _store(args) as s:
+        subject = subjects.get_subject(s, args.subject)
+        info = settings.get_info(s)
+        item = schedule.get_item(s, subject.id)
+        if args.with_names:
+            rows = [(e.class_name, e.code, e.name) for e in protocol.entries(s, _unlock(s), args.class_name) if e.code]
+        else:
+            rows = [(c.class_name, c.code, "") for c in codes.active_codes(s, args.class_name)]
+        write_protocol_pdf(Path(args.out), rows, subject, info.name, item.work_date.strftime("%d.%m.%Y") if item else "")
+    print(f"Протокол сохранён: {args.out} (участников: {len(rows)})."
+          + (" В нём есть ФИО: храните в ОО, не отправляйте." if args.with_names else ""))
+    return 0
+
+
+# -- classes -----------------------------------------------------------------------
+def classes_import(args) -> int:
+    with _store(args) as s:
+        counts = roster.import_class_list(s, Path(args.file), _unlock(s))
+    total = sum(counts.values())
+    return _out(args, {"imported": counts}, f"Загружено участников: {total} ("
+                + ", ".join(f"{k}: {v}" for k, v in counts.items()) + "). ФИО сохранены в зашифрованном протоколе.")
+
+
+def classes_counts(args) -> int:
+    parsed: dict[str, int] = {}
+    for item in args.counts:
+        cls, sep, n = item.partition("=")
+        if not sep or not n.strip().isdigit():
+            raise UsageError("bad count", message_ru=f"«{item}»: укажите класс и численность так: 8А=25.")
+        parsed[cls] = parsed.get(cls, 0) + int(n)
+    with _store(args) as s:
+        added = roster.add_counts(s, parsed)
+    return _out(args, {"added": added}, "Добавлено участников: " + ", ".join(f"{k}: {v}" for k, v in added.items()))
+
+
+def classes_list(args) -> int:
+    with _store(args) as s:
+        items = roster.list_classes(s)
+    lines = [f"{c.name:>4}: участников {c.participants}, с кодами {c.with_codes}"
+             + (", ФИО в протоколе" if c.with_names else ", ФИО на бумаге") for c in items]
+    return _out(args, {"classes": [c.__dict__ for c in items]}, "\n".join(lines) or "Классы не загружены.")
+
+
+# -- codes -------------------------------------------------------------------------
+def codes_generate(args) -> int:
+    with _store(args) as s:
+        n = codes.generate(s)
+        total = len(codes.active_codes(s))
+    return _out(args, {"issued": n, "active": total}, f"Выдано новых кодов: {n}. Всего действующих: {total}.")
+
+
+def codes_list(args) -> int:
+    with _store(args) as s:
+        items = codes.active_codes(s, args.class_name)
+    return _out(args, {"codes": [{"code": c.code, "class": c.class_name} for c in items]},
+                "\n".join(f"{c.code}  {c.class_name}" for c in items) or "Кодов нет.")
+
+
+def codes_revoke(args) -> int:
+    with _store(args) as s:
+        codes.revoke(s, args.code.strip(), args.reason)
+    return _out(args, {"revoked": args.code}, f"Код {args.code} отозван. Новый код выдаст: vpr-node codes generate.")
+
+
+def codes_pdf(args) -> int:
+    with _store(args) as s:
+        items = codes.active_codes(s, args.class_name)
+        pages = write_codes_pdf(Path(args.out), items, settings.get_info(s).name)
+    print(f"Лист кодов сохранён: {args.out} (кодов: {len(items)}, страниц: {pages}).")
+    return 0
+
+
+# -- subjects ----------------------------------------------------------------------
+def subjects_load(args) -> int:
+    if not args.file and not args.demo:
+        raise UsageError("no file", message_ru="Укажите файл предметов или --demo.")
+    items = subjects.read_subjects_file(Path(args.file) if args.file else subjects.demo_subjects_path())
+    with _store(args) as s:
+        subjects.save_subjects(s, items)
+    return _out(args, {"loaded": [x.id for x in items]}, "Загружены предметы: " + ", ".join(
+        f"{x.id} ({x.title})" for x in items))
+
+
+def subjects_list(args) -> int:
+    with _store(args) as s:
+        items = subjects.list_subjects(s)
+    lines = [f"{x.id:<6} {x.title}: заданий {len(x.tasks)}, максимум {x.max_total}, варианты "
+             + ", ".join(map(str, x.variants)) for x in items]
+    return _out(args, {"subjects": [x.to_json() for x in items]}, "\n".join(lines) or "Предметы не загружены.")
+
+
+def subjects_template(args) -> int:
+    atomic_write_text(Path(args.out), subjects.template_text())
+    print(f"Шаблон сохранён: {args.out}. Заполните его и загрузите: vpr-node subjects load {args.out}")
+    return 0
+
+
+# -- results -----------------------------------------------------------------------
+def _work_date(s: SchoolStore, subject_id: str) -> str:
+    item = schedule.get_item(s, subject_id)
+    return item.work_date.strftime("%d.%m.%Y") if item else ""
+
+
+def results_template(args) -> int:
+    with _store(args) as s:
+        subject = subjects.get_subject(s, args.subject)
+        rows = [results.Result(c.code, c.class_name, results.ResultStatus.DONE, None, (), None, None, None)
+                for c in codes.active_codes(s, args.class_name)]
+        forms.export_xlsx(Path(args.out), subject, settings.get_info(s), rows, _work_date(s, subject.id), blank=True)
+    print(f"Форма для заполнения сохранена: {args.out} (кодов: {len(rows)}). «Не выполнял» - X или -.")
+    return 0
+
+
+def results_import(args) -> int:
+    with _store(args) as s:
+        subject = subjects.get_subject(s, args.subject)
+        rep = forms.import_form(s, subject, Path(args.file))
+    text = f"Принято результатов: {rep.stored} (ячеек «не выполнял»: {rep.not_done_cells})."
+    if rep.unfilled_rows:
+        text += f"\nСтрок с кодом, но без баллов (пропущены): {rep.unfilled_rows}."
+    return _out(args, {"stored": rep.stored, "not_done_cells": rep.not_done_cells,
+                       "unfilled_rows": rep.unfilled_rows}, text)
+
+
+def results_enter(args) -> int:
+    points: dict[str, str] = {}
+    for part in args.points.split(","):
+        k, sep, v = part.partition("=")
+        if not sep:
+            raise UsageError("bad points", message_ru=f"«{part}»: баллы задаются так: 1=2,2=X,9.1=1.")
+        points[k.strip()] = v.strip()
+    with _store(args) as s:
+        subject = subjects.get_subject(s, args.subject)
+        entry = results.validate_api_entry(s, subject, {"code": args.code, "variant": args.variant, "points": points})
+        results.save_entries(s, subject, [entry], results.Source.CLI)
+        r = [x for x in results.list_results(s, subject) if x.code == entry.code][0]
+    return _out(args, {"code": r.code, "primary": r.primary, "mark": r.mark},
+                f"Код {r.code}: первичный балл {r.primary}, отметка {r.mark}.")
+
+
+def results_absent(args) -> int:
+    with _store(args) as s:
+        subject = subjects.get_subject(s, args.subject)
+        results.mark_absent(s, subject, args.code.strip(), args.reason, args.reserve_day)
+    return _out(args, {"absent": args.code}, f"Код {args.code}: отмечено отсутствие ({args.reason}).")
+
+
+def results_list(args) -> int:
+    with _store(args) as s:
+        subject = subjects.get_subject(s, args.subject)
+        rows = results.list_results(s, subject, args.class_name)
+    lines = []
+    for r in rows:
+        if r.status is results.ResultStatus.ABSENT:
+            lines.append(f"{r.code} {r.class_name:>4}  отсутствовал: {r.absent_reason}"
+                         + (f", резервный день {r.reserve_date}" if r.reserve_date else ""))
+        else:
+            pts = " ".join("X" if p is None else str(p) for p in r.points)
+            lines.append(f"{r.code} {r.class_name:>4}  в.{r.variant}  {pts}  = {r.primary}, отметка {r.mark}")
+    return _out(args, {"results": [{"code": r.code, "class": r.class_name, "status": r.status.value,
+                                    "variant": r.variant, "points": list(r.points), "primary": r.primary,
+                                    "mark": r.mark} for r in rows]}, "\n".join(lines) or "Результатов нет.")
+
+
+def results_export(args) -> int:
+    out = Path(args.out)
+    with _store(args) as s:
+        subject = subjects.get_subject(s, args.subject)
+        if args.class_name:
+            codes.active_codes(s, args.class_name)  # raises UnknownClassError
+        rows = results.list_results(s, subject, args.class_name, results.ResultStatus.DONE)
+        if not rows:
+            # an empty form is exactly what must not be uploaded by mistake
+            where = f" в классе {args.class_name}" if args.class_name else ""
+            raise SchoolError("nothing to export", message_ru=f"По предмету «{subject.title}»{where} нет "
+                              "результатов - пустую форму не выгружаю.",
+                              remedy_ru="Бланк для заполнения: vpr-node results template ФАЙЛ --subject "
+                              f"{subject.id}.")
+        info = settings.get_info(s)
+        forms.export_xlsx(out, subject, info, rows, _work_date(s, subject.id))
+        forms.export_csv(out.with_suffix(".csv"), subject, info, rows)
+    print(f"Форма сохранена: {out} и {out.with_suffix('.csv')} (участников: {len(rows)}; только коды, без ФИО).")
+    return 0
+
+
+# -- schedule ----------------------------------------------------------------------
+def schedule_set(args) -> int:
+    with _store(args) as s:
+        item = schedule.set_item(s, args.subject, args.date, args.upload_date, args.reserve)
+        view = schedule.item_view(item, settings.get_info(s).tz)
+    return _out(args, {"item": view}, f"{view['title']}: критерии с {view['criteria']}; загрузить до {view['deadline']}.")
+
+
+def schedule_show(args) -> int:
+    now = None
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError:
+            raise UsageError("bad now", message_ru=f"«{args.now}» - не момент времени ISO 8601.") from None
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=timezone.utc)
+    with _store(args) as s:
+        tz = settings.get_info(s).tz
+        items = [schedule.item_view(i, tz) for i in schedule.list_items(s)]
+        warns = schedule.warnings(s, now)
+    lines = []
+    for v in items:
+        lines.append(f"{v['title']}: проведение {v['work_date']}; критерии с {v['criteria']}; "
+                     f"загрузка до {v['deadline']}" + (f"; резерв: {', '.join(v['reserve_dates'])}"
+                                                      if v["reserve_dates"] else ""))
+    for w in warns:
+        lines.append(("!!! " if w.level is not schedule.WarningLevel.INFO else "! ") + w.message_ru)
+    return _out(args, {"tz": tz, "items": items, "warnings": [{"subject": w.subject_id, "level": w.level.value,
+                                                              "message_ru": w.message_ru} for w in warns]},
+                "\n".join(lines) or "Расписание пусто.")
+
+
+# -- upload ------------------------------------------------------------------------
+def upload_prepare(args) -> int:
+    with _store(args) as s:
+        p = upload.prepare(s, subjects.get_subject(s, args.subject), Path(args.out_dir))
+    return _out(args, {"xlsx": str(p.xlsx), "csv": str(p.csv), "checklist": str(p.checklist), "sha256": p.sha256},
+                f"Готово к загрузке: {p.xlsx}\nSHA-256: {p.sha256}\nЧек-лист: {p.checklist}")
+
+
+def upload_confirm(args) -> int:
+    with _store(args) as s:
+        sha = upload.confirm_manual(s, subjects.get_subject(s, args.subject), Path(args.file) if args.file else None)
+    return _out(args, {"sha256": sha}, f"Загрузка отмечена (SHA-256 {sha}).")
+
+
+def upload_config(args) -> int:
+    password = _secret(UPLOAD_PASSWORD_ENV, "Пароль сервиса сбора: ")
+    if not password:
+        raise UploadError("no password", message_ru="Не задан пароль сервиса сбора.",
+                          remedy_ru=f"Введите его по запросу или через переменную {UPLOAD_PASSWORD_ENV}.")
+    with _store(args) as s:
+        upload.configure(s, _unlock(s), args.url, args.user, password)
+    return _out(args, {"url": args.url}, "Сервис сбора настроен; логин и пароль сохранены в зашифрованном виде.")
+
+
+def upload_send(args) -> int:
+    with _store(args) as s:
+        receipt = upload.send(s, _unlock(s), subjects.get_subject(s, args.subject), attempts=max(1, args.attempts))
+    return _out(args, {"receipt": receipt}, f"Форма принята. Квитанция: {receipt.get('receipt_id')}.")
+
+
+def upload_receipts(args) -> int:
+    with _store(args) as s:
+        items = upload.receipts(s)
+    lines = [f"{r['created_utc']}  {r['subject']}  {r['kind']}  {r['sha256'][:16]}…  {r['target']}" for r in items]
+    return _out(args, {"receipts": items}, "\n".join(lines) or "Отправок ещё не было.")

@@ -1,0 +1,227 @@
+"""Results per subject and participant code: the variant, points per task (None = not
+done, written ``X``, ``Х`` or ``-`` in the form), the primary score and the mark, and
+absentees with a reason and a reserve day.
+
+The value checks here return the Russian reason; callers (the xlsx import, the API) add
+the place - a cell like ``G9`` or a field like ``points.9.1``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from coordinator.school.codes import CodeStatus
+from coordinator.school.errors import Issue, ResultsValidationError
+from coordinator.school.roster import class_sort_key
+from coordinator.school.store import SchoolStore, utc_now_iso
+from coordinator.school.subjects import Subject, Task
+
+log = logging.getLogger(__name__)
+
+NOT_DONE_MARKS = {"X", "Х", "-", "x", "х"}  # Latin X, Cyrillic Х, dash
+_CODE_RE = re.compile(r"^\d{5}$")
+
+
+class ResultStatus(str, Enum):
+    DONE = "done"
+    ABSENT = "absent"
+
+
+class Source(str, Enum):
+    XLSX = "xlsx"
+    API = "api"
+    CLI = "cli"
+    EXPERT = "expert"  # oral-part scoring by experts (later issue) stores through save_entries
+
+
+@dataclass(frozen=True)
+class Result:
+    code: str
+    class_name: str
+    status: ResultStatus
+    variant: int | None
+    points: tuple[int | None, ...]
+    primary: int | None
+    mark: int | None
+    journal_mark: int | None
+    absent_reason: str = ""
+    reserve_date: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A validated result line, ready to store."""
+
+    code: str
+    variant: int
+    points: tuple[int | None, ...]
+
+
+def _as_text(raw: object) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
+
+
+def check_points(raw: object, task: Task) -> tuple[int | None, str | None]:
+    """(points or None for "not done", None) or (None, reason)."""
+    text = _as_text(raw)
+    if text == "":
+        return None, f"пусто: поставьте балл за задание {task.number} (0-{task.max_points}) или X, если не выполнялось."
+    if text in NOT_DONE_MARKS:
+        return None, None
+    if isinstance(raw, bool) or not re.fullmatch(r"-?\d+", text):
+        return None, f"«{text}» - не число; за задание {task.number} допустимо 0-{task.max_points}, X или -."
+    value = int(text)
+    if value < 0:
+        return None, f"балл {value} отрицательный; за задание {task.number} допустимо 0-{task.max_points}."
+    if value > task.max_points:
+        return None, f"балл {value} больше максимума {task.max_points} за задание {task.number}."
+    return value, None
+
+
+def check_variant(raw: object, subject: Subject) -> tuple[int | None, str | None]:
+    text = _as_text(raw)
+    allowed = ", ".join(str(v) for v in subject.variants)
+    if text == "":
+        return None, "не указан номер варианта."
+    if not re.fullmatch(r"\d+", text):
+        return None, f"«{text}» - не номер варианта; допустимо: {allowed}."
+    if int(text) not in subject.variants:
+        return None, f"вариант {int(text)} не входит в допустимые для предмета: {allowed}."
+    return int(text), None
+
+
+def code_states(store: SchoolStore) -> dict[str, CodeStatus]:
+    return {r[0]: CodeStatus(r[1]) for r in store.conn.execute("SELECT code, status FROM codes")}
+
+
+def check_code(raw: object, states: dict[str, CodeStatus]) -> tuple[str | None, str | None]:
+    text = _as_text(raw)
+    if text == "":
+        return None, "не указан код участника."
+    if not _CODE_RE.match(text):
+        return None, f"«{text}» - код участника должен состоять из 5 цифр."
+    state = states.get(text)
+    if state is None:
+        return None, f"код {text} не выдавался в этой школе."
+    if state is CodeStatus.REVOKED:
+        return None, f"код {text} отозван; используйте код, выданный участнику взамен."
+    return text, None
+
+
+def validate_api_entry(store: SchoolStore, subject: Subject, payload: dict) -> Entry:
+    """Validate one API entry {"code", "variant", "points": {"1": 2, "9.1": "X"}}.
+    Raises ResultsValidationError naming each field."""
+    issues: list[Issue] = []
+    code, why = check_code(payload.get("code"), code_states(store))
+    if why:
+        issues.append(Issue("code", why))
+    variant, why = check_variant(payload.get("variant"), subject)
+    if why:
+        issues.append(Issue("variant", why))
+    raw_points = payload.get("points")
+    points: list[int | None] = []
+    if not isinstance(raw_points, dict):
+        issues.append(Issue("points", "ожидается объект {номер задания: балл}."))
+        raw_points = {}
+    for task in subject.tasks:
+        if task.number not in raw_points:
+            issues.append(Issue(f"points.{task.number}", f"нет балла за задание {task.number}."))
+            points.append(None)
+            continue
+        value, why = check_points(raw_points[task.number], task)
+        if why:
+            issues.append(Issue(f"points.{task.number}", why))
+        points.append(value)
+    for extra in sorted(set(raw_points) - {t.number for t in subject.tasks}):
+        issues.append(Issue(f"points.{extra}", f"задания {extra} нет в критериях предмета «{subject.id}»."))
+    if issues:
+        raise ResultsValidationError(issues, remedy_ru="Исправьте указанные поля и повторите ввод.")
+    return Entry(code, variant, tuple(points))  # type: ignore[arg-type]
+
+
+def save_entries(store: SchoolStore, subject: Subject, entries: list[Entry], source: Source) -> int:
+    """Insert or replace results (one transaction). Returns the number stored."""
+    now = utc_now_iso()
+    with store.tx():
+        store.conn.executemany(
+            "INSERT INTO results(subject_id, code, status, variant, points_json, absent_reason, reserve_date, "
+            "source, updated_utc) VALUES(?, ?, ?, ?, ?, NULL, NULL, ?, ?) "
+            "ON CONFLICT(subject_id, code) DO UPDATE SET status=excluded.status, variant=excluded.variant, "
+            "points_json=excluded.points_json, absent_reason=NULL, reserve_date=NULL, source=excluded.source, "
+            "updated_utc=excluded.updated_utc",
+            [(subject.id, e.code, ResultStatus.DONE.value, e.variant, json.dumps(list(e.points)), source.value, now)
+             for e in entries],
+        )
+    log.info("results stored: subject=%s count=%d source=%s", subject.id, len(entries), source.value)
+    return len(entries)
+
+
+def mark_absent(store: SchoolStore, subject: Subject, code: str, reason: str, reserve_date: str | None) -> None:
+    """Record an absentee. Raises ResultsValidationError for a bad code, an empty reason
+    or a reserve day that is not a date."""
+    issues: list[Issue] = []
+    ok_code, why = check_code(code, code_states(store))
+    if why:
+        issues.append(Issue("code", why))
+    if not reason.strip():
+        issues.append(Issue("reason", "укажите причину отсутствия (например: болезнь)."))
+    if reserve_date:
+        try:
+            date.fromisoformat(reserve_date)
+        except ValueError:
+            issues.append(Issue("reserve_day", f"«{reserve_date}» - не дата; формат ГГГГ-ММ-ДД."))
+    if issues:
+        raise ResultsValidationError(issues, remedy_ru="Исправьте данные и повторите.")
+    with store.tx():
+        store.conn.execute(
+            "INSERT INTO results(subject_id, code, status, variant, points_json, absent_reason, reserve_date, "
+            "source, updated_utc) VALUES(?, ?, ?, NULL, NULL, ?, ?, ?, ?) "
+            "ON CONFLICT(subject_id, code) DO UPDATE SET status=excluded.status, variant=NULL, points_json=NULL, "
+            "absent_reason=excluded.absent_reason, reserve_date=excluded.reserve_date, updated_utc=excluded.updated_utc",
+            (subject.id, ok_code, ResultStatus.ABSENT.value, reason.strip(), reserve_date or "", Source.CLI.value,
+             utc_now_iso()),
+        )
+
+
+def journal_mark(journal: dict, subject: Subject) -> int | None:
+    for key in (subject.id, subject.name.lower(), f"{subject.name.lower()} {subject.grade}"):
+        if key in journal:
+            return int(journal[key])
+    return None
+
+
+def list_results(store: SchoolStore, subject: Subject, class_name: str | None = None,
+                 status: ResultStatus | None = None) -> list[Result]:
+    """Stored results joined with the class and the journal mark, ordered by class and
+    code. Only codes - never names."""
+    q = ("SELECT r.code, p.class_name, r.status, r.variant, r.points_json, p.journal_json, r.absent_reason, "
+         "r.reserve_date FROM results r LEFT JOIN participants p ON p.code = r.code WHERE r.subject_id=?")
+    args: list = [subject.id]
+    if class_name:
+        q += " AND p.class_name=?"
+        args.append(class_name)
+    if status:
+        q += " AND r.status=?"
+        args.append(status.value)
+    out: list[Result] = []
+    for r in store.conn.execute(q, args):
+        st = ResultStatus(r[2])
+        points = tuple(json.loads(r[4])) if r[4] else ()
+        primary = sum(p for p in points if p is not None) if st is ResultStatus.DONE else None
+        out.append(Result(
+            code=r[0], class_name=r[1] or "", status=st, variant=r[3], points=points, primary=primary,
+            mark=subject.mark_for(primary) if primary is not None else None,
+            journal_mark=journal_mark(json.loads(r[5] or "{}"), subject),
+            absent_reason=r[6] or "", reserve_date=r[7] or "",
+        ))
+    out.sort(key=lambda x: (class_sort_key(x.class_name), x.code))
+    return out
