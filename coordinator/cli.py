@@ -61,7 +61,8 @@ def _store(args) -> NodeStore:
 def _cmd_serve(args) -> int:
     from coordinator.app import serve
 
-    serve(data_dir_of(args), args.host, args.port, extension_routers())
+    d = data_dir_of(args)
+    serve(d, args.host, args.port, extension_routers(d))
     return 0
 
 
@@ -225,23 +226,24 @@ def extension_registrars() -> list[Callable]:
     return [f for f in (_load(m, "register") for m in EXTENSIONS) if f is not None]
 
 
-def extension_routers() -> list:
-    """``APIRouter`` s of installed extensions: ``routers()`` next to their ``register``."""
+def extension_routers(data_dir: Path) -> list:
+    """``APIRouter`` s of installed extensions: ``routers(data_dir)`` next to their ``register``."""
     out = []
     for m in EXTENSIONS:
         fn = _load(m, "routers")
         if fn is not None:
-            out.extend(fn())
+            out.extend(fn(data_dir))
     return out
 
 
 def _main(argv: Sequence[str]) -> int:
     parser = build_parser(extension_registrars())
     args = parser.parse_args(list(argv))
-    if not getattr(args, "handler", None):
+    handler = getattr(args, "handler", None) or getattr(args, "func", None)
+    if handler is None:
         parser.print_help()
         return 2
-    return args.handler(args)
+    return handler(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -44,8 +44,3 @@ def test_pair_sync_outbox(node, tmp_path):
 def test_unpaired_station_sync_is_a_clear_error(tmp_path):
     r = _run("sync", "--data", str(tmp_path / "st"))
     assert r.returncode != 0 and "не подключена" in r.stderr and "Traceback" not in r.stderr
-
-
-def test_exam_client_still_not_available():
-    r = _run("--demo")
-    assert r.returncode == 3 and "ещё не доступна" in r.stderr

@@ -1,0 +1,145 @@
+"""Scripted UI scenarios run in a child process with a real Kivy window (SDL
+offscreen) and the real audio loopback: ``python -m tests.station.ui_scenarios NAME
+SHOTS_DIR``. Prints one JSON object with what was observed. Exceptions in Kivy
+callbacks are re-raised (the test harness must not hide them) and reported.
+
+Keys are sent the way the window delivers them (``Window.dispatch('on_keyboard', ...)``),
+so the kiosk handling and the keyboard paths of the screens are what is tested."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from station.kivy_setup import configure
+
+configure(kiosk=False)
+
+from kivy.base import ExceptionHandler, ExceptionManager  # noqa: E402
+from kivy.core.window import Window  # noqa: E402
+
+from station.app import StationApp  # noqa: E402
+from station.flow.phases import Phase  # noqa: E402
+from station.runtime import build_runtime  # noqa: E402
+from station.selftest import SelfTestDriver  # noqa: E402
+
+ENTER, ESC, BACKSPACE = 13, 27, 8
+
+
+class Reraise(ExceptionHandler):
+    def handle_exception(self, inst):  # noqa: ANN001
+        OBSERVED["callback_exception"] = repr(inst)
+        return ExceptionManager.RAISE
+
+
+OBSERVED: dict = {}
+
+
+def key(code: int, text: str | None = None, modifiers: list[str] | None = None) -> bool:
+    return bool(Window.dispatch("on_keyboard", code, 0, text, modifiers or []))
+
+
+class KioskScenario:
+    """Esc and window close are refused; the sound check answered by keyboard; code
+    entry errors shown; the technician menu needs the PIN; exit only from there."""
+
+    def __init__(self, shots: Path) -> None:
+        self.shots = shots
+        self.audio = SelfTestDriver(None, 120)  # reused only for the "student voice"
+        self.step = 0
+        self.t0 = time.monotonic()
+        self.last = time.monotonic()
+
+    def wait(self, seconds: float) -> bool:
+        return time.monotonic() - self.last >= seconds
+
+    def next(self) -> None:
+        self.step += 1
+        self.last = time.monotonic()
+
+    def tick(self, app: StationApp) -> None:
+        flow = app.flow
+        if time.monotonic() - self.t0 > 150:
+            OBSERVED["timeout_at_step"] = self.step
+            app.exit_by_technician()
+            return
+        s = self.step
+        if s == 0 and flow.phase is Phase.SOUND_HEAR and self.wait(0.5):
+            OBSERVED["esc_handled"] = key(ESC)
+            OBSERVED["close_refused"] = bool(Window.dispatch("on_request_close"))
+            OBSERVED["still_on"] = app.root.current
+            self.next()
+        elif s == 1 and self.wait(0.3) and not flow.audio.playing():
+            key(ENTER, None)  # "Слышу" by keyboard
+            self.audio._voice(app)
+            self.next()
+        elif s == 2 and flow.phase is Phase.SOUND_PLAYBACK and self.wait(0.3):
+            self.audio._silence_voice()
+            key(ENTER)
+            self.next()
+        elif s == 3 and flow.phase is Phase.CODE_ENTRY and self.wait(0.3):
+            for d in "123":
+                key(ord(d), d)
+            key(ENTER)
+            OBSERVED["short_code_notice"] = app.root.current_screen.ids.notice.text
+            OBSERVED["phase_after_short_code"] = flow.phase.value
+            self.next()
+        elif s == 4 and self.wait(0.3):
+            app.screenshot(self.shots / "code_error.png")  # a frame later: the screen is redrawn
+            for _ in range(3):
+                key(BACKSPACE)
+            OBSERVED["after_erase"] = app.root.current_screen.ids.code.text
+            for d in "123456":  # the sixth digit is ignored
+                key(ord(d), d)
+            OBSERVED["typed"] = app.root.current_screen.ids.code.text
+            key(ENTER)
+            self.next()
+        elif s == 5 and flow.phase is Phase.CODE_CONFIRM and self.wait(0.3):
+            OBSERVED["confirm_text"] = app.root.current_screen.ids.summary.text
+            key(ENTER)
+            self.next()
+        elif s == 6 and flow.phase is Phase.INSTRUCTIONS and self.wait(0.3):
+            OBSERVED["technician_key"] = key(ord("t"), "t", ["ctrl", "shift"])
+            OBSERVED["technician_screen"] = app.root.current
+            screen = app.root.current_screen
+            screen.ids.pin.text = "1111"
+            screen.try_pin()
+            OBSERVED["wrong_pin_notice"] = screen.ids.notice.text
+            OBSERVED["menu_hidden_after_wrong_pin"] = screen.ids.menu.opacity == 0
+            screen.ids.pin.text = "0000"
+            screen.try_pin()
+            OBSERVED["menu_shown"] = screen.ids.menu.opacity == 1
+            OBSERVED["menu_info"] = screen.ids.info.text
+            self.next()
+        elif s == 7 and self.wait(0.3):
+            app.screenshot(self.shots / "technician.png")
+            app.root.current_screen.ids.back.dispatch("on_release")
+            OBSERVED["back_to"] = app.root.current
+            self.next()
+        elif s == 8 and self.wait(0.5):
+            OBSERVED["phase_kept"] = flow.phase.value
+            key(ord("t"), "t", ["ctrl", "shift"])
+            screen = app.root.current_screen
+            screen.ids.pin.text = "0000"
+            screen.try_pin()
+            screen.ids.exit.dispatch("on_release")
+            OBSERVED["exited_by_technician"] = True
+            self.next()
+
+
+def main() -> int:
+    name, shots = sys.argv[1], Path(sys.argv[2])
+    shots.mkdir(parents=True, exist_ok=True)
+    runtime = build_runtime(demo=True, fast=True)
+    scenario = {"kiosk": KioskScenario}[name](shots)
+    app = StationApp(runtime, kiosk=False, on_tick=scenario.tick)
+    ExceptionManager.add_handler(Reraise())
+    app.run()
+    print(json.dumps(OBSERVED, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
