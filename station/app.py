@@ -106,6 +106,9 @@ class StationApp(App):
         return sm
 
     def _start(self) -> None:
+        worker = self.runtime.worker
+        if worker is not None:
+            self.flow.sealer.on_sealed = worker.wake
         self.flow.start()
         self._sync_screen()
 
@@ -181,6 +184,8 @@ class StationApp(App):
 
     def on_stop(self) -> None:
         ExceptionManager.remove_handler(self._exception_handler)
+        if self.runtime.worker is not None:
+            self.runtime.worker.stop(timeout=5)
         try:
             self.flow.audio.stop_playback()
         except Exception:  # noqa: BLE001

@@ -32,6 +32,8 @@ def _parser() -> RuArgumentParser:
     p.add_argument("--json", action="store_true", help=argparse_suppress())
     sub = p.add_subparsers(dest="command", parser_class=RuArgumentParser)
     s = sub.add_parser("setup", help="настроить станцию: пакет, пароль, список кодов, устройства")
+    s.add_argument("--from-node", action="store_true",
+                   help="получить пакет, пароль (если открыт) и список кодов с узла координатора")
     s.add_argument("--package", type=Path)
     s.add_argument("--password-file", type=Path)
     s.add_argument("--codes", type=Path, help="файл со списком допустимых кодов участников (по одному в строке)")
@@ -55,6 +57,18 @@ def _cmd_setup(args) -> int:
     from station.config import StationConfig
 
     cfg = StationConfig.load()
+    if args.from_node:
+        from station.node_link import fetch_materials
+        from sync.station_config import StationSync
+
+        got = fetch_materials(StationSync(), cfg)
+        print(f"Пакет получен с узла: {got.package_path}")
+        print("Пароль получен." if got.password_received else
+              "Пароль координатор ещё не открыл: повторите эту команду после 07:30 (или после vpr-node release-password).")
+        print(f"Допустимых кодов участников: {got.codes}")
+        if got.password_received:
+            package = open_package(got.package_path, read_password_file(Path(cfg.password_file)))
+            print(f"Пакет проверен: {package.manifest.title}")
     if args.package or args.password_file:
         if not (args.package and args.password_file):
             from vpr_common.errors import UsageError

@@ -11,6 +11,9 @@ import os
 def configure(*, kiosk: bool, size: tuple[int, int] = (1024, 768)) -> None:
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    # Kivy must not take over sys.stderr or the root logger: our CLI prints the
+    # Russian error message there and our log file keeps Kivy's messages too.
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
     from kivy.config import Config
 
     Config.set("kivy", "exit_on_escape", "0")

@@ -16,6 +16,7 @@ from station.flow.audio_port import RealAudioPort
 from station.flow.machine import ExamFlow, FlowTimings, basic_code_check, code_check_from_list
 from station.flow.sealing import Sealer, station_key
 from station.flow.session_store import SessionStore
+from station.node_link import valid_codes
 from sync.station_config import StationSync
 from vpr_common import paths
 from vpr_common.errors import VprError
@@ -38,6 +39,7 @@ class StationRuntime:
     sync: StationSync
     demo: bool
     fast: bool
+    worker: object | None = None  # the background SyncWorker when paired
 
 
 def sound_check_prompt() -> bytes:
@@ -70,7 +72,7 @@ def build_runtime(*, demo: bool, language: str = "en", fast: bool = False,
     package = demo_package(language, fast) if demo else configured_package(config)
     sync = StationSync(sync_root)
     store = SessionStore(sessions_dir or default_sessions_dir())
-    codes = None if demo else config.valid_codes()
+    codes = None if demo else valid_codes(sync, config)
     audio = RealAudioPort(config.input_device, config.output_device, config.volume)
     flow = ExamFlow(
         package, audio, store, station_id=station_key(sync).station_id,
@@ -78,4 +80,9 @@ def build_runtime(*, demo: bool, language: str = "en", fast: bool = False,
         code_check=code_check_from_list(codes) if codes else basic_code_check,
         timings=FlowTimings.fast() if fast or package.manifest.rehearsal else FlowTimings(),
     )
-    return StationRuntime(config, package, flow, sync, demo, fast)
+    runtime = StationRuntime(config, package, flow, sync, demo, fast)
+    if not demo:
+        from station.node_link import start_sync_worker
+
+        runtime.worker = start_sync_worker(sync)
+    return runtime

@@ -40,6 +40,7 @@ class Sealer:
     def __init__(self, sync: StationSync, readiness_report: dict | None = None) -> None:
         self.sync = sync
         self.readiness_report = readiness_report or {}
+        self.on_sealed = None  # e.g. wake the sync worker
 
     def __call__(self, state: SessionState, store: SessionStore) -> str:
         session_dir = store.dir_of(state.session_id)
@@ -71,5 +72,7 @@ class Sealer:
         }
         sealed = seal_package(files, meta, station_key(self.sync), self.sync.root / "sealed")
         self.sync.outbox.add(sealed)
+        if self.on_sealed is not None:
+            self.on_sealed()
         log.info("sealed %s for %s: %s (%d bytes)", state.session_id, state.participant_code, sealed.path, sealed.size)
         return str(sealed.path)

@@ -1,0 +1,99 @@
+"""What the station takes from and gives to the coordinator node, without Kivy:
+fetching the exam package, its password (once released) and the valid participant
+codes into the station's folders; the cached code list for offline restarts; and the
+background sync worker that uploads sealed packages from the outbox."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from station.config import StationConfig
+from sync.errors import NodeRefusedError, NotPairedError, SyncError
+from sync.station_config import StationSync
+from sync.uploader import SyncWorker
+from vpr_common import paths
+from vpr_common.atomic import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+
+def materials_dir() -> Path:
+    d = paths.data_dir() / "station" / "materials"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+CODES_CACHE = "codes.json"
+
+
+@dataclass(frozen=True)
+class FetchSummary:
+    package_path: Path
+    package_sha256: str
+    password_received: bool
+    codes: int
+
+
+def fetch_materials(sync: StationSync, config: StationConfig) -> FetchSummary:
+    """Download the exam package, the password if the coordinator released it, and the
+    code list; save them and point the station config at them.
+
+    Raises :class:`~sync.errors.NotPairedError`, ``NodeUnreachableError``,
+    ``NodeRefusedError`` (e.g. no package on the node yet).
+    """
+    client = sync.client()
+    d = materials_dir()
+    info = client.download_exam(d / "exam-package.zip")
+    config.package_path = str(d / "exam-package.zip")
+    password_received = False
+    try:
+        password = client.password()
+    except NodeRefusedError as exc:
+        log.info("password not released yet: %s", exc.detail)
+    else:
+        pw_file = d / "exam-password.txt"
+        atomic_write_text(pw_file, password + "\n", mode=0o600)
+        config.password_file = str(pw_file)
+        password_received = True
+    codes = client.codes()
+    atomic_write_text(d / CODES_CACHE, json.dumps(codes))
+    config.save()
+    return FetchSummary(d / "exam-package.zip", info.get("sha256", ""), password_received, len(codes))
+
+
+def valid_codes(sync: StationSync, config: StationConfig) -> set[str] | None:
+    """Codes from the node (refreshing the cache), else the cache, else the config file;
+    None when no list is known (then any five digits are accepted)."""
+    cache = materials_dir() / CODES_CACHE
+    try:
+        codes = sync.client().codes()
+        atomic_write_text(cache, json.dumps(codes))
+        if codes:
+            return set(codes)
+    except NotPairedError:
+        pass
+    except SyncError as exc:
+        log.warning("node codes unavailable (%s); using the cached list", exc.code)
+    if cache.exists():
+        try:
+            cached = set(json.loads(cache.read_text("utf-8")))
+            if cached:
+                return cached
+        except ValueError:
+            log.exception("code cache unreadable")
+    return config.valid_codes()
+
+
+def start_sync_worker(sync: StationSync) -> SyncWorker | None:
+    """Upload sealed packages in the background when the station is paired."""
+    try:
+        key = sync.station_key()
+    except NotPairedError:
+        log.info("station not paired: sealed packages stay in the outbox (USB export possible)")
+        return None
+    worker = SyncWorker(sync.outbox, sync.client, key)
+    worker.start()
+    return worker
