@@ -79,7 +79,8 @@ def finalize_journal(journal: Path, *, recovered: bool, overflows: int | None = 
         channels = int(params["channels"])
         rate = int(params["capture_rate"])
         resampler = Resampler(rate, STORAGE_RATE)
-        with sf.SoundFile(tmp, "w", samplerate=STORAGE_RATE, channels=1, subtype="PCM_16", format="FLAC") as out:
+        with sf.SoundFile(tmp, "w", samplerate=STORAGE_RATE, channels=1, subtype="PCM_16", format="FLAC",
+                          compression_level=1.0) as out:
 
             def emit(mono: np.ndarray) -> None:
                 nonlocal written

@@ -14,6 +14,7 @@ import pytest
 import soundfile as sf
 
 from audio.journal import find_journals
+from audio.player import Player
 from audio.recovery import recover
 from audio.tones import tone
 from tests.conftest import REPO_ROOT
@@ -35,15 +36,14 @@ def start_child(lb, out_dir, name, seconds=30):
 
 @pytest.mark.parametrize("kill_after", [0.35, 1.3, 2.55])
 def test_sigkill_then_recover(pulse_loopback, tmp_path, kill_after):
-    import sounddevice as sd
-
-    sd.play(tone(500, kill_after + 1.5, 48000, 0.3), 48000)  # a "voice" while recording
+    player = Player()
+    player.play(tone(500, kill_after + 1.5, 48000, 0.3), 48000)  # a "voice" while recording
     proc, t0 = start_child(pulse_loopback, tmp_path, "answer")
     time.sleep(max(0.0, t0 + kill_after - time.monotonic()))
     t_kill = time.monotonic()
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(5)
-    sd.stop()
+    player.stop()
     assert [p.name for p in find_journals(tmp_path)] == ["answer.vprrec"]
 
     res = recover(tmp_path)

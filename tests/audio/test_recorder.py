@@ -11,15 +11,16 @@ import pytest
 import soundfile as sf
 
 from audio.errors import DeviceNotFoundError, RecordingExistsError
+from audio.player import Player
 from audio.recorder import Recorder, RecorderState
 from audio.tones import tone
 
 
 def _play(samples, rate=48000):
-    import sounddevice as sd
-
-    sd.play(samples, rate)
-    return sd
+    """Play through the station's own Player (it plays out its buffer before stopping)."""
+    player = Player()
+    player.play(samples, rate)
+    return player
 
 
 def _block_levels(x, blk=480):
@@ -32,8 +33,7 @@ def test_tone_comes_back_at_level_and_frequency(pulse_loopback, tmp_path, captur
     rec.start()
     t0 = time.monotonic()
     time.sleep(0.2)
-    sd = _play(tone(1000, 1.5, 48000, 0.5, fade_s=0.002))
-    sd.wait()
+    _play(tone(1000, 1.5, 48000, 0.5, fade_s=0.002)).wait(5)
     time.sleep(0.3)
     elapsed = time.monotonic() - t0
     res = rec.stop()
@@ -63,11 +63,11 @@ def test_level_slot_polled_like_a_meter(pulse_loopback, tmp_path):
     rec = Recorder(tmp_path, "meter")
     rec.start()
     readings = []
-    sd = _play(tone(440, 1.0, 48000, 0.25))
+    player = _play(tone(440, 1.0, 48000, 0.25))
     for _ in range(30):  # 30 polls a second for one second
         readings.append(rec.level)
         time.sleep(1 / 30)
-    sd.wait()
+    player.wait(5)
     rec.stop()
     got = [r for r in readings if r is not None]
     assert len(got) >= 25
