@@ -22,8 +22,8 @@ import threading
 from dataclasses import asdict, dataclass
 from enum import Enum
 
-import sounddevice as sd
 
+from audio.backend import sd
 from audio.errors import DeviceBusyError, DeviceNotFoundError, DeviceSettingsError
 
 STORAGE_RATE = 16000

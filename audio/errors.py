@@ -26,6 +26,15 @@ class AudioError(VprError):
     exit_code = 4
 
 
+class AudioBackendError(AudioError):
+    """The PortAudio library is missing or cannot be loaded."""
+
+    code = "audio_backend"
+    message_ru = "Звуковая подсистема не установлена (нет библиотеки PortAudio)."
+    remedy_ru = ("Переустановите программу станции или установите пакет libportaudio2 "
+                 "(Linux); обратитесь к техническому специалисту.")
+
+
 class DeviceNotFoundError(AudioError):
     """The named (or default) device does not exist now."""
 

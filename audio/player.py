@@ -17,10 +17,10 @@ import threading
 from typing import Callable
 
 import numpy as np
-import sounddevice as sd
 import soundfile as sf
 
 from audio import devices
+from audio.backend import sd
 from audio.errors import AudioDecodeError, PlaybackError
 
 

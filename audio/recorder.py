@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import sounddevice as sd
 
 from audio import devices
+from audio.backend import sd
 from audio.analysis import dbfs
 from audio.errors import (
     AudioError, DeviceLostError, DiskFullError, InputOverflowError, RecordingExistsError,

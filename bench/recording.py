@@ -24,7 +24,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -32,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.harness.pulse_loopback import PulseLoopback  # noqa: E402
+from tests.harness.record_child import start_recording_child  # noqa: E402
 
 
 def make_voice(path: Path) -> str:
@@ -106,9 +106,7 @@ def record(out_dir: Path, name: str, seconds: float) -> dict:
 def kill_trial(lb: PulseLoopback, out_dir: Path, name: str, after: float) -> float:
     from audio.recovery import recover
 
-    proc = subprocess.Popen([sys.executable, "-m", "tests.harness.record_child", str(out_dir), name, "60"],
-                            cwd=REPO, env=lb.env(), stdout=subprocess.PIPE, text=True)
-    t0 = json.loads(proc.stdout.readline())["capture_started_at"]
+    proc, t0 = start_recording_child(lb, out_dir, name)
     time.sleep(max(0.0, t0 + after - time.monotonic()))
     t_kill = time.monotonic()
     os.kill(proc.pid, signal.SIGKILL)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from tests.audio.test_kill_recovery import start_child
+from tests.harness.record_child import start_recording_child
 from tests.conftest import REPO_ROOT
 
 
@@ -53,7 +53,7 @@ def test_record_unknown_device_is_russian(pulse_loopback, tmp_path):
 
 
 def test_recover_after_kill(pulse_loopback, tmp_path):
-    proc, t0 = start_child(pulse_loopback, tmp_path, "killed")
+    proc, t0 = start_recording_child(pulse_loopback, tmp_path, "killed")
     time.sleep(max(0.0, t0 + 1.0 - time.monotonic()))
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(5)
@@ -65,6 +65,19 @@ def test_recover_after_kill(pulse_loopback, tmp_path):
     assert item["sha256"] == hashlib.sha256((tmp_path / "killed.flac").read_bytes()).hexdigest()
     again = json.loads(run_cli(None, "recover", str(tmp_path)).stdout)
     assert again["recovered"] == [] and "не найдено" in again["message_ru"]
+
+
+def test_missing_portaudio_is_a_russian_error(tmp_path):
+    # We cannot uninstall PortAudio in a test: a fake ``sounddevice`` module that fails the
+    # way the real one does without libportaudio2 stands in for it.
+    fake = tmp_path / "fake_sd"
+    fake.mkdir()
+    (fake / "sounddevice.py").write_text('raise OSError("PortAudio library not found")\n')
+    env = dict(os.environ, PYTHONPATH=f"{fake}{os.pathsep}{REPO_ROOT}")
+    p = subprocess.run([sys.executable, "-m", "diagnostics.cli", "devices"], cwd=REPO_ROOT, env=env,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 4
+    assert "нет библиотеки PortAudio" in p.stderr and "Traceback" not in p.stderr
 
 
 def test_recover_missing_dir(tmp_path):

@@ -11,7 +11,7 @@ import soundfile as sf
 from audio.errors import EmptyRecordingError, JournalError, JournalTamperedError
 from audio.finalize import finalize_journal
 from audio.journal import JournalWriter, read_journal
-from audio.recovery import recover
+from audio.recovery import recover, recover_all
 
 RATE = 16000
 
@@ -116,3 +116,16 @@ def test_finalize_empty_journal(tmp_path):
     with pytest.raises(EmptyRecordingError):
         finalize_journal(path, recovered=True)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_recover_all_and_ambiguous_dir(tmp_path):
+    _write(tmp_path / "a.vprrec", _pieces(2))
+    _write(tmp_path / "b.vprrec", _pieces(3, seed=1))
+    with pytest.raises(JournalError) as exc:
+        recover(tmp_path)
+    assert "несколько" in exc.value.message_ru
+    results = recover_all(tmp_path)
+    assert [r.path.name for r in results] == ["a.flac", "b.flac"]
+    assert [r.frames for r in results] == [3200, 4800]
+    with pytest.raises(JournalError):
+        recover(tmp_path)  # nothing left
