@@ -142,6 +142,14 @@ class JournalTamperedError(JournalError):
     message_ru = "Файл прерванной записи повреждён или изменён: контрольная цепочка не сходится."
 
 
+class RecordingInProgressError(JournalError):
+    """The journal is locked by a recorder that is still running."""
+
+    code = "audio_recording_in_progress"
+    message_ru = "Эта запись ещё идёт: восстанавливать её нельзя."
+    remedy_ru = "Дождитесь окончания записи на станции или закройте программу станции и повторите."
+
+
 class EmptyRecordingError(JournalError):
     """No audio at all reached the disk (the journal was removed: nothing to lose)."""
 

@@ -52,6 +52,44 @@ def _piece_chain(prev: bytes, seq: int, first_frame: int, payload: bytes | memor
     return h.digest()
 
 
+def _lock(fd: int) -> None:
+    """Hold an exclusive lock while the journal is written, so recovery can tell a live
+    recording from an interrupted one (the OS drops the lock when the process dies)."""
+    if os.name == "posix":
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    else:  # pragma: no cover - Windows: lock the first byte (others cannot read it)
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+
+def journal_in_use(path: Path) -> bool:
+    """Whether a live recorder (in any process) is still writing ``path``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return False
+    try:
+        if os.name == "posix":
+            import fcntl
+
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                return True
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        try:  # pragma: no cover - Windows
+            os.read(fd, 1)
+        except PermissionError:
+            return True
+        return False
+    finally:
+        os.close(fd)
+
+
 class JournalWriter:
     """Appends fsync'd pieces to a new journal. Raises ``OSError`` from the OS (the
     recorder turns ENOSPC into :class:`~audio.errors.DiskFullError`)."""
@@ -62,6 +100,7 @@ class JournalWriter:
         self.channels = int(params["channels"])
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
         try:
+            _lock(self._fd)
             self._write_all(MAGIC + _HDR_LEN.pack(len(header)) + header)
             _sync(self._fd)
             fsync_dir(self.path.parent)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audio.errors import JournalError
+from audio.errors import JournalError, RecordingInProgressError
 from audio.finalize import finalize_journal
-from audio.journal import SUFFIX, find_journals
+from audio.journal import SUFFIX, find_journals, journal_in_use
 from audio.results import RecordingResult
 
 
@@ -21,6 +21,7 @@ def recover(path: Path) -> RecordingResult:
     holding exactly one journal.
 
     Raises :class:`~audio.errors.JournalError` (none / several / unreadable),
+    ``RecordingInProgressError`` (a live recorder still writes it),
     ``JournalTamperedError``, ``DiskFullError`` or ``StorageError``.
     """
     path = Path(path)
@@ -36,9 +37,13 @@ def recover(path: Path) -> RecordingResult:
         path = journals[0]
     elif not path.name.endswith(SUFFIX):
         raise JournalError(f"{path}: not a journal (*{SUFFIX})")
+    if journal_in_use(path):
+        raise RecordingInProgressError(str(path))
     return finalize_journal(path, recovered=True)
 
 
 def recover_all(directory: Path) -> list[RecordingResult]:
-    """Recover every journal in ``directory`` (sorted by name); stops at the first error."""
-    return [finalize_journal(j, recovered=True) for j in find_journals(Path(directory))]
+    """Recover every interrupted journal in ``directory`` (sorted by name), skipping
+    recordings still in progress; stops at the first error."""
+    return [finalize_journal(j, recovered=True) for j in find_journals(Path(directory))
+            if not journal_in_use(j)]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from audio.errors import EmptyRecordingError, JournalError, JournalTamperedError
+from audio.errors import EmptyRecordingError, JournalError, JournalTamperedError, RecordingInProgressError
 from audio.finalize import finalize_journal
 from audio.journal import JournalWriter, read_journal
 from audio.recovery import recover, recover_all
@@ -129,3 +129,14 @@ def test_recover_all_and_ambiguous_dir(tmp_path):
     assert [r.frames for r in results] == [3200, 4800]
     with pytest.raises(JournalError):
         recover(tmp_path)  # nothing left
+
+
+def test_live_journal_is_not_recovered(tmp_path):
+    path = tmp_path / "live.vprrec"
+    w = JournalWriter(path, _params())
+    w.append(_pieces(1)[0].tobytes())
+    with pytest.raises(RecordingInProgressError):
+        recover(path)
+    assert recover_all(tmp_path) == [] and path.exists()
+    w.close()  # the recorder is gone (as after a crash): now it is recoverable
+    assert recover(path).frames == 1600
