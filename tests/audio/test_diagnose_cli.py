@@ -43,6 +43,8 @@ def test_record_prints_summary(pulse_loopback, tmp_path):
     assert s["sha256"] == hashlib.sha256((tmp_path / "control.flac").read_bytes()).hexdigest()
     assert s["overflows"] == 0 and s["clipped_fraction"] == 0.0
     assert s["digital_silence"] is True and s["peak_dbfs"] is None  # nothing played
+    assert s["warnings"] == ["digital_silence"]
+    assert "Внимание: Микрофон выдаёт полную цифровую тишину" in p.stderr
     assert "Traceback" not in p.stderr
 
 
