@@ -51,6 +51,15 @@ class DeviceSettingsError(AudioError):
     remedy_ru = "Выберите другое устройство или подключите другую гарнитуру."
 
 
+class StreamStartError(AudioError):
+    """PortAudio refused to open or start the stream (device busy, vanished, ...)."""
+
+    code = "audio_stream_start"
+    message_ru = "Не удалось начать запись с микрофона."
+    remedy_ru = ("Проверьте, что гарнитура подключена и не занята другой программой, "
+                 "и нажмите «Повторить».")
+
+
 class DeviceBusyError(AudioError):
     """Re-enumeration was asked for while a stream is open."""
 

@@ -92,8 +92,11 @@ def test_on_fault_not_called_on_clean_stop(pulse_loopback, tmp_path):
     rec = Recorder(tmp_path, "clean", on_fault=lambda e: called.set())
     rec.start()
     time.sleep(0.3)
-    rec.stop()
+    res = rec.stop()
     assert not called.is_set()
+    assert rec.stop() is res  # a second stop answers like the first
+    with pytest.raises(RuntimeError):
+        rec.start()  # a Recorder records once
 
 
 def test_existing_recording_is_not_overwritten(pulse_loopback, tmp_path):
