@@ -21,7 +21,8 @@ import soundfile as sf
 
 from audio import devices
 from audio.backend import sd
-from audio.errors import AudioDecodeError, PlaybackError
+from audio.errors import AudioDecodeError, DeviceSettingsError, PlaybackError
+from audio.resample import resample
 
 
 def decode(data: bytes) -> tuple[np.ndarray, int]:
@@ -36,6 +37,32 @@ def decode(data: bytes) -> tuple[np.ndarray, int]:
     if len(samples) == 0:
         raise AudioDecodeError("empty audio")
     return samples, int(rate)
+
+
+def fit_to_device(samples: np.ndarray, rate: int, info: devices.DeviceInfo,
+                  check=None) -> tuple[np.ndarray, int]:
+    """Adapt (frames x channels) float32 ``samples`` to what the output device accepts
+    (``check_output_settings``): the sound's own rate and channel count first, then
+    stereo, then the device's default rate (resampled here - WASAPI shared mode accepts
+    only its mix rate). Raises :class:`~audio.errors.DeviceSettingsError`.
+    """
+    check = check or sd.check_output_settings
+    max_ch = max(1, info.max_output_channels)
+    channel_options = [min(samples.shape[1], max_ch)] + ([2] if max_ch >= 2 else [])
+    rates = [int(rate), int(info.default_samplerate)]
+    last = ""
+    for r in dict.fromkeys(rates):
+        for ch in dict.fromkeys(channel_options):
+            try:
+                check(device=info.index, channels=ch, dtype="float32", samplerate=r)
+            except Exception as exc:  # noqa: BLE001 - PortAudio raises several types
+                last = str(exc)
+                continue
+            out = samples[:, :ch] if samples.shape[1] >= ch else np.repeat(samples[:, :1], ch, axis=1)
+            if r != rate:
+                out = np.stack([resample(out[:, c], rate, r) for c in range(ch)], axis=1)
+            return np.ascontiguousarray(out, dtype=np.float32), r
+    raise DeviceSettingsError(f"{info.stable_name}: cannot play {samples.shape[1]} ch at {rate} Hz ({last})")
 
 
 class Player:
@@ -85,7 +112,7 @@ class Player:
         ``sound`` is encoded bytes, or float samples (1-D mono or frames x channels)
         with ``rate``. ``on_finish(completed)`` gets False when stopped early or aborted.
         Raises :class:`AudioDecodeError`, :class:`PlaybackError`,
-        :class:`~audio.errors.DeviceNotFoundError`.
+        :class:`~audio.errors.DeviceNotFoundError`, ``DeviceSettingsError``.
         """
         if isinstance(sound, (bytes, bytearray, memoryview)):
             samples, rate = decode(bytes(sound))
@@ -97,8 +124,8 @@ class Player:
                 samples = samples[:, None]
         self.stop()
         info = devices.find_device(self.device_name, devices.DeviceKind.OUTPUT)
-        channels = min(samples.shape[1], max(1, info.max_output_channels))
-        samples = samples[:, :channels]
+        samples, rate = fit_to_device(samples, rate, info)
+        channels = samples.shape[1]
         pos = 0
         tail = [0]  # frames of silence still to play after the sound (set once the stream exists)
 

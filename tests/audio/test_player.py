@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from audio.errors import AudioDecodeError
-from audio.player import Player, decode
+from audio.devices import DeviceInfo
+from audio.errors import AudioDecodeError, DeviceSettingsError
+from audio.player import Player, decode, fit_to_device
 from audio.recorder import Recorder
 from audio.tones import beep, tone
 
@@ -87,3 +88,38 @@ def test_stop_early_reports_incomplete(pulse_loopback):
 def test_volume_range():
     with pytest.raises(ValueError):
         Player(volume=1.5)
+
+
+class FakeStrictDevice:
+    """Stands in for a WASAPI shared-mode device (not available here): it accepts only
+    its mix format, 48 kHz stereo."""
+
+    info = DeviceInfo(index=7, name="Headset", hostapi="Windows WASAPI", max_input_channels=1,
+                      max_output_channels=2, default_samplerate=48000.0,
+                      is_default_input=False, is_default_output=True)
+
+    def __init__(self):
+        self.asked = []
+
+    def check(self, device, channels, dtype, samplerate):
+        self.asked.append((channels, samplerate))
+        if (channels, samplerate) != (2, 48000):
+            raise ValueError("Invalid sample rate")
+
+
+def test_prompt_adapted_to_a_strict_device():
+    dev = FakeStrictDevice()
+    mono = tone(440, 1.0, 22050, 0.5)[:, None]
+    out, rate = fit_to_device(mono, 22050, dev.info, dev.check)
+    assert rate == 48000 and out.shape == (48000, 2) and out.dtype == np.float32
+    assert dev.asked == [(1, 22050), (2, 22050), (1, 48000), (2, 48000)]
+    spec = np.abs(np.fft.rfft(out[2000:-2000, 1]))
+    assert np.argmax(spec) * 48000 / (len(out) - 4000) == pytest.approx(440, abs=2)
+
+
+def test_device_refusing_everything():
+    def refuse(**kw):
+        raise ValueError("no")
+
+    with pytest.raises(DeviceSettingsError):
+        fit_to_device(np.zeros((10, 1), np.float32), 16000, FakeStrictDevice.info, refuse)
