@@ -12,6 +12,7 @@ from audio.errors import EmptyRecordingError, JournalError, JournalTamperedError
 from audio.finalize import finalize_journal
 from audio.journal import JournalWriter, read_journal
 from audio.recovery import recover, recover_all
+from audio.results import RecordingResult
 
 RATE = 16000
 
@@ -95,6 +96,8 @@ def test_finalize_writes_valid_flac_hash_and_sidecar(tmp_path):
     assert sf.info(str(res.path)).subtype == "PCM_16" and sf.info(str(res.path)).channels == 1
     side = json.loads((tmp_path / "ans.json").read_text())
     assert side["sha256"] == res.sha256 and side["recovered"] is True and side["pieces"] == 5
+    assert side["pcm_sha256"] == hashlib.sha256(np.concatenate(pieces).astype("<i2").tobytes()).hexdigest()
+    assert RecordingResult.from_sidecar(tmp_path / "ans.json").as_dict() == res.as_dict()
 
 
 def test_finalize_resamples_48k_capture(tmp_path):
