@@ -182,6 +182,21 @@ def read_params(path: Path) -> dict:
         raise JournalError(f"{path}: damaged header") from exc
 
 
+def _later_piece_follows(fh, start: int, seq: int) -> bool:
+    """Whether the header of piece ``seq`` appears anywhere after ``start`` (a damaged
+    length field would otherwise pass for a torn tail and silently drop the rest)."""
+    fh.seek(start)
+    needle = _PIECE_MAGIC + struct.pack("<I", seq)
+    tail = b""
+    while True:
+        chunk = fh.read(1 << 20)
+        if not chunk:
+            return False
+        if needle in tail + chunk:
+            return True
+        tail = chunk[-(len(needle) - 1):]
+
+
 def read_journal(path: Path, sink=None) -> JournalContents:
     """Verify the journal and feed every valid payload to ``sink(bytes)`` in order.
 
@@ -218,9 +233,10 @@ def read_journal(path: Path, sink=None) -> JournalContents:
                 break
             magic, seq, first_frame, nbytes, want = _PIECE.unpack(raw)
             end = pos + _PIECE.size + nbytes
-            if magic != _PIECE_MAGIC or nbytes > size or end > size:
-                if magic != _PIECE_MAGIC and end < size:
-                    raise JournalTamperedError(f"{path}: bad piece header at offset {pos}")
+            if magic != _PIECE_MAGIC or end > size:
+                # A torn last write, unless a later piece follows (then the middle was damaged).
+                if _later_piece_follows(fh, pos + 4, pieces + 2):
+                    raise JournalTamperedError(f"{path}: damaged piece header at offset {pos}")
                 break
             payload = fh.read(nbytes)
             got = _piece_chain(chain, seq, first_frame, payload)

@@ -118,13 +118,20 @@ def cmd_recover(args: argparse.Namespace) -> int:
     if not args.out_dir.is_dir():
         raise JournalError(f"{args.out_dir} is not a directory", message_ru=f"Папка {args.out_dir} не найдена.")
     started = time.monotonic()
-    results = recover_all(args.out_dir)
-    if not results:
-        print_json({"ok": True, "recovered": [], "message_ru": "Прерванных записей не найдено."})
-        return 0
+    report = recover_all(args.out_dir)
     items = [_summary(r, recovered_s=round(r.duration_s, 3), discarded_bytes=r.discarded_bytes)
-             for r in results]
+             for r in report.recovered]
     for item in items:
         print(f"Восстановлено {item['recovered_s']} с: {item['file']}", file=sys.stderr)
-    print_json({"ok": True, "recovered": items, "elapsed_s": round(time.monotonic() - started, 3)})
-    return 0
+    failed = [{"journal": str(p), "error": exc.as_dict()} for p, exc in report.failed]
+    for p, exc in report.failed:
+        print(f"Ошибка: {p.name}: {exc.user_text}", file=sys.stderr)
+    busy = [str(p) for p in report.in_progress]
+    for p in report.in_progress:
+        print(f"Пропущено: {p.name} - запись ещё идёт.", file=sys.stderr)
+    out = {"ok": not failed, "recovered": items, "failed": failed, "in_progress": busy,
+           "elapsed_s": round(time.monotonic() - started, 3)}
+    if not (items or failed or busy):
+        out["message_ru"] = "Прерванных записей не найдено."
+    print_json(out)
+    return 0 if not failed else max(exc.exit_code for _, exc in report.failed)

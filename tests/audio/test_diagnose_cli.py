@@ -82,6 +82,22 @@ def test_missing_portaudio_is_a_russian_error(tmp_path):
     assert "нет библиотеки PortAudio" in p.stderr and "Traceback" not in p.stderr
 
 
+def test_recover_reports_a_bad_journal_and_goes_on(pulse_loopback, tmp_path):
+    proc, t0 = start_recording_child(pulse_loopback, tmp_path, "good")
+    time.sleep(max(0.0, t0 + 0.5 - time.monotonic()))
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(5)
+    data = bytearray((tmp_path / "good.vprrec").read_bytes())
+    (tmp_path / "altered.vprrec").write_bytes(bytes(data[:200]) + b"X" + bytes(data[201:]))
+    p = run_cli(None, "recover", str(tmp_path))
+    out = json.loads(p.stdout)
+    assert p.returncode == 4 and out["ok"] is False
+    assert [i["file"] for i in out["recovered"]] == [str(tmp_path / "good.flac")]
+    assert out["failed"][0]["journal"] == str(tmp_path / "altered.vprrec")
+    assert out["failed"][0]["error"]["code"] == "audio_journal_tampered"
+    assert "контрольная цепочка не сходится" in p.stderr
+
+
 def test_recover_missing_dir(tmp_path):
     p = run_cli(None, "recover", str(tmp_path / "nope"))
     assert p.returncode == 4 and "не найдена" in p.stderr

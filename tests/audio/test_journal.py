@@ -74,6 +74,17 @@ def test_altered_middle_piece_is_detected(tmp_path):
         read_journal(path)
 
 
+def test_damaged_length_field_in_the_middle_is_detected(tmp_path):
+    path = tmp_path / "a.vprrec"
+    w = _write(path, _pieces())
+    data = bytearray(path.read_bytes())
+    first_piece = w.offset - 5 * (52 + 3200)
+    data[first_piece + 16: first_piece + 20] = (10 ** 9).to_bytes(4, "little")  # nbytes
+    path.write_bytes(bytes(data))
+    with pytest.raises(JournalTamperedError):
+        read_journal(path)
+
+
 def test_not_a_journal(tmp_path):
     p = tmp_path / "x.vprrec"
     p.write_bytes(b"hello world, not a journal")
@@ -127,9 +138,12 @@ def test_recover_all_and_ambiguous_dir(tmp_path):
     with pytest.raises(JournalError) as exc:
         recover(tmp_path)
     assert "несколько" in exc.value.message_ru
-    results = recover_all(tmp_path)
-    assert [r.path.name for r in results] == ["a.flac", "b.flac"]
-    assert [r.frames for r in results] == [3200, 4800]
+    (tmp_path / "c.vprrec").write_bytes(b"VPRREC01")  # torn header: crash at creation
+    report = recover_all(tmp_path)
+    assert [r.path.name for r in report.recovered] == ["a.flac", "b.flac"]
+    assert [r.frames for r in report.recovered] == [3200, 4800]
+    assert [(p.name, type(e)) for p, e in report.failed] == [("c.vprrec", JournalError)]
+    (tmp_path / "c.vprrec").unlink()
     with pytest.raises(JournalError):
         recover(tmp_path)  # nothing left
 
@@ -140,6 +154,7 @@ def test_live_journal_is_not_recovered(tmp_path):
     w.append(_pieces(1)[0].tobytes())
     with pytest.raises(RecordingInProgressError):
         recover(path)
-    assert recover_all(tmp_path) == [] and path.exists()
+    report = recover_all(tmp_path)
+    assert report.recovered == () and report.in_progress == (path,) and path.exists()
     w.close()  # the recorder is gone (as after a crash): now it is recoverable
     assert recover(path).frames == 1600
