@@ -48,6 +48,20 @@ def test_record_prints_summary(pulse_loopback, tmp_path):
     assert "Traceback" not in p.stderr
 
 
+def test_record_fault_prints_saved_part_and_russian_error(private_loopback, tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "diagnostics.cli", "record", str(tmp_path), "--seconds", "5",
+                             "--name", "cut"], cwd=REPO_ROOT, env=private_loopback.env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.0)
+    private_loopback.kill_daemon()  # the headset is "unplugged"
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 4, err
+    s = json.loads(out)
+    assert s["ok"] is False and s["error"]["code"] == "audio_device_lost"
+    assert s["file"] == str(tmp_path / "cut.flac") and s["duration_s"] > 0.3
+    assert "Микрофон отключился во время записи" in err and "Traceback" not in err
+
+
 def test_record_unknown_device_is_russian(pulse_loopback, tmp_path):
     p = run_cli(pulse_loopback, "record", str(tmp_path), "--seconds", "1", "--device", "Nope")
     assert p.returncode == 4
