@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 
+import numpy as np
 import pytest
 import soundfile as sf
 
@@ -69,6 +70,30 @@ def test_repeated_overflow_is_an_error(pulse_loopback, tmp_path):
     assert exc.value.result is not None and exc.value.result.duration_s > 0.2
     assert exc.value.result.faults == ("audio_input_overflow",)
     assert rec.state is RecorderState.FAULTED
+
+
+class FakeOverflowStatus:
+    """A PortAudio callback status reporting an input overflow. A real one could not be
+    provoked on the loopback: PulseAudio buffered even a 0.9 s SIGSTOP of the recording
+    process without loss."""
+
+    input_overflow = True
+
+
+def test_portaudio_overflow_status_counts(pulse_loopback, tmp_path):
+    faults = Faults()
+    rec = Recorder(tmp_path, "pa_ovf", on_fault=faults)
+    rec.start()
+    time.sleep(0.3)
+    block = np.zeros((320, 1), dtype=np.int16)
+    rec._callback(block, 320, None, FakeOverflowStatus())
+    time.sleep(0.3)
+    assert not faults.seen and rec.overflows == 1  # the first one is tolerated and counted
+    rec._callback(block, 320, None, FakeOverflowStatus())
+    assert faults.event.wait(2)
+    with pytest.raises(InputOverflowError) as exc:
+        rec.stop()
+    assert exc.value.result.overflows == 2
 
 
 def test_stalled_stream(private_loopback, tmp_path):
