@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from enum import Enum
 
 import numpy as np
 
@@ -59,6 +60,49 @@ class Analysis:
                 ("peak_dbfs", "rms_dbfs", "clipped_fraction", "longest_silence_s", "speech_fraction",
                  "digital_silence")}
         return cls(**vals)
+
+
+QUIET_PEAK_DBFS = -40.0
+CLIPPED_LIMIT = 0.001
+NO_SPEECH_LIMIT = 0.05
+
+
+class QualityIssue(Enum):
+    """Something wrong with a recording that a person must hear about."""
+
+    DIGITAL_SILENCE = "digital_silence"
+    TOO_QUIET = "too_quiet"
+    CLIPPING = "clipping"
+    NO_SPEECH = "no_speech"
+
+    @property
+    def message_ru(self) -> str:
+        return _ISSUE_TEXT[self]
+
+
+_ISSUE_TEXT = {
+    QualityIssue.DIGITAL_SILENCE: ("Микрофон выдаёт полную цифровую тишину: он отключён или заблокирован. "
+                                   "Проверьте гарнитуру, а в Windows - «Параметры → Конфиденциальность → Микрофон»."),
+    QualityIssue.TOO_QUIET: "Запись очень тихая. Проверьте, что микрофон гарнитуры у рта, и увеличьте его громкость.",
+    QualityIssue.CLIPPING: "Запись перегружена (искажения). Уменьшите громкость (усиление) микрофона.",
+    QualityIssue.NO_SPEECH: "В записи почти нет речи.",
+}
+
+
+def quality_issues(a: "Analysis") -> list[QualityIssue]:
+    """The issues a recording shows (empty when it looks fine). Thresholds: peak below
+    -40 dBFS is too quiet, more than 0.1 % clipped samples is clipping, fewer than 5 %
+    speech-like blocks is no speech; digital silence implies nothing else."""
+    if a.digital_silence:
+        return [QualityIssue.DIGITAL_SILENCE]
+    issues = []
+    if a.peak_dbfs < QUIET_PEAK_DBFS:
+        issues.append(QualityIssue.TOO_QUIET)
+    if a.clipped_fraction > CLIPPED_LIMIT:
+        issues.append(QualityIssue.CLIPPING)
+    if a.speech_fraction < NO_SPEECH_LIMIT:
+        issues.append(QualityIssue.NO_SPEECH)
+    return issues
 
 
 def to_float(samples: np.ndarray) -> np.ndarray:

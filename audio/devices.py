@@ -22,8 +22,8 @@ import threading
 from dataclasses import asdict, dataclass
 from enum import Enum
 
-import sounddevice as sd
 
+from audio.backend import sd
 from audio.errors import DeviceBusyError, DeviceNotFoundError, DeviceSettingsError
 
 STORAGE_RATE = 16000
@@ -100,17 +100,19 @@ def reinitialize() -> None:
 
 
 def _default_indices() -> tuple[int, int]:
-    dev = sd.default.device
-    try:
-        d_in, d_out = int(dev[0]), int(dev[1])
-    except (TypeError, ValueError):
-        d_in = d_out = -1
+    """Default input/output indices: on Windows those of the preferred host API (PortAudio's
+    own default there is MME, which hides faults); elsewhere PortAudio's defaults."""
+    d_in = d_out = -1
+    if sys.platform != "win32":
+        try:
+            d_in, d_out = (int(x) for x in sd.default.device)
+        except (TypeError, ValueError):
+            d_in = d_out = -1
     if d_in < 0 or d_out < 0:
-        # Fall back to the preferred host API's own defaults.
         api = _preferred_hostapi()
         if api is not None:
-            d_in = api.get("default_input_device", -1) if d_in < 0 else d_in
-            d_out = api.get("default_output_device", -1) if d_out < 0 else d_out
+            d_in = int(api.get("default_input_device", -1)) if d_in < 0 else d_in
+            d_out = int(api.get("default_output_device", -1)) if d_out < 0 else d_out
     return d_in, d_out
 
 

@@ -26,6 +26,15 @@ class AudioError(VprError):
     exit_code = 4
 
 
+class AudioBackendError(AudioError):
+    """The PortAudio library is missing or cannot be loaded."""
+
+    code = "audio_backend"
+    message_ru = "Звуковая подсистема не установлена (нет библиотеки PortAudio)."
+    remedy_ru = ("Переустановите программу станции или установите пакет libportaudio2 "
+                 "(Linux); обратитесь к техническому специалисту.")
+
+
 class DeviceNotFoundError(AudioError):
     """The named (or default) device does not exist now."""
 
@@ -40,6 +49,15 @@ class DeviceSettingsError(AudioError):
     code = "audio_device_settings"
     message_ru = "Звуковое устройство не поддерживает нужный режим записи или воспроизведения."
     remedy_ru = "Выберите другое устройство или подключите другую гарнитуру."
+
+
+class StreamStartError(AudioError):
+    """PortAudio refused to open or start the stream (device busy, vanished, ...)."""
+
+    code = "audio_stream_start"
+    message_ru = "Не удалось начать запись с микрофона."
+    remedy_ru = ("Проверьте, что гарнитура подключена и не занята другой программой, "
+                 "и нажмите «Повторить».")
 
 
 class DeviceBusyError(AudioError):
@@ -131,6 +149,14 @@ class JournalTamperedError(JournalError):
 
     code = "audio_journal_tampered"
     message_ru = "Файл прерванной записи повреждён или изменён: контрольная цепочка не сходится."
+
+
+class RecordingInProgressError(JournalError):
+    """The journal is locked by a recorder that is still running."""
+
+    code = "audio_recording_in_progress"
+    message_ru = "Эта запись ещё идёт: восстанавливать её нельзя."
+    remedy_ru = "Дождитесь окончания записи на станции или закройте программу станции и повторите."
 
 
 class EmptyRecordingError(JournalError):

@@ -3,7 +3,8 @@
 Steps: stream the verified pieces out of the journal (mixing to mono and resampling to
 the storage rate on the way), encode a temp FLAC beside the target, fsync it,
 ``os.replace`` it into place, fsync the directory, hash it, write the sidecar
-atomically, and only then delete the journal. A crash at any point leaves either the
+atomically, decode the FLAC back and compare it with what was written, and only then
+delete the journal. A crash at any point leaves either the
 journal (recoverable) or the finished FLAC; running finalization again is harmless.
 
 Threads: runs in the caller's thread (the recorder's ``stop()`` or recovery).
@@ -14,6 +15,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import shutil
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -52,11 +54,20 @@ def _os_error(exc: OSError, what: str):
 def _disk_nearly_full(directory: Path) -> bool:
     """Whether less than 64 KiB is free (libsndfile hides the errno of a failed write)."""
     try:
-        import shutil
-
         return shutil.disk_usage(directory).free < 64 * 1024
     except OSError:
         return False
+
+
+def _decoded_pcm_sha256(path: Path) -> tuple[int, str]:
+    """(frames, SHA-256 of the little-endian 16-bit PCM) of a decoded FLAC: the journal is
+    deleted only after the file on disk was read back and matched what was written."""
+    h = hashlib.sha256()
+    frames = 0
+    for block in sf.blocks(str(path), blocksize=1 << 16, dtype="int16"):
+        h.update(block.astype("<i2").tobytes())
+        frames += len(block)
+    return frames, h.hexdigest()
 
 
 def finalize_journal(journal: Path, *, recovered: bool, overflows: int | None = None,
@@ -64,22 +75,28 @@ def finalize_journal(journal: Path, *, recovered: bool, overflows: int | None = 
     """Finalize ``journal`` into ``<name>.flac`` + ``<name>.json`` and remove the journal.
 
     Raises :class:`~audio.errors.JournalError` / ``JournalTamperedError`` for a bad
-    journal, ``EmptyRecordingError`` (journal removed) when it holds no audio, :class:`~audio.errors.DiskFullError` or ``StorageError`` when the FLAC
-    cannot be written (the journal is then kept).
+    journal, ``EmptyRecordingError`` (journal removed) when it holds no audio,
+    :class:`~audio.errors.DiskFullError` or ``StorageError`` when the FLAC cannot be
+    written (the journal is then kept).
     """
     journal = Path(journal)
     target = flac_path_for(journal)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=journal.parent)
-    os.close(fd)
+    params = read_params(journal)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=journal.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise _os_error(exc, f"finalizing {journal}") from exc
     tmp = Path(tmp_name)
     stats = RunningAnalysis(STORAGE_RATE)
+    pcm_hash = hashlib.sha256()
     written = 0
     try:
-        params = read_params(journal)
         channels = int(params["channels"])
         rate = int(params["capture_rate"])
         resampler = Resampler(rate, STORAGE_RATE)
-        with sf.SoundFile(tmp, "w", samplerate=STORAGE_RATE, channels=1, subtype="PCM_16", format="FLAC") as out:
+        with sf.SoundFile(tmp, "w", samplerate=STORAGE_RATE, channels=1, subtype="PCM_16", format="FLAC",
+                          compression_level=1.0) as out:
 
             def emit(mono: np.ndarray) -> None:
                 nonlocal written
@@ -88,6 +105,7 @@ def finalize_journal(journal: Path, *, recovered: bool, overflows: int | None = 
                 if mono.dtype != np.int16:
                     mono = np.clip(np.round(mono * 32768.0), -32768, 32767).astype(np.int16)
                 out.write(mono)
+                pcm_hash.update(mono.astype("<i2").tobytes())
                 stats.add(mono)
                 written += len(mono)
 
@@ -128,16 +146,16 @@ def finalize_journal(journal: Path, *, recovered: bool, overflows: int | None = 
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    info = sf.info(str(target))
-    if info.frames != written:
-        raise StorageError(f"{target}: FLAC has {info.frames} frames, wrote {written}")
+    pcm_sha256 = pcm_hash.hexdigest()
+    if _decoded_pcm_sha256(target) != (written, pcm_sha256):
+        raise StorageError(f"{target}: the FLAC does not decode to the audio written (journal kept)")
     result = RecordingResult(
         path=target, sha256=file_sha256(target), size_bytes=target.stat().st_size,
         duration_s=written / STORAGE_RATE, frames=written, sample_rate=STORAGE_RATE,
         capture_rate=rate, analysis=stats.result(), overflows=overflows,
         dropped_frames=dropped_frames, recovered=recovered,
         discarded_bytes=contents.discarded_bytes, pieces=contents.pieces,
-        chain_sha256=contents.chain, device=params.get("device"),
+        chain_sha256=contents.chain, pcm_sha256=pcm_sha256, device=params.get("device"),
         started_at=params.get("started_at"),
         finished_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
         faults=tuple(faults),

@@ -52,6 +52,44 @@ def _piece_chain(prev: bytes, seq: int, first_frame: int, payload: bytes | memor
     return h.digest()
 
 
+def _lock(fd: int) -> None:
+    """Hold an exclusive lock while the journal is written, so recovery can tell a live
+    recording from an interrupted one (the OS drops the lock when the process dies)."""
+    if os.name == "posix":
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    else:  # pragma: no cover - Windows: lock the first byte (others cannot read it)
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+
+def journal_in_use(path: Path) -> bool:
+    """Whether a live recorder (in any process) is still writing ``path``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return False
+    try:
+        if os.name == "posix":
+            import fcntl
+
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                return True
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        try:  # pragma: no cover - Windows
+            os.read(fd, 1)
+        except PermissionError:
+            return True
+        return False
+    finally:
+        os.close(fd)
+
+
 class JournalWriter:
     """Appends fsync'd pieces to a new journal. Raises ``OSError`` from the OS (the
     recorder turns ENOSPC into :class:`~audio.errors.DiskFullError`)."""
@@ -62,6 +100,7 @@ class JournalWriter:
         self.channels = int(params["channels"])
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
         try:
+            _lock(self._fd)
             self._write_all(MAGIC + _HDR_LEN.pack(len(header)) + header)
             _sync(self._fd)
             fsync_dir(self.path.parent)
@@ -143,6 +182,21 @@ def read_params(path: Path) -> dict:
         raise JournalError(f"{path}: damaged header") from exc
 
 
+def _later_piece_follows(fh, start: int, seq: int) -> bool:
+    """Whether the header of piece ``seq`` appears anywhere after ``start`` (a damaged
+    length field would otherwise pass for a torn tail and silently drop the rest)."""
+    fh.seek(start)
+    needle = _PIECE_MAGIC + struct.pack("<I", seq)
+    tail = b""
+    while True:
+        chunk = fh.read(1 << 20)
+        if not chunk:
+            return False
+        if needle in tail + chunk:
+            return True
+        tail = chunk[-(len(needle) - 1):]
+
+
 def read_journal(path: Path, sink=None) -> JournalContents:
     """Verify the journal and feed every valid payload to ``sink(bytes)`` in order.
 
@@ -179,9 +233,10 @@ def read_journal(path: Path, sink=None) -> JournalContents:
                 break
             magic, seq, first_frame, nbytes, want = _PIECE.unpack(raw)
             end = pos + _PIECE.size + nbytes
-            if magic != _PIECE_MAGIC or nbytes > size or end > size:
-                if magic != _PIECE_MAGIC and end < size:
-                    raise JournalTamperedError(f"{path}: bad piece header at offset {pos}")
+            if magic != _PIECE_MAGIC or end > size:
+                # A torn last write, unless a later piece follows (then the middle was damaged).
+                if _later_piece_follows(fh, pos + 4, pieces + 2):
+                    raise JournalTamperedError(f"{path}: damaged piece header at offset {pos}")
                 break
             payload = fh.read(nbytes)
             got = _piece_chain(chain, seq, first_frame, payload)

@@ -17,11 +17,12 @@ import threading
 from typing import Callable
 
 import numpy as np
-import sounddevice as sd
 import soundfile as sf
 
 from audio import devices
-from audio.errors import AudioDecodeError, PlaybackError
+from audio.backend import sd
+from audio.errors import AudioDecodeError, DeviceSettingsError, PlaybackError
+from audio.resample import resample
 
 
 def decode(data: bytes) -> tuple[np.ndarray, int]:
@@ -38,14 +39,50 @@ def decode(data: bytes) -> tuple[np.ndarray, int]:
     return samples, int(rate)
 
 
+def fit_to_device(samples: np.ndarray, rate: int, info: devices.DeviceInfo,
+                  check=None) -> tuple[np.ndarray, int]:
+    """Adapt (frames x channels) float32 ``samples`` to what the output device accepts
+    (``check_output_settings``): the sound's own rate and channel count first, then
+    stereo, then the device's default rate (resampled here - WASAPI shared mode accepts
+    only its mix rate). Raises :class:`~audio.errors.DeviceSettingsError`.
+    """
+    check = check or sd.check_output_settings
+    max_ch = max(1, info.max_output_channels)
+    channel_options = [min(samples.shape[1], max_ch)] + ([2] if max_ch >= 2 else [])
+    rates = [int(rate), int(info.default_samplerate)]
+    last = ""
+    for r in dict.fromkeys(rates):
+        for ch in dict.fromkeys(channel_options):
+            try:
+                check(device=info.index, channels=ch, dtype="float32", samplerate=r)
+            except Exception as exc:  # noqa: BLE001 - PortAudio raises several types
+                last = str(exc)
+                continue
+            out = samples[:, :ch] if samples.shape[1] >= ch else np.repeat(samples[:, :1], ch, axis=1)
+            if r != rate:
+                out = np.stack([resample(out[:, c], rate, r) for c in range(ch)], axis=1)
+            return np.ascontiguousarray(out, dtype=np.float32), r
+    raise DeviceSettingsError(f"{info.stable_name}: cannot play {samples.shape[1]} ch at {rate} Hz ({last})")
+
+
 class Player:
-    """Plays one sound at a time on ``device`` (stable name; None = default output)."""
+    """Plays one sound at a time on ``device`` (stable name; None = default output).
+
+    ``underflows`` counts output underflows of the current/last sound (a glitch the
+    listener may have heard; the station logs it).
+    """
+
+    # An explicit 0.1 s output latency: on the PulseAudio ALSA plugin 'high' latency
+    # underflowed under load (measured: 16 underflows in 1.5 s), 0.1 s never did, and
+    # it keeps volume changes and stop() responsive.
+    LATENCY_S = 0.1
 
     def __init__(self, device: str | None = None, *, volume: float = 1.0) -> None:
         self.device_name = device
         self._volume = 1.0
         self.volume = volume
         self.play_count = 0
+        self.underflows = 0
         self._stream: sd.OutputStream | None = None
         self._done = threading.Event()
         self._done.set()
@@ -75,7 +112,7 @@ class Player:
         ``sound`` is encoded bytes, or float samples (1-D mono or frames x channels)
         with ``rate``. ``on_finish(completed)`` gets False when stopped early or aborted.
         Raises :class:`AudioDecodeError`, :class:`PlaybackError`,
-        :class:`~audio.errors.DeviceNotFoundError`.
+        :class:`~audio.errors.DeviceNotFoundError`, ``DeviceSettingsError``.
         """
         if isinstance(sound, (bytes, bytearray, memoryview)):
             samples, rate = decode(bytes(sound))
@@ -87,20 +124,27 @@ class Player:
                 samples = samples[:, None]
         self.stop()
         info = devices.find_device(self.device_name, devices.DeviceKind.OUTPUT)
-        channels = min(samples.shape[1], max(1, info.max_output_channels))
-        samples = samples[:, :channels]
+        samples, rate = fit_to_device(samples, rate, info)
+        channels = samples.shape[1]
         pos = 0
+        tail = [0]  # frames of silence still to play after the sound (set once the stream exists)
 
         def callback(outdata, frames, time_info, status) -> None:  # noqa: ANN001
             nonlocal pos
+            if status.output_underflow:
+                self.underflows += 1
             chunk = samples[pos:pos + frames]
             n = len(chunk)
             outdata[:n] = chunk * self._volume
+            pos += n
             if n < frames:
                 outdata[n:] = 0
-                self._completed = True
-                raise sd.CallbackStop
-            pos += n
+                # Play silence for the output latency before stopping: some backends drop
+                # (not drain) the buffer on stop, which would cut the end of a prompt.
+                tail[0] -= frames - n
+                if tail[0] <= 0:
+                    self._completed = True
+                    raise sd.CallbackStop
 
         def finished() -> None:
             devices.stream_closed()
@@ -110,12 +154,14 @@ class Player:
 
         with self._lock:
             self._completed = False
+            self.underflows = 0
             self._done.clear()
             try:
                 self._stream = sd.OutputStream(
                     device=info.index, samplerate=rate, channels=channels, dtype="float32",
-                    latency="high", callback=callback, finished_callback=finished,
+                    latency=self.LATENCY_S, callback=callback, finished_callback=finished,
                 )
+                tail[0] = int(round((self._stream.latency + 0.05) * rate))
                 devices.stream_opened()
                 self._stream.start()
             except Exception as exc:  # noqa: BLE001 - PortAudio errors have several types

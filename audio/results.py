@@ -22,7 +22,8 @@ class RecordingResult:
     ``overflows``/``dropped_frames`` are ``None`` for a recovered recording (the counters
     died with the crashed process). ``recovered`` tells a recording rebuilt from its
     journal; ``discarded_bytes`` is the torn tail dropped during that rebuild;
-    ``chain_sha256`` is the final hash of the journal's piece chain.
+    ``chain_sha256`` is the final hash of the journal's piece chain; ``pcm_sha256`` the
+    hash of the decoded 16-bit little-endian samples (independent of FLAC encoding).
     """
 
     path: Path
@@ -39,6 +40,7 @@ class RecordingResult:
     discarded_bytes: int = 0
     pieces: int = 0
     chain_sha256: str = ""
+    pcm_sha256: str = ""
     device: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
@@ -66,6 +68,7 @@ class RecordingResult:
             "discarded_bytes": self.discarded_bytes,
             "pieces": self.pieces,
             "chain_sha256": self.chain_sha256,
+            "pcm_sha256": self.pcm_sha256,
             "device": self.device,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
@@ -86,6 +89,6 @@ class RecordingResult:
             capture_rate=d["capture_rate"], analysis=Analysis.from_dict(d["analysis"]),
             overflows=d["overflows"], dropped_frames=d["dropped_frames"], recovered=d["recovered"],
             discarded_bytes=d["discarded_bytes"], pieces=d["pieces"], chain_sha256=d["chain_sha256"],
-            device=d["device"], started_at=d["started_at"], finished_at=d["finished_at"],
+            pcm_sha256=d.get("pcm_sha256", ""), device=d["device"], started_at=d["started_at"], finished_at=d["finished_at"],
             faults=tuple(d["faults"]),
         )

@@ -37,16 +37,25 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _summary(result, **extra) -> dict:
+    from audio.analysis import quality_issues
+
     d = result.as_dict()
     a = d["analysis"]
+    issues = quality_issues(result.analysis)
     out = {
         "ok": True, "file": d["file"], "duration_s": d["duration_s"], "sha256": d["sha256"],
         "peak_dbfs": a["peak_dbfs"], "rms_dbfs": a["rms_dbfs"], "clipped_fraction": a["clipped_fraction"],
         "digital_silence": a["digital_silence"], "overflows": d["overflows"],
+        "warnings": [i.value for i in issues], "warnings_ru": [i.message_ru for i in issues],
     }
     out.update(extra)
     out["details"] = d
     return out
+
+
+def _warn(summary: dict) -> None:
+    for text in summary["warnings_ru"]:
+        print(f"Внимание: {text}", file=sys.stderr)
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
@@ -96,7 +105,9 @@ def cmd_record(args: argparse.Namespace) -> int:
             raise
     finally:
         signal.signal(signal.SIGINT, previous)
-    print_json(_summary(result))
+    summary = _summary(result)
+    print_json(summary)
+    _warn(summary)
     return 0
 
 
@@ -107,11 +118,20 @@ def cmd_recover(args: argparse.Namespace) -> int:
     if not args.out_dir.is_dir():
         raise JournalError(f"{args.out_dir} is not a directory", message_ru=f"Папка {args.out_dir} не найдена.")
     started = time.monotonic()
-    results = recover_all(args.out_dir)
-    if not results:
-        print_json({"ok": True, "recovered": [], "message_ru": "Прерванных записей не найдено."})
-        return 0
+    report = recover_all(args.out_dir)
     items = [_summary(r, recovered_s=round(r.duration_s, 3), discarded_bytes=r.discarded_bytes)
-             for r in results]
-    print_json({"ok": True, "recovered": items, "elapsed_s": round(time.monotonic() - started, 3)})
-    return 0
+             for r in report.recovered]
+    for item in items:
+        print(f"Восстановлено {item['recovered_s']} с: {item['file']}", file=sys.stderr)
+    failed = [{"journal": str(p), "error": exc.as_dict()} for p, exc in report.failed]
+    for p, exc in report.failed:
+        print(f"Ошибка: {p.name}: {exc.user_text}", file=sys.stderr)
+    busy = [str(p) for p in report.in_progress]
+    for p in report.in_progress:
+        print(f"Пропущено: {p.name} - запись ещё идёт.", file=sys.stderr)
+    out = {"ok": not failed, "recovered": items, "failed": failed, "in_progress": busy,
+           "elapsed_s": round(time.monotonic() - started, 3)}
+    if not (items or failed or busy):
+        out["message_ru"] = "Прерванных записей не найдено."
+    print_json(out)
+    return 0 if not failed else max(exc.exit_code for _, exc in report.failed)

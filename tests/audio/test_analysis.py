@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from audio.analysis import Analysis, RunningAnalysis, analyze
+from audio.analysis import Analysis, QualityIssue, RunningAnalysis, analyze, quality_issues
 
 RATE = 16000
 
@@ -78,3 +78,12 @@ def test_round_trip_dict():
 def test_bad_rate_rejected():
     with pytest.raises(ValueError):
         analyze(np.zeros(10), 0)
+
+
+def test_quality_issues():
+    assert quality_issues(analyze(np.zeros(RATE), RATE)) == [QualityIssue.DIGITAL_SILENCE]
+    assert quality_issues(analyze(sine(300, 1.0, 0.3), RATE)) == []
+    quiet = quality_issues(analyze(sine(300, 1.0, 0.005), RATE))
+    assert quiet == [QualityIssue.TOO_QUIET, QualityIssue.NO_SPEECH]
+    assert QualityIssue.CLIPPING in quality_issues(analyze(np.clip(sine(100, 1.0, 2.0), -1, 1), RATE))
+    assert all(i.message_ru for i in QualityIssue)

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from audio.errors import EmptyRecordingError, JournalError, JournalTamperedError
+from audio.errors import EmptyRecordingError, JournalError, JournalTamperedError, RecordingInProgressError
 from audio.finalize import finalize_journal
 from audio.journal import JournalWriter, read_journal
-from audio.recovery import recover
+from audio.recovery import recover, recover_all
+from audio.results import RecordingResult
 
 RATE = 16000
 
@@ -73,6 +74,17 @@ def test_altered_middle_piece_is_detected(tmp_path):
         read_journal(path)
 
 
+def test_damaged_length_field_in_the_middle_is_detected(tmp_path):
+    path = tmp_path / "a.vprrec"
+    w = _write(path, _pieces())
+    data = bytearray(path.read_bytes())
+    first_piece = w.offset - 5 * (52 + 3200)
+    data[first_piece + 16: first_piece + 20] = (10 ** 9).to_bytes(4, "little")  # nbytes
+    path.write_bytes(bytes(data))
+    with pytest.raises(JournalTamperedError):
+        read_journal(path)
+
+
 def test_not_a_journal(tmp_path):
     p = tmp_path / "x.vprrec"
     p.write_bytes(b"hello world, not a journal")
@@ -95,6 +107,8 @@ def test_finalize_writes_valid_flac_hash_and_sidecar(tmp_path):
     assert sf.info(str(res.path)).subtype == "PCM_16" and sf.info(str(res.path)).channels == 1
     side = json.loads((tmp_path / "ans.json").read_text())
     assert side["sha256"] == res.sha256 and side["recovered"] is True and side["pieces"] == 5
+    assert side["pcm_sha256"] == hashlib.sha256(np.concatenate(pieces).astype("<i2").tobytes()).hexdigest()
+    assert RecordingResult.from_sidecar(tmp_path / "ans.json").as_dict() == res.as_dict()
 
 
 def test_finalize_resamples_48k_capture(tmp_path):
@@ -116,3 +130,31 @@ def test_finalize_empty_journal(tmp_path):
     with pytest.raises(EmptyRecordingError):
         finalize_journal(path, recovered=True)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_recover_all_and_ambiguous_dir(tmp_path):
+    _write(tmp_path / "a.vprrec", _pieces(2))
+    _write(tmp_path / "b.vprrec", _pieces(3, seed=1))
+    with pytest.raises(JournalError) as exc:
+        recover(tmp_path)
+    assert "несколько" in exc.value.message_ru
+    (tmp_path / "c.vprrec").write_bytes(b"VPRREC01")  # torn header: crash at creation
+    report = recover_all(tmp_path)
+    assert [r.path.name for r in report.recovered] == ["a.flac", "b.flac"]
+    assert [r.frames for r in report.recovered] == [3200, 4800]
+    assert [(p.name, type(e)) for p, e in report.failed] == [("c.vprrec", JournalError)]
+    (tmp_path / "c.vprrec").unlink()
+    with pytest.raises(JournalError):
+        recover(tmp_path)  # nothing left
+
+
+def test_live_journal_is_not_recovered(tmp_path):
+    path = tmp_path / "live.vprrec"
+    w = JournalWriter(path, _params())
+    w.append(_pieces(1)[0].tobytes())
+    with pytest.raises(RecordingInProgressError):
+        recover(path)
+    report = recover_all(tmp_path)
+    assert report.recovered == () and report.in_progress == (path,) and path.exists()
+    w.close()  # the recorder is gone (as after a crash): now it is recoverable
+    assert recover(path).frames == 1600

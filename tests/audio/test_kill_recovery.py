@@ -5,8 +5,6 @@ import hashlib
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -14,36 +12,24 @@ import pytest
 import soundfile as sf
 
 from audio.journal import find_journals
+from audio.player import Player
 from audio.recovery import recover
 from audio.tones import tone
-from tests.conftest import REPO_ROOT
+from tests.harness.record_child import start_recording_child
 
 MAX_LOSS_S = 0.25
 
 
-def start_child(lb, out_dir, name, seconds=30):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.harness.record_child", str(out_dir), name, str(seconds)],
-        cwd=REPO_ROOT, env=lb.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    line = proc.stdout.readline()
-    if not line:
-        proc.kill()
-        pytest.fail(f"recording child died: {proc.stderr.read()}")
-    return proc, json.loads(line)["capture_started_at"]
-
-
 @pytest.mark.parametrize("kill_after", [0.35, 1.3, 2.55])
 def test_sigkill_then_recover(pulse_loopback, tmp_path, kill_after):
-    import sounddevice as sd
-
-    sd.play(tone(500, kill_after + 1.5, 48000, 0.3), 48000)  # a "voice" while recording
-    proc, t0 = start_child(pulse_loopback, tmp_path, "answer")
+    player = Player()
+    player.play(tone(500, kill_after + 1.5, 48000, 0.3), 48000)  # a "voice" while recording
+    proc, t0 = start_recording_child(pulse_loopback, tmp_path, "answer")
     time.sleep(max(0.0, t0 + kill_after - time.monotonic()))
     t_kill = time.monotonic()
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(5)
-    sd.stop()
+    player.stop()
     assert [p.name for p in find_journals(tmp_path)] == ["answer.vprrec"]
 
     res = recover(tmp_path)

@@ -1,0 +1,1 @@
+"""Test harness shared by all test packages (audio loopback, recording child processes)."""

@@ -37,6 +37,17 @@ RATE = 48000
 LATENCY_LIMIT_US = 100_000
 
 
+def _die_with_parent() -> None:
+    """preexec_fn: on Linux the child gets SIGTERM when the test process dies (even by
+    SIGKILL or a CI timeout), so no daemon outlives its tests."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 class LoopbackError(RuntimeError):
     """The loopback could not be started (the message says why)."""
 
@@ -125,6 +136,7 @@ class PulseLoopback:
         self.daemon = subprocess.Popen(
             cmd, env=self._daemon_env(), stdout=self._log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, cwd=self.root, start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
         deadline = time.monotonic() + timeout
         while True:
@@ -143,6 +155,7 @@ class PulseLoopback:
              "--raw", "--format=s16le", "--channels=1", f"--rate={self.rate}"],
             env=self.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             stdin=subprocess.DEVNULL, start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
         while True:
             lat = self.sink_latency_us()

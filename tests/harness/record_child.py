@@ -10,9 +10,30 @@ result. Used by the SIGKILL tests and ``bench/recording.py``.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def start_recording_child(lb, out_dir: Path, name: str, seconds: float = 60) -> tuple[subprocess.Popen, float]:
+    """Start this script against loopback ``lb``; return (process, capture_started_at).
+    Raises ``RuntimeError`` (with the child's stderr) when it dies before capturing."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.harness.record_child", str(out_dir), name, str(seconds)],
+        cwd=REPO_ROOT, env=lb.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    line = proc.stdout.readline()
+    if not line:
+        proc.kill()
+        raise RuntimeError(f"recording child died: {proc.stderr.read()}")
+    started = json.loads(line)["capture_started_at"]
+    if started is None:
+        proc.kill()
+        raise RuntimeError("recording child got no audio within 5 s")
+    return proc, started
 
 
 def main(argv: list[str]) -> int:
