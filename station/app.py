@@ -8,6 +8,7 @@ Import this module only after :func:`station.kivy_setup.configure`."""
 from __future__ import annotations
 
 import logging
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Callable
@@ -105,12 +106,22 @@ class StationApp(App):
         Clock.schedule_interval(lambda _dt: self._tick(), 0.1)
         return sm
 
+    def _first_screen(self) -> None:
+        try:
+            import psutil
+
+            since_launch = time.time() - psutil.Process().create_time()
+            log.info("first screen %s shown %.3f s after process start", self.root.current, since_launch)
+        except Exception:  # noqa: BLE001 - a measurement must never break the station
+            log.exception("start-up time not measured")
+
     def _start(self) -> None:
         worker = self.runtime.worker
         if worker is not None:
             self.flow.sealer.on_sealed = worker.wake
         self.flow.start()
         self._sync_screen()
+        Clock.schedule_once(lambda _dt: self._first_screen(), 0)  # after the first frame is drawn
 
     def _tick(self) -> None:
         self.flow.tick()

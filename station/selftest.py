@@ -42,6 +42,8 @@ class SelfTestDriver:
         self.voice: Player | None = None
         self._voice_bytes: bytes | None = None
         self._shot_pending = False
+        self._frame_hooked = False
+        self.answer_frame_dts: list[float] = []
 
     # ---------------------------------------------------------------- helpers
     def _voice(self, app) -> None:
@@ -67,9 +69,27 @@ class SelfTestDriver:
         self.shots.append(name)
 
     # ---------------------------------------------------------------- the tick
+    def _frame(self, dt: float) -> None:
+        if self.phase is Phase.ANSWER:
+            self.answer_frame_dts.append(dt)
+
+    def frame_pacing(self) -> dict:
+        """Frame intervals while an answer was recorded (the level meter is live then)."""
+        dts = sorted(self.answer_frame_dts[1:])
+        if not dts:
+            return {}
+        return {"frames": len(dts), "mean_fps": round(len(dts) / sum(dts), 1),
+                "p50_ms": round(1000 * dts[len(dts) // 2], 1), "p95_ms": round(1000 * dts[int(len(dts) * 0.95)], 1),
+                "max_ms": round(1000 * dts[-1], 1)}
+
     def tick(self, app) -> None:
         flow = app.flow
         now = time.monotonic()
+        if not self._frame_hooked:
+            from kivy.clock import Clock
+
+            Clock.schedule_interval(self._frame, 0)
+            self._frame_hooked = True
         if now - self.started > self.timeout_s:
             self._finish(app, f"Самопроверка не уложилась в {self.timeout_s:.0f} с (застряла на «{flow.phase.value}»).")
             return
@@ -172,6 +192,7 @@ class SelfTestDriver:
             self.failures.append("Сеанс не завершён.")
         if not summary["recordings"] and not failure:
             self.failures.append("Нет ни одной записи ответа.")
+        summary["frame_pacing"] = self.frame_pacing()
         summary["failures"] = self.failures
         summary["ok"] = not self.failures
         self.result = summary

@@ -237,13 +237,16 @@ class ExamFlow:
         assert self.session is not None
         audio_dir = self.store.audio_dir(self.session.session_id)
         try:
-            results = recover_all(audio_dir)
-        except AudioError as exc:
+            report = recover_all(audio_dir)
+        except OSError as exc:
             log.exception("recovery failed")
-            self.faults.append(exc.message_ru)
-            self._event("recovery_failed", error=exc.code, detail=exc.detail)
+            self.faults.append(f"Не удалось восстановить прерванную запись: {exc}")
+            self._event("recovery_failed", error="os_error", detail=str(exc))
             return
-        for res in results:
+        for journal, exc in report.failed:
+            self.faults.append(exc.message_ru)
+            self._event("recovery_failed", file=journal.name, error=exc.code, detail=exc.detail)
+        for res in report.recovered:
             self._add_piece(task_id, res)
             self._event("recovered", file=res.path.name, duration_s=round(res.duration_s, 3),
                         discarded_bytes=res.discarded_bytes)
