@@ -53,7 +53,7 @@ def free_port() -> int:
 
 def start_node(data: Path, port: int, env: dict) -> subprocess.Popen:
     log = open(data.parent / "node.out", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "coordinator.cli", "serve", "--data", str(data), "--host",
+    proc = subprocess.Popen([sys.executable, *os.environ.get("BENCH_NODE_PREFIX", "-m coordinator.cli").split(), "serve", "--data", str(data), "--host",
                              "127.0.0.1", "--port", str(port)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                             env=env)
     deadline = time.time() + 60
@@ -104,7 +104,7 @@ def main() -> int:
     ap.add_argument("--stations", type=int, default=30)
     ap.add_argument("--packages", type=int, default=2, help="packages per station")
     ap.add_argument("--size-mb", type=float, default=40.0, help="size of each package's audio, MB")
-    ap.add_argument("--chunk-mb", type=float, default=4.0)
+    ap.add_argument("--chunk-mb", type=float, default=8.0)
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
@@ -166,11 +166,15 @@ def main() -> int:
         threads = [threading.Thread(target=run, args=(st,)) for st in stations]
         for t in threads:
             t.start()
+        node_ps, me = psutil.Process(proc.pid), psutil.Process()
+        node_cpu0, me_cpu0 = sum(node_ps.cpu_times()[:2]), sum(me.cpu_times()[:2])
         barrier.wait()
         t0 = time.perf_counter()
         for t in threads:
             t.join()
         ingest_s = time.perf_counter() - t0
+        node_cpu = sum(node_ps.cpu_times()[:2]) - node_cpu0
+        client_cpu = sum(me.cpu_times()[:2]) - me_cpu0
         sampler.stop.set()
         sampler.join()
         ingest_mbps = total / MB / ingest_s
@@ -189,6 +193,7 @@ def main() -> int:
             "ingest_seconds": round(ingest_s, 2), "ingest_mb_s": round(ingest_mbps, 1),
             "disk_write_seconds": round(base_s, 2), "disk_write_mb_s": round(base_mbps, 1),
             "ingest_vs_disk": round(ingest_mbps / base_mbps, 3),
+            "node_cpu_s": round(node_cpu, 1), "stations_cpu_s": round(client_cpu, 1),
             "node_rss_idle_mb": round(rss_idle / MB, 1), "node_rss_peak_mb": round(sampler.peak / MB, 1),
             "packages_expected": len(expected), "packages_stored": len(ids), "files_stored": len(stored_files),
             "station_acks": acked, "upload_attempts": attempts, "rejections": len(store.list_rejections()),
@@ -199,6 +204,8 @@ def main() -> int:
               f"({args.stations} stations x {args.packages} packages, {args.chunk_mb:g} MiB chunks, TLS, loopback)")
         print(f"Plain disk write of the same bytes: {base_s:.1f} s = {base_mbps:.1f} MB/s")
         print(f"Ratio ingest / disk write: {100 * ingest_mbps / base_mbps:.0f} %  (target >= 50 %)")
+        print(f"CPU during ingest: node {node_cpu:.1f} s ({100 * node_cpu / ingest_s:.0f} % of one core), "
+              f"simulated stations {client_cpu:.1f} s, on {os.cpu_count()} cores shared by both")
         print(f"Node peak RSS: {sampler.peak / MB:.0f} MB (idle {rss_idle / MB:.0f} MB; target <= 200 MB)")
         print(f"Packages: expected {len(expected)}, stored {len(ids)} rows / {len(stored_files)} files, "
               f"acked on stations {acked}, upload attempts {attempts}, rejections {summary['rejections']}")

@@ -27,7 +27,7 @@ from sync.signing import (EMPTY_SHA256, StationKey, generate_private_key, node_p
                           public_key_b64, sign_request)
 
 log = logging.getLogger(__name__)
-CHUNK_SIZE = 4 * 1024 * 1024
+CHUNK_SIZE = 8 * 1024 * 1024
 TIMEOUT = (10, 120)
 Progress = Callable[[int, int], None]
 

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import secrets
+import struct
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -239,6 +240,30 @@ def verify_package(path: Path, public_key: PublicKeyLookup, expected_id: str | N
                            manifest["subject"], path.stat().st_size, manifest)
 
 
+def _hash_stored_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, digest) -> int:
+    """Feed a stored member's bytes to ``digest`` straight from the file (SHA-256 is
+    the check that matters; skipping zipfile's CRC pass saves a third of the CPU).
+    Returns the number of bytes read. Raises :class:`PackageError` (``bad_format``)."""
+    fp = zf.fp
+    fp.seek(info.header_offset)
+    header = fp.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise PackageError("bad_format", f"{info.filename}: bad local header")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    if fp.read(name_len).decode("utf-8", "replace") != info.filename:
+        raise PackageError("bad_format", f"{info.filename}: local name differs")
+    fp.seek(extra_len, os.SEEK_CUR)
+    left, size = info.file_size, 0
+    while left > 0:
+        block = fp.read(min(BLOCK, left))
+        if not block:
+            break
+        digest.update(block)
+        size += len(block)
+        left -= len(block)
+    return size
+
+
 def _verify_members(zf: zipfile.ZipFile, files: list) -> None:
     listed = {FILES_PREFIX + e["name"]: e for e in files}
     if len(listed) != len(files):
@@ -256,14 +281,7 @@ def _verify_members(zf: zipfile.ZipFile, files: list) -> None:
         if info.file_size != entry["size"]:
             raise PackageError("file_size_mismatch", f"{entry['name']}: {info.file_size} != {entry['size']}")
         digest = hashlib.sha256()
-        size = 0
-        try:
-            with zf.open(info) as fh:
-                while block := fh.read(BLOCK):
-                    digest.update(block)
-                    size += len(block)
-        except zipfile.BadZipFile as exc:  # CRC mismatch: data altered after sealing
-            raise PackageError("file_hash_mismatch", f"{entry['name']}: {exc}") from exc
+        size = _hash_stored_member(zf, info, digest)
         if size != entry["size"]:
             raise PackageError("file_size_mismatch", f"{entry['name']}: read {size}")
         if digest.hexdigest() != entry["sha256"]:
