@@ -42,6 +42,9 @@ FILES_PREFIX = "files/"
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 BLOCK = 1024 * 1024
 _SIG_PREFIX = b"VPR-PACKAGE-1\n"
+#: Station id prefix of packages sealed before the station was paired (signed with
+#: the station's own key all the same); see :func:`verify_package`.
+UNPAIRED_PREFIX = "unpaired-"
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,127}){0,3}$")
 _ID_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -164,6 +167,15 @@ def _add_file(zf: zipfile.ZipFile, name: str, src: Path) -> dict:
     return {"name": name, "sha256": digest.hexdigest(), "size": size}
 
 
+def signature_matches(raw: bytes, signature: bytes, key: Ed25519PublicKey) -> bool:
+    """Whether ``signature`` over manifest bytes ``raw`` verifies with ``key``."""
+    try:
+        key.verify(signature, _SIG_PREFIX + raw)
+        return True
+    except InvalidSignature:
+        return False
+
+
 def read_manifest(path: Path) -> tuple[dict, bytes, bytes]:
     """Return (manifest, manifest bytes, signature) without checking file data.
 
@@ -208,9 +220,13 @@ def _read_manifest(zf: zipfile.ZipFile) -> tuple[dict, bytes, bytes]:
 
 
 def verify_package(path: Path, public_key: PublicKeyLookup, expected_id: str | None = None,
-                   expected_station: str | None = None) -> VerifiedPackage:
+                   expected_station: str | None = None, allow_unpaired: bool = False) -> VerifiedPackage:
     """Verify a package file completely: structure, content id, station signature and
     every file's size and SHA-256, streaming.
+
+    With ``allow_unpaired`` a package whose station id starts with
+    :data:`UNPAIRED_PREFIX` passes the ``expected_station`` check as long as its
+    signature verifies with the given key (sealed before pairing, same key).
 
     ``public_key`` is the station's key, or a callable ``station_id -> key`` that
     raises for unknown/revoked stations. Raises :class:`PackageError` with a
@@ -226,7 +242,8 @@ def verify_package(path: Path, public_key: PublicKeyLookup, expected_id: str | N
             if expected_id is not None and package_id != expected_id:
                 raise PackageError("id_mismatch", f"content id {package_id} != {expected_id}")
             station_id = manifest["station_id"]
-            if expected_station is not None and station_id != expected_station:
+            unpaired_ok = allow_unpaired and station_id.startswith(UNPAIRED_PREFIX)
+            if expected_station is not None and station_id != expected_station and not unpaired_ok:
                 raise PackageError("station_mismatch", f"{station_id} != {expected_station}")
             key = public_key(station_id) if callable(public_key) else public_key
             try:

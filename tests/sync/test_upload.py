@@ -181,3 +181,21 @@ def test_seal_package_directly_into_outbox_folder(node, tmp_path):
                        st.station_key(), st.outbox.packages_dir)
     entry = st.outbox.add(pkg)
     assert entry.path == pkg.path and len(list(st.outbox.packages_dir.iterdir())) == 1
+
+
+def test_package_sealed_before_pairing_uploads_after_pairing(node, tmp_path):
+    from sync.station_config import StationSync
+
+    early = StationSync(tmp_path / "st")
+    src = tmp_path / "a.flac"
+    src.write_bytes(b"fLaC" + bytes(5000))
+    pkg = seal_package({"a.flac": src}, {"participant_code": "51001", "variant": "1", "subject": "english"},
+                       StationKey("unpaired-pc", early.private_key()), tmp_path / "early")
+    st = pair_station(node, tmp_path / "st")
+    assert st.client().upload(pkg.path, pkg.package_id) == "verified"
+    other = pair_station(node, tmp_path / "other")  # another station cannot pass it off as its own
+    pkg2 = seal_package({"a.flac": src}, {"participant_code": "51002", "variant": "1", "subject": "english"},
+                        StationKey("unpaired-pc", early.private_key()), tmp_path / "early")
+    with pytest.raises(NodeRefusedError) as err:
+        other.client().upload(pkg2.path, pkg2.package_id)
+    assert err.value.reason == "bad_signature"
