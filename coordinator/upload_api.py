@@ -26,7 +26,7 @@ from sync.package import is_package_id
 
 MAX_CHUNK = 16 * 1024 * 1024
 MAX_PACKAGE = 8 * 1024**3
-WRITE_BLOCK = 1024 * 1024
+WRITE_BLOCK = 256 * 1024
 
 _locks: dict[str, anyio.Lock] = defaultdict(anyio.Lock)
 
