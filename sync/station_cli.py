@@ -13,11 +13,17 @@ from sync.station_config import StationSync
 from sync.tlsfp import grouped
 from sync.uploader import SyncWorker
 from sync.usb import export_unacked
+from vpr_common import paths
 from vpr_common.cli import print_json
 
 COMMANDS = ("pair", "export", "sync", "outbox")
 STATE_RU = {OutboxState.PENDING: "ждёт отправки", OutboxState.UPLOADING: "отправляется",
             OutboxState.ACKED: "принят узлом", OutboxState.CORRUPT: "ПОВРЕЖДЁН (сохранён)"}
+
+
+def default_sessions_dir() -> Path:
+    """Where the station keeps its sessions (the station package's convention)."""
+    return paths.data_dir() / "station" / "sessions"
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -36,7 +42,9 @@ def register(subparsers) -> None:
     p.set_defaults(handler=cmd_pair)
     p = subparsers.add_parser("export", help="выгрузить неотправленные пакеты на флешку")
     p.add_argument("dest", type=Path, metavar="ПАПКА")
-    p.add_argument("--sessions", type=Path, default=None, help="папка незавершённых сеансов для переноса")
+    p.add_argument("--sessions", type=Path, default=None,
+                   help="папка сеансов для переноса на другой ПК (по умолчанию: папка данных/station/sessions)")
+    p.add_argument("--no-sessions", action="store_true", help="не копировать папку сеансов")
     _common(p)
     p.set_defaults(handler=cmd_export)
     p = subparsers.add_parser("sync", help="отправить ожидающие пакеты на узел сейчас")
@@ -61,7 +69,8 @@ def cmd_pair(args) -> int:
 
 
 def cmd_export(args) -> int:
-    report = export_unacked(StationSync(args.data), args.dest, args.sessions)
+    sessions = None if args.no_sessions else (args.sessions or default_sessions_dir())
+    report = export_unacked(StationSync(args.data), args.dest, sessions)
     if args.json:
         print_json({"ok": True, **report})
     else:

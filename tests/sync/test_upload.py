@@ -199,3 +199,14 @@ def test_package_sealed_before_pairing_uploads_after_pairing(node, tmp_path):
     with pytest.raises(NodeRefusedError) as err:
         other.client().upload(pkg2.path, pkg2.package_id)
     assert err.value.reason == "bad_signature"
+
+
+def test_worker_heartbeat_reports_readiness(node, tmp_path):
+    st = pair_station(node, tmp_path / "st", name="каб. 9")
+    worker = SyncWorker(st.outbox, st.client, st.station_key(),
+                        readiness=lambda: {"ok": True, "summary": "гарнитура проверена"})
+    worker.run_once()
+    status = json.loads(run_node_cli("status", "--json", "--data", str(node.data_dir))[1])
+    [me] = [s for s in status["stations"] if s["station_id"] == st.pairing().station_id]
+    assert me["readiness_summary"] == "гарнитура проверена" and me["online"]
+    assert not worker.heartbeat()  # not due again yet
