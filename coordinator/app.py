@@ -9,6 +9,7 @@ Every :class:`VprError` becomes a JSON error body with a Russian message.
 from __future__ import annotations
 
 import logging
+import socket
 from pathlib import Path
 from typing import Iterable
 
@@ -63,14 +64,32 @@ def create_app(data_dir: Path, extra_routers: Iterable[APIRouter] = (), tls: Nod
     return app
 
 
+def lan_addresses() -> list[str]:
+    """This PC's IPv4 addresses as stations would use them (no packet is sent)."""
+    found: list[str] = []
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("10.255.255.255", 1))
+            found.append(s.getsockname()[0])
+    except OSError:
+        pass
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            if info[4][0] not in found and not info[4][0].startswith("127."):
+                found.append(info[4][0])
+    except OSError:
+        pass
+    return found or ["127.0.0.1"]
+
+
 def serve(data_dir: Path, host: str, port: int, extra_routers: Iterable[APIRouter] = ()) -> None:
     """Run the node until interrupted (blocks). Raises :class:`NodeDataError`."""
     import uvicorn
 
     tls = ensure_certificate(Path(data_dir) / "tls")
     app = create_app(data_dir, extra_routers, tls)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    print(f"Узел координатора: https://{shown}:{port}", flush=True)
+    shown = lan_addresses() if host in ("0.0.0.0", "::") else [host]
+    print("Узел координатора: " + ", ".join(f"https://{h}:{port}" for h in shown), flush=True)
     print(f"Отпечаток сертификата: {format_fingerprint(tls.fingerprint)}", flush=True)
     print(f"Данные: {data_dir}. Остановка: Ctrl+C.", flush=True)
     uvicorn.run(app, host=host, port=port, ssl_certfile=str(tls.cert_path), ssl_keyfile=str(tls.key_path),

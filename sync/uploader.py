@@ -72,11 +72,12 @@ class SyncWorker:
                     self.outbox.mark_corrupt(pid, f"local copy damaged: {local.reason}")
                     log.error("package %s damaged on the station: %s", pid, local)
                     return AttemptResult(pid, OutboxState.CORRUPT, local.reason)
-            at = self.outbox.mark_failed(pid, f"{exc.status} {exc.reason}")
+            at = self.outbox.mark_failed(pid, f"{exc.reason} (HTTP {exc.status}): {exc.user_text}")
             return AttemptResult(pid, OutboxState.PENDING, exc.reason, at)
         except (SyncError, OSError) as exc:
             self._drop_client()
-            at = self.outbox.mark_failed(pid, f"{getattr(exc, 'code', 'os')}: {exc}")
+            text = exc.user_text if isinstance(exc, SyncError) else str(exc)
+            at = self.outbox.mark_failed(pid, f"{getattr(exc, 'code', 'os_error')}: {text}")
             return AttemptResult(pid, OutboxState.PENDING, getattr(exc, "code", "os_error"), at)
         except Exception as exc:  # noqa: BLE001 - a failure must always reschedule
             log.exception("unexpected upload failure of %s", pid)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from sync.client import NodeClient
+from sync.client import NodeClient, fetch_certificate
 from sync.errors import NodeCertificateError, NodeRefusedError, PairingError
 from sync.signing import StationKey, generate_private_key, sign_request
 from sync.station_config import StationSync
@@ -17,8 +17,6 @@ from tests.sync.harness import pair_station, run_node_cli
 
 
 def node_fingerprint(node) -> str:
-    from sync.client import fetch_certificate
-
     return fetch_certificate(node.url)[1]
 
 

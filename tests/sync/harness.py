@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import signal
 import socket
@@ -19,6 +20,7 @@ from coordinator.storage import NodeStore
 from sync.client import fetch_certificate
 from sync.errors import NodeUnreachableError
 from sync.package import seal_package
+from sync.signing import public_key_b64
 from sync.station_config import StationSync
 from tests.conftest import REPO_ROOT
 
@@ -115,10 +117,6 @@ def make_package(station: StationSync, tmp: Path, code: str = "12345", size: int
 
 def offline_station(store: NodeStore, root: Path, name: str = "ПК без сети") -> StationSync:
     """A station registered directly in a node store (no server), for USB tests."""
-    import json
-
-    from sync.signing import public_key_b64
-
     station = StationSync(root)
     code, _ = store.create_pair_code(600)
     station_id = store.register_station(code, name, public_key_b64(station.private_key().public_key()))

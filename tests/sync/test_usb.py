@@ -10,6 +10,9 @@ import sys
 
 from coordinator.storage import NodeStore
 from sync.outbox import OutboxState
+from sync.package import seal_package
+from sync.signing import StationKey
+from sync.station_config import StationSync
 from tests.conftest import REPO_ROOT
 from tests.sync.harness import make_package, offline_station, run_node_cli
 
@@ -96,9 +99,6 @@ def test_export_to_missing_folder_is_a_clear_error(tmp_path):
 
 
 def _unpaired_package(station, tmp_path, code):
-    from sync.package import seal_package
-    from sync.signing import StationKey
-
     src = tmp_path / f"u{code}.flac"
     src.write_bytes(b"fLaC" + bytes(5000))
     key = StationKey("unpaired-classroom-pc", station.private_key())
@@ -109,8 +109,6 @@ def _unpaired_package(station, tmp_path, code):
 def test_package_sealed_before_pairing_imports_after_pairing(tmp_path):
     node_dir = tmp_path / "node"
     store = NodeStore(node_dir)
-    from sync.station_config import StationSync
-
     early = StationSync(tmp_path / "st")  # key exists, not paired yet
     pkg = _unpaired_package(early, tmp_path, "81001")
     usb = tmp_path / "usb"
