@@ -59,7 +59,7 @@ def _store(args) -> NodeStore:
 
 
 def _cmd_serve(args) -> int:
-    from coordinator.app import serve
+    from coordinator.app import serve  # FastAPI/uvicorn only for this command
 
     serve(data_dir_of(args), args.host, args.port, extension_routers())
     return 0

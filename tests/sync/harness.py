@@ -19,7 +19,7 @@ from coordinator.cli import main as node_main
 from coordinator.storage import NodeStore
 from sync.client import fetch_certificate
 from sync.errors import NodeUnreachableError
-from sync.package import seal_package
+from sync.package import SealedPackage, seal_package
 from sync.signing import public_key_b64
 from sync.station_config import StationSync
 from tests.conftest import REPO_ROOT
@@ -97,7 +97,7 @@ def pair_station(node: NodeProcess, root: Path, name: str = "каб. 12, ПК 1"
 
 
 def make_package(station: StationSync, tmp: Path, code: str = "12345", size: int = 200_000,
-                 variant: str = "1", seed: int | None = None) -> "SealedPackage":  # noqa: F821
+                 variant: str = "1") -> SealedPackage:
     src = tmp / f"src-{os.urandom(4).hex()}"
     src.mkdir(parents=True)
     audio = src / "task1.flac"
