@@ -8,6 +8,7 @@ Every :class:`VprError` becomes a JSON error body with a Russian message.
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 from pathlib import Path
@@ -17,7 +18,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from coordinator.api import router as api_router
-from coordinator.errors import NodeError
+from coordinator.errors import BadRequestError, NodeError
 from coordinator.storage import NodeStore
 from coordinator.tls import NodeTls, ensure_certificate, format_fingerprint
 from coordinator.upload_api import router as upload_router
@@ -46,6 +47,51 @@ async def _vpr_error(request: Request, exc: VprError) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
+#: Largest body of any request except an upload chunk (JSON: pairing, heartbeat ...).
+MAX_JSON_BODY = 256 * 1024
+
+
+class BodyLimit:
+    """ASGI middleware: refuses (413) a non-chunk request whose body exceeds
+    :data:`MAX_JSON_BODY`, counting the bytes as they arrive (also for chunked
+    transfer encoding), so no unauthenticated request can fill the node's memory.
+    Upload chunks (``PATCH``) are limited by their own route."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] == "PATCH":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        try:
+            declared = int(headers.get(b"content-length", b"0"))
+        except ValueError:
+            declared = 0
+        if declared > MAX_JSON_BODY:
+            return await _too_large(send)
+        seen = 0
+
+        async def limited_receive():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > MAX_JSON_BODY:
+                raise BadRequestError(f"body over {MAX_JSON_BODY} bytes", code="body_too_large")
+            return message
+
+        return await self.app(scope, limited_receive, send)
+
+
+async def _too_large(send) -> None:
+    body = json.dumps({"error": {"code": "body_too_large", "reason": "body_too_large",
+                                 "message": "request body too large", "message_ru": "Слишком большой запрос.",
+                                 "remedy_ru": ""}}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def create_app(data_dir: Path, extra_routers: Iterable[APIRouter] = (), tls: NodeTls | None = None) -> FastAPI:
     """Build the node app on ``data_dir`` (creating storage and, unless given, the
     TLS certificate whose fingerprint pairing uses)."""
@@ -61,6 +107,7 @@ def create_app(data_dir: Path, extra_routers: Iterable[APIRouter] = (), tls: Nod
     app.include_router(upload_router)
     for router in extra_routers:
         app.include_router(router)
+    app.add_middleware(BodyLimit)
     return app
 
 
