@@ -51,11 +51,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_node(data: Path, port: int, env: dict) -> subprocess.Popen:
+def tree(pid: int) -> list[psutil.Process]:
+    p = psutil.Process(pid)
+    return [p, *p.children(recursive=True)]
+
+
+def tree_cpu(pid: int) -> float:
+    total = 0.0
+    for p in tree(pid):
+        try:
+            total += sum(p.cpu_times()[:2])
+        except psutil.Error:
+            pass
+    return total
+
+
+def tree_rss(pid: int) -> int:
+    total = 0
+    for p in tree(pid):
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def start_node(data: Path, port: int, env: dict, workers: int) -> subprocess.Popen:
     log = open(data.parent / "node.out", "wb")
-    proc = subprocess.Popen([sys.executable, *os.environ.get("BENCH_NODE_PREFIX", "-m coordinator.cli").split(), "serve", "--data", str(data), "--host",
-                             "127.0.0.1", "--port", str(port)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                            env=env)
+    # BENCH_NODE_PREFIX lets a profiler wrapper script stand in for "-m coordinator.cli".
+    cmd = [sys.executable, *os.environ.get("BENCH_NODE_PREFIX", "-m coordinator.cli").split(), "serve",
+           "--data", str(data), "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
     deadline = time.time() + 60
     while time.time() < deadline:
         if proc.poll() is not None:
@@ -84,16 +110,18 @@ def disk_baseline(files: list[Path], dest: Path) -> float:
 
 
 class RssSampler(threading.Thread):
+    """Peak resident memory of the node's whole process tree (workers included)."""
+
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.proc = psutil.Process(pid)
+        self.pid = pid
         self.peak = 0
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.is_set():
             try:
-                self.peak = max(self.peak, self.proc.memory_info().rss)
+                self.peak = max(self.peak, tree_rss(self.pid))
             except psutil.Error:
                 return
             time.sleep(0.05)
@@ -105,6 +133,7 @@ def main() -> int:
     ap.add_argument("--packages", type=int, default=2, help="packages per station")
     ap.add_argument("--size-mb", type=float, default=40.0, help="size of each package's audio, MB")
     ap.add_argument("--chunk-mb", type=float, default=8.0)
+    ap.add_argument("--workers", type=int, default=1, help="node worker processes (vpr-node serve --workers)")
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
@@ -117,7 +146,7 @@ def main() -> int:
     node_data = work / "node"
     node_data.mkdir()
     port = free_port()
-    proc = start_node(node_data, port, env)
+    proc = start_node(node_data, port, env, args.workers)
     url = f"https://127.0.0.1:{port}"
     try:
         store = NodeStore(node_data)
@@ -151,7 +180,7 @@ def main() -> int:
         base_mbps = total / MB / base_s
 
         sampler = RssSampler(proc.pid)
-        rss_idle = psutil.Process(proc.pid).memory_info().rss
+        rss_idle = tree_rss(proc.pid)
         sampler.start()
         chunk = int(args.chunk_mb * MB)
         barrier = threading.Barrier(len(stations) + 1)
@@ -166,14 +195,14 @@ def main() -> int:
         threads = [threading.Thread(target=run, args=(st,)) for st in stations]
         for t in threads:
             t.start()
-        node_ps, me = psutil.Process(proc.pid), psutil.Process()
-        node_cpu0, me_cpu0 = sum(node_ps.cpu_times()[:2]), sum(me.cpu_times()[:2])
+        me = psutil.Process()
+        node_cpu0, me_cpu0 = tree_cpu(proc.pid), sum(me.cpu_times()[:2])
         barrier.wait()
         t0 = time.perf_counter()
         for t in threads:
             t.join()
         ingest_s = time.perf_counter() - t0
-        node_cpu = sum(node_ps.cpu_times()[:2]) - node_cpu0
+        node_cpu = tree_cpu(proc.pid) - node_cpu0
         client_cpu = sum(me.cpu_times()[:2]) - me_cpu0
         sampler.stop.set()
         sampler.join()
@@ -188,7 +217,8 @@ def main() -> int:
               and acked == len(expected) and not store.list_uploads() and not store.list_rejections()
               and all(results.values()))
         summary = {
-            "stations": args.stations, "packages_per_station": args.packages, "package_mb": round(total / MB / len(files), 1),
+            "stations": args.stations, "node_workers": args.workers, "packages_per_station": args.packages,
+            "package_mb": round(total / MB / len(files), 1),
             "total_mb": round(total / MB, 1), "chunk_mb": args.chunk_mb, "cpus": os.cpu_count(),
             "ingest_seconds": round(ingest_s, 2), "ingest_mb_s": round(ingest_mbps, 1),
             "disk_write_seconds": round(base_s, 2), "disk_write_mb_s": round(base_mbps, 1),
@@ -201,7 +231,8 @@ def main() -> int:
         }
         print()
         print(f"Node ingest: {total / MB:.0f} MB in {ingest_s:.1f} s = {ingest_mbps:.1f} MB/s "
-              f"({args.stations} stations x {args.packages} packages, {args.chunk_mb:g} MiB chunks, TLS, loopback)")
+              f"({args.stations} stations x {args.packages} packages, {args.chunk_mb:g} MiB chunks, TLS, loopback, "
+              f"{args.workers} node process(es))")
         print(f"Plain disk write of the same bytes: {base_s:.1f} s = {base_mbps:.1f} MB/s")
         print(f"Ratio ingest / disk write: {100 * ingest_mbps / base_mbps:.0f} %  (target >= 50 %)")
         print(f"CPU during ingest: node {node_cpu:.1f} s ({100 * node_cpu / ingest_s:.0f} % of one core), "

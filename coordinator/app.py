@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import socket
 from pathlib import Path
 from typing import Iterable
@@ -129,16 +130,38 @@ def lan_addresses() -> list[str]:
     return found or ["127.0.0.1"]
 
 
-def serve(data_dir: Path, host: str, port: int, extra_routers: Iterable[APIRouter] = ()) -> None:
-    """Run the node until interrupted (blocks). Raises :class:`NodeDataError`."""
+ENV_DATA = "VPR_NODE_SERVE_DATA"
+
+
+def app_from_env() -> FastAPI:
+    """App factory for uvicorn worker processes (``--workers N``): the data dir comes
+    from the environment the parent set, extensions are looked up again."""
+    from coordinator.cli import extension_routers  # the CLI owns the extension list
+
+    return create_app(Path(os.environ[ENV_DATA]), extension_routers())
+
+
+def serve(data_dir: Path, host: str, port: int, extra_routers: Iterable[APIRouter] = (), workers: int = 1) -> None:
+    """Run the node until interrupted (blocks). Raises :class:`NodeDataError`.
+
+    With ``workers > 1`` uvicorn runs that many processes on the same socket; the
+    upload path stays correct across processes (offsets are committed with a
+    conditional update, every package is verified in full before it is accepted),
+    and each worker costs about 65 MB of memory.
+    """
     import uvicorn  # imported here: the other vpr-node commands start faster without it
 
     tls = ensure_certificate(Path(data_dir) / "tls")
-    app = create_app(data_dir, extra_routers, tls)
+    if workers > 1:
+        NodeStore(data_dir)  # create the schema once, before the workers race for it
+        os.environ[ENV_DATA] = str(Path(data_dir).resolve())
+        target = "coordinator.app:app_from_env"
+    else:
+        target = create_app(data_dir, extra_routers, tls)
     shown = lan_addresses() if host in ("0.0.0.0", "::") else [host]
     print("Узел координатора: " + ", ".join(f"https://{h}:{port}" for h in shown), flush=True)
     print(f"Отпечаток сертификата: {format_fingerprint(tls.fingerprint)}", flush=True)
     print(f"Данные: {data_dir}. Остановка: Ctrl+C.", flush=True)
-    uvicorn.run(app, host=host, port=port, ssl_certfile=str(tls.cert_path), ssl_keyfile=str(tls.key_path),
-                log_level="warning", access_log=False, timeout_keep_alive=30,
-                timeout_graceful_shutdown=3)
+    uvicorn.run(target, factory=workers > 1, workers=workers if workers > 1 else None, host=host, port=port,
+                ssl_certfile=str(tls.cert_path), ssl_keyfile=str(tls.key_path), log_level="warning",
+                access_log=False, timeout_keep_alive=30, timeout_graceful_shutdown=3)

@@ -34,7 +34,8 @@ def free_port() -> int:
 class NodeProcess:
     """A node server subprocess on ``data_dir``."""
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, workers: int = 1) -> None:
+        self.workers = workers
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
@@ -49,7 +50,7 @@ class NodeProcess:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "coordinator.cli", "serve", "--data", str(self.data_dir),
-             "--host", "127.0.0.1", "--port", str(self.port)],
+             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)],
             cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
         log.close()
         deadline = time.time() + timeout
