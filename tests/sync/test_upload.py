@@ -232,3 +232,22 @@ def test_chunk_cut_mid_body_commits_nothing(node, tmp_path):
     assert c.package_state(pid)["offset"] == 0  # nothing committed from the cut chunk
     assert c.upload(pkg.path, pid) == "verified"
     assert len(_stored(node, pid)[0]) == 1
+
+
+def test_network_and_usb_paths_dedupe_each_other(node, tmp_path):
+    st = pair_station(node, tmp_path / "st")
+    first = make_package(st, tmp_path, code="52001")
+    second = make_package(st, tmp_path, code="52002")
+    assert st.client().upload(first.path, first.package_id) == "verified"
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    for p in (first, second):
+        (usb / p.path.name).write_bytes(p.path.read_bytes())
+    rc, out, _ = run_node_cli("import", str(usb), "--json", "--data", str(node.data_dir))
+    assert json.loads(out)["counts"] == {"new": 1, "duplicate": 1, "rejected": 0}
+    st.outbox.add(second)  # the station never got an ack for it: the network answer is "already have it"
+    worker = SyncWorker(st.outbox, st.client, st.station_key())
+    [res] = worker.run_once()
+    assert res.state is OutboxState.ACKED and res.status == "already_have"
+    for p in (first, second):
+        assert len(_stored(node, p.package_id)[0]) == 1 and len(_stored(node, p.package_id)[1]) == 1
