@@ -8,6 +8,7 @@ import argparse
 import socket
 from pathlib import Path
 
+from sync.errors import NodeRefusedError
 from sync.outbox import OutboxState
 from sync.station_config import StationSync
 from sync.tlsfp import grouped
@@ -16,7 +17,9 @@ from sync.usb import export_unacked
 from vpr_common import paths
 from vpr_common.cli import print_json
 
-COMMANDS = ("pair", "export", "sync", "outbox")
+COMMANDS = ("pair", "export", "sync", "outbox", "check-node")
+#: Clock difference to the node above which the station warns (seconds).
+CLOCK_WARN_S = 60
 STATE_RU = {OutboxState.PENDING: "ждёт отправки", OutboxState.UPLOADING: "отправляется",
             OutboxState.ACKED: "принят узлом", OutboxState.CORRUPT: "ПОВРЕЖДЁН (сохранён)"}
 
@@ -54,6 +57,9 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("outbox", help="очередь отправки: что отправлено и что ждёт")
     _common(p)
     p.set_defaults(handler=cmd_outbox)
+    p = subparsers.add_parser("check-node", help="проверить связь с узлом, часы, материалы и пароль")
+    _common(p)
+    p.set_defaults(handler=cmd_check_node)
 
 
 def cmd_pair(args) -> int:
@@ -92,6 +98,40 @@ def cmd_sync(args) -> int:
     done = worker.run_until_idle(args.timeout)
     worker.stop()
     return _show(station, args, done)
+
+
+def cmd_check_node(args) -> int:
+    """Signed round trip, clock difference, and what the node can hand out now."""
+    client = StationSync(args.data).client()
+    try:
+        who = client.whoami()
+        offset = client.sync_clock()
+        result = {"station_id": who["station_id"], "clock_offset_s": round(offset, 1),
+                  "clock_ok": abs(offset) <= CLOCK_WARN_S}
+        for key, call in (("exam_package", client.exam_info), ("password_released", client.password),
+                          ("codes", client.codes)):
+            try:
+                value = call()
+                result[key] = True if key == "password_released" else (len(value) if key == "codes" else value)
+            except NodeRefusedError as exc:
+                if exc.status not in (404, 409):
+                    raise
+                result[key] = False if key == "password_released" else None
+    finally:
+        client.close()
+    if args.json:
+        print_json({"ok": True, **result})
+        return 0 if result["clock_ok"] else 1
+    print(f"Связь с узлом есть, станция {result['station_id']}.")
+    if result["clock_ok"]:
+        print(f"Часы станции и узла расходятся на {abs(offset):.0f} с — в норме.")
+    else:
+        print(f"ВНИМАНИЕ: часы станции расходятся с узлом на {abs(offset):.0f} с. Исправьте время на станции.")
+    ep = result["exam_package"]
+    print(f"Экзаменационный пакет: {ep['name']} ({ep['size']} байт)" if ep else "Экзаменационный пакет: ещё не загружен")
+    print("Пароль к материалам: " + ("открыт" if result["password_released"] else "ещё не открыт"))
+    print(f"Кодов участников на узле: {result['codes'] or 0}")
+    return 0 if result["clock_ok"] else 1
 
 
 def cmd_outbox(args) -> int:
