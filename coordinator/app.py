@@ -141,6 +141,21 @@ def app_from_env() -> FastAPI:
     return create_app(Path(os.environ[ENV_DATA]), extension_routers())
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Raises :class:`NodeError` (``port_busy``) with a Russian message if the port is taken."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            if os.name == "posix":
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+    except OSError as exc:
+        raise NodeError(f"cannot listen on {host}:{port}: {exc}", code="port_busy",
+                        message_ru=f"Не удалось открыть порт {port}: он занят другой программой "
+                                   "(возможно, узел уже запущен) или адрес неверен.",
+                        remedy_ru="Закройте вторую копию узла или укажите другой порт: vpr-node serve --port 8444.") from exc
+
+
 def serve(data_dir: Path, host: str, port: int, extra_routers: Iterable[APIRouter] = (), workers: int = 1) -> None:
     """Run the node until interrupted (blocks). Raises :class:`NodeDataError`.
 
@@ -152,6 +167,7 @@ def serve(data_dir: Path, host: str, port: int, extra_routers: Iterable[APIRoute
     import uvicorn  # imported here: the other vpr-node commands start faster without it
 
     tls = ensure_certificate(Path(data_dir) / "tls")
+    _check_port_free(host, port)
     if workers > 1:
         NodeStore(data_dir)  # create the schema once, before the workers race for it
         os.environ[ENV_DATA] = str(Path(data_dir).resolve())
