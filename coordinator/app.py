@@ -8,7 +8,10 @@ Every :class:`VprError` becomes a JSON error body with a Russian message.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import socket
 from pathlib import Path
 from typing import Iterable
 
@@ -16,7 +19,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from coordinator.api import router as api_router
-from coordinator.errors import NodeError
+from coordinator.errors import BadRequestError, NodeError
 from coordinator.storage import NodeStore
 from coordinator.tls import NodeTls, ensure_certificate, format_fingerprint
 from coordinator.upload_api import router as upload_router
@@ -45,6 +48,51 @@ async def _vpr_error(request: Request, exc: VprError) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
+#: Largest body of any request except an upload chunk (JSON: pairing, heartbeat ...).
+MAX_JSON_BODY = 256 * 1024
+
+
+class BodyLimit:
+    """ASGI middleware: refuses (413) a non-chunk request whose body exceeds
+    :data:`MAX_JSON_BODY`, counting the bytes as they arrive (also for chunked
+    transfer encoding), so no unauthenticated request can fill the node's memory.
+    Upload chunks (``PATCH``) are limited by their own route."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] == "PATCH":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        try:
+            declared = int(headers.get(b"content-length", b"0"))
+        except ValueError:
+            declared = 0
+        if declared > MAX_JSON_BODY:
+            return await _too_large(send)
+        seen = 0
+
+        async def limited_receive():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > MAX_JSON_BODY:
+                raise BadRequestError(f"body over {MAX_JSON_BODY} bytes", code="body_too_large")
+            return message
+
+        return await self.app(scope, limited_receive, send)
+
+
+async def _too_large(send) -> None:
+    body = json.dumps({"error": {"code": "body_too_large", "reason": "body_too_large",
+                                 "message": "request body too large", "message_ru": "Слишком большой запрос.",
+                                 "remedy_ru": ""}}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def create_app(data_dir: Path, extra_routers: Iterable[APIRouter] = (), tls: NodeTls | None = None) -> FastAPI:
     """Build the node app on ``data_dir`` (creating storage and, unless given, the
     TLS certificate whose fingerprint pairing uses)."""
@@ -60,19 +108,77 @@ def create_app(data_dir: Path, extra_routers: Iterable[APIRouter] = (), tls: Nod
     app.include_router(upload_router)
     for router in extra_routers:
         app.include_router(router)
+    app.add_middleware(BodyLimit)
     return app
 
 
-def serve(data_dir: Path, host: str, port: int, extra_routers: Iterable[APIRouter] = ()) -> None:
-    """Run the node until interrupted (blocks). Raises :class:`NodeDataError`."""
-    import uvicorn
+def lan_addresses() -> list[str]:
+    """This PC's IPv4 addresses as stations would use them (no packet is sent)."""
+    found: list[str] = []
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("10.255.255.255", 1))
+            found.append(s.getsockname()[0])
+    except OSError:
+        pass
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            if info[4][0] not in found and not info[4][0].startswith("127."):
+                found.append(info[4][0])
+    except OSError:
+        pass
+    return found or ["127.0.0.1"]
+
+
+ENV_DATA = "VPR_NODE_SERVE_DATA"
+
+
+def app_from_env() -> FastAPI:
+    """App factory for uvicorn worker processes (``--workers N``): the data dir comes
+    from the environment the parent set, extensions are looked up again."""
+    from coordinator.cli import extension_routers  # the CLI owns the extension list
+
+    data_dir = Path(os.environ[ENV_DATA])
+    return create_app(data_dir, extension_routers(data_dir))
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Raises :class:`NodeError` (``port_busy``) with a Russian message if the port is taken."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            if os.name == "posix":
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+    except OSError as exc:
+        raise NodeError(f"cannot listen on {host}:{port}: {exc}", code="port_busy",
+                        message_ru=f"Не удалось открыть порт {port}: он занят другой программой "
+                                   "(возможно, узел уже запущен) или адрес неверен.",
+                        remedy_ru="Закройте вторую копию узла или укажите другой порт: vpr-node serve --port 8444.") from exc
+
+
+def serve(data_dir: Path, host: str, port: int, extra_routers: Iterable[APIRouter] = (), workers: int = 1) -> None:
+    """Run the node until interrupted (blocks). Raises :class:`NodeDataError`.
+
+    With ``workers > 1`` uvicorn runs that many processes on the same socket; the
+    upload path stays correct across processes (offsets are committed with a
+    conditional update, every package is verified in full before it is accepted),
+    and each worker costs about 65 MB of memory.
+    """
+    import uvicorn  # imported here: the other vpr-node commands start faster without it
 
     tls = ensure_certificate(Path(data_dir) / "tls")
-    app = create_app(data_dir, extra_routers, tls)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    print(f"Узел координатора: https://{shown}:{port}", flush=True)
+    _check_port_free(host, port)
+    if workers > 1:
+        NodeStore(data_dir)  # create the schema once, before the workers race for it
+        os.environ[ENV_DATA] = str(Path(data_dir).resolve())
+        target = "coordinator.app:app_from_env"
+    else:
+        target = create_app(data_dir, extra_routers, tls)
+    shown = lan_addresses() if host in ("0.0.0.0", "::") else [host]
+    print("Узел координатора: " + ", ".join(f"https://{h}:{port}" for h in shown), flush=True)
     print(f"Отпечаток сертификата: {format_fingerprint(tls.fingerprint)}", flush=True)
     print(f"Данные: {data_dir}. Остановка: Ctrl+C.", flush=True)
-    uvicorn.run(app, host=host, port=port, ssl_certfile=str(tls.cert_path), ssl_keyfile=str(tls.key_path),
-                log_level="warning", access_log=False, timeout_keep_alive=30,
-                timeout_graceful_shutdown=3)
+    uvicorn.run(target, factory=workers > 1, workers=workers if workers > 1 else None, host=host, port=port,
+                ssl_certfile=str(tls.cert_path), ssl_keyfile=str(tls.key_path), log_level="warning",
+                access_log=False, timeout_keep_alive=30, timeout_graceful_shutdown=3)

@@ -24,7 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from coordinator.errors import ConflictError, NodeDiskFullError
 from coordinator.storage import NodeStore, is_disk_full
 from sync.errors import PackageError
-from sync.package import SUFFIX, VerifiedPackage, is_package_id, read_manifest, verify_package
+from sync.package import (SUFFIX, UNPAIRED_PREFIX, VerifiedPackage, is_package_id, read_manifest,
+                          signature_matches, verify_package)
 from sync.signing import load_public_key_b64
 from vpr_common.atomic import fsync_dir
 
@@ -92,12 +93,12 @@ def sync_and_commit(store: NodeStore, fh, package_id: str, old: int, new: int) -
     return store.commit_offset(package_id, old, new)
 
 
-def _accept(store: NodeStore, verified: VerifiedPackage, src: Path, via: Via) -> AcceptResult:
+def _accept(store: NodeStore, verified: VerifiedPackage, src: Path, via: Via, sender: str) -> AcceptResult:
     target = final_path(store, verified.package_id)
     os.replace(src, target)
     fsync_dir(target.parent)
     unknown = not store.is_valid_code(verified.participant_code)
-    new = store.add_package(verified.package_id, verified.station_id, verified.participant_code,
+    new = store.add_package(verified.package_id, sender, verified.participant_code,
                             verified.variant, verified.subject, verified.size, via.value, unknown)
     return AcceptResult(Outcome.NEW if new else Outcome.DUPLICATE, verified.package_id, unknown_code=unknown,
                         participant_code=verified.participant_code)
@@ -123,13 +124,14 @@ def finalize_upload(store: NodeStore, package_id: str, station_id: str) -> Accep
     if not src.exists() and final_path(store, package_id).exists():
         src = final_path(store, package_id)  # crashed between rename and commit last time
     try:
-        verified = verify_package(src, key_lookup(store), expected_id=package_id, expected_station=station_id)
+        verified = verify_package(src, key_lookup(store)(station_id), expected_id=package_id,
+                                  expected_station=station_id, allow_unpaired=True)
     except PackageError as exc:
         store.add_rejection(package_id, station_id, exc.reason, exc.detail, Via.NETWORK.value)
         src.unlink(missing_ok=True)
         store.drop_upload(package_id)
         return AcceptResult(Outcome.REJECTED, package_id, exc.reason, exc.detail)
-    return _accept(store, verified, src, Via.NETWORK)
+    return _accept(store, verified, src, Via.NETWORK, station_id)
 
 
 @dataclass
@@ -145,6 +147,17 @@ class ImportReport:
                 "counts": {"new": len(self.new), "duplicate": len(self.duplicate), "rejected": len(self.rejected)}}
 
 
+def _signer_of(store: NodeStore, raw: bytes, signature: bytes) -> tuple[str, Ed25519PublicKey]:
+    """The paired, not revoked station whose key made ``signature``; raises
+    :class:`PackageError` (``unknown_station``)."""
+    for st in store.list_stations():
+        if st.revoked_at is None:
+            key = load_public_key_b64(st.public_key)
+            if signature_matches(raw, signature, key):
+                return st.station_id, key
+    raise PackageError("unknown_station", "no paired station signed this unpaired package")
+
+
 def import_file(store: NodeStore, path: Path) -> AcceptResult:
     """Import one package file from removable media with the network path's checks.
 
@@ -153,7 +166,7 @@ def import_file(store: NodeStore, path: Path) -> AcceptResult:
     """
     path = Path(path)
     try:
-        _, raw, _ = read_manifest(path)
+        manifest, raw, signature = read_manifest(path)
     except PackageError as exc:
         store.add_rejection(None, None, exc.reason, f"{path.name}: {exc.detail}", Via.USB.value)
         return AcceptResult(Outcome.REJECTED, "", exc.reason, exc.detail)
@@ -167,12 +180,16 @@ def import_file(store: NodeStore, path: Path) -> AcceptResult:
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         try:
-            verified = verify_package(tmp, key_lookup(store), expected_id=package_id)
+            sender = manifest["station_id"]
+            key = key_lookup(store)
+            if sender.startswith(UNPAIRED_PREFIX):  # sealed before pairing: find the key that signed it
+                sender, key = _signer_of(store, raw, signature)
+            verified = verify_package(tmp, key, expected_id=package_id, allow_unpaired=True)
         except PackageError as exc:
             tmp.unlink(missing_ok=True)
             store.add_rejection(package_id, None, exc.reason, f"{path.name}: {exc.detail}", Via.USB.value)
             return AcceptResult(Outcome.REJECTED, package_id, exc.reason, exc.detail)
-        return _accept(store, verified, tmp, Via.USB)
+        return _accept(store, verified, tmp, Via.USB, sender)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         if is_disk_full(exc):

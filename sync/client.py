@@ -11,6 +11,7 @@ One client per thread (a requests session is not shared across threads).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import socket
 import ssl
@@ -25,9 +26,11 @@ from requests.adapters import HTTPAdapter
 from sync.errors import NodeCertificateError, NodeRefusedError, NodeUnreachableError, PairingError
 from sync.signing import (EMPTY_SHA256, StationKey, generate_private_key, node_pair_proof, pair_proof,
                           public_key_b64, sign_request)
+from sync.tlsfp import normalize
+from vpr_common.atomic import atomic_write_with
 
 log = logging.getLogger(__name__)
-CHUNK_SIZE = 4 * 1024 * 1024
+CHUNK_SIZE = 8 * 1024 * 1024
 TIMEOUT = (10, 120)
 Progress = Callable[[int, int], None]
 
@@ -122,8 +125,6 @@ class NodeClient:
         return exc
 
     def _json(self, method: str, path: str, payload: dict | None = None, signed: bool = True) -> dict:
-        import json
-
         body = json.dumps(payload).encode() if payload is not None else b""
         headers = {"Content-Type": "application/json"} if payload is not None else {}
         try:
@@ -165,8 +166,6 @@ class NodeClient:
 
     def download_exam(self, dest: Path) -> dict:
         """Stream the exam package to ``dest`` (atomically) and check its SHA-256."""
-        from vpr_common.atomic import atomic_write_with
-
         info = self.exam_info()
         resp = self._send("GET", "/api/v1/exam/package", stream=True)
         digest = hashlib.sha256()
@@ -246,8 +245,6 @@ def pair_with_node(url: str, code: str, name: str, private_key=None,
     :class:`PairingError` (wrong code, fingerprint differs from the expected one, the
     node failed to prove it knew the code) or :class:`NodeUnreachableError`.
     """
-    from sync.tlsfp import normalize
-
     code = "".join(ch for ch in code if ch.isdigit())
     cert_pem, fingerprint = fetch_certificate(url)
     if expected_fingerprint and not fingerprint.startswith(normalize(expected_fingerprint)):

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import secrets
+import struct
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -41,6 +42,9 @@ FILES_PREFIX = "files/"
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 BLOCK = 1024 * 1024
 _SIG_PREFIX = b"VPR-PACKAGE-1\n"
+#: Station id prefix of packages sealed before the station was paired (signed with
+#: the station's own key all the same); see :func:`verify_package`.
+UNPAIRED_PREFIX = "unpaired-"
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,127}){0,3}$")
 _ID_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -163,6 +167,15 @@ def _add_file(zf: zipfile.ZipFile, name: str, src: Path) -> dict:
     return {"name": name, "sha256": digest.hexdigest(), "size": size}
 
 
+def signature_matches(raw: bytes, signature: bytes, key: Ed25519PublicKey) -> bool:
+    """Whether ``signature`` over manifest bytes ``raw`` verifies with ``key``."""
+    try:
+        key.verify(signature, _SIG_PREFIX + raw)
+        return True
+    except InvalidSignature:
+        return False
+
+
 def read_manifest(path: Path) -> tuple[dict, bytes, bytes]:
     """Return (manifest, manifest bytes, signature) without checking file data.
 
@@ -207,9 +220,13 @@ def _read_manifest(zf: zipfile.ZipFile) -> tuple[dict, bytes, bytes]:
 
 
 def verify_package(path: Path, public_key: PublicKeyLookup, expected_id: str | None = None,
-                   expected_station: str | None = None) -> VerifiedPackage:
+                   expected_station: str | None = None, allow_unpaired: bool = False) -> VerifiedPackage:
     """Verify a package file completely: structure, content id, station signature and
     every file's size and SHA-256, streaming.
+
+    With ``allow_unpaired`` a package whose station id starts with
+    :data:`UNPAIRED_PREFIX` passes the ``expected_station`` check as long as its
+    signature verifies with the given key (sealed before pairing, same key).
 
     ``public_key`` is the station's key, or a callable ``station_id -> key`` that
     raises for unknown/revoked stations. Raises :class:`PackageError` with a
@@ -225,7 +242,8 @@ def verify_package(path: Path, public_key: PublicKeyLookup, expected_id: str | N
             if expected_id is not None and package_id != expected_id:
                 raise PackageError("id_mismatch", f"content id {package_id} != {expected_id}")
             station_id = manifest["station_id"]
-            if expected_station is not None and station_id != expected_station:
+            unpaired_ok = allow_unpaired and station_id.startswith(UNPAIRED_PREFIX)
+            if expected_station is not None and station_id != expected_station and not unpaired_ok:
                 raise PackageError("station_mismatch", f"{station_id} != {expected_station}")
             key = public_key(station_id) if callable(public_key) else public_key
             try:
@@ -237,6 +255,30 @@ def verify_package(path: Path, public_key: PublicKeyLookup, expected_id: str | N
         raise PackageError("bad_format", f"{path.name}: {exc}") from exc
     return VerifiedPackage(package_id, station_id, manifest["participant_code"], manifest["variant"],
                            manifest["subject"], path.stat().st_size, manifest)
+
+
+def _hash_stored_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, digest) -> int:
+    """Feed a stored member's bytes to ``digest`` straight from the file (SHA-256 is
+    the check that matters; skipping zipfile's CRC pass saves a third of the CPU).
+    Returns the number of bytes read. Raises :class:`PackageError` (``bad_format``)."""
+    fp = zf.fp
+    fp.seek(info.header_offset)
+    header = fp.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise PackageError("bad_format", f"{info.filename}: bad local header")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    if fp.read(name_len).decode("utf-8", "replace") != info.filename:
+        raise PackageError("bad_format", f"{info.filename}: local name differs")
+    fp.seek(extra_len, os.SEEK_CUR)
+    left, size = info.file_size, 0
+    while left > 0:
+        block = fp.read(min(BLOCK, left))
+        if not block:
+            break
+        digest.update(block)
+        size += len(block)
+        left -= len(block)
+    return size
 
 
 def _verify_members(zf: zipfile.ZipFile, files: list) -> None:
@@ -256,14 +298,7 @@ def _verify_members(zf: zipfile.ZipFile, files: list) -> None:
         if info.file_size != entry["size"]:
             raise PackageError("file_size_mismatch", f"{entry['name']}: {info.file_size} != {entry['size']}")
         digest = hashlib.sha256()
-        size = 0
-        try:
-            with zf.open(info) as fh:
-                while block := fh.read(BLOCK):
-                    digest.update(block)
-                    size += len(block)
-        except zipfile.BadZipFile as exc:  # CRC mismatch: data altered after sealing
-            raise PackageError("file_hash_mismatch", f"{entry['name']}: {exc}") from exc
+        size = _hash_stored_member(zf, info, digest)
         if size != entry["size"]:
             raise PackageError("file_size_mismatch", f"{entry['name']}: read {size}")
         if digest.hexdigest() != entry["sha256"]:

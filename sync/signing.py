@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 import secrets
 import time
@@ -150,15 +151,11 @@ def pair_proof(code: str, public_key_b64: str, fingerprint: str) -> str:
     """What a station sends at pairing: HMAC(code) over its key and the certificate
     fingerprint it saw, so the code never crosses the wire and a node with another
     certificate (a man in the middle) cannot use the proof."""
-    import hmac
-
     msg = f"VPR-PAIR-1\n{public_key_b64}\n{fingerprint.lower()}".encode()
     return hmac.new(code.encode(), msg, hashlib.sha256).hexdigest()
 
 
 def node_pair_proof(code: str, station_id: str, fingerprint: str) -> str:
     """What the node answers at pairing, proving it knew the code too."""
-    import hmac
-
     msg = f"VPR-PAIR-NODE-1\n{station_id}\n{fingerprint.lower()}".encode()
     return hmac.new(code.encode(), msg, hashlib.sha256).hexdigest()

@@ -8,16 +8,25 @@ import argparse
 import socket
 from pathlib import Path
 
+from sync.errors import NodeRefusedError
 from sync.outbox import OutboxState
 from sync.station_config import StationSync
 from sync.tlsfp import grouped
 from sync.uploader import SyncWorker
 from sync.usb import export_unacked
+from vpr_common import paths
 from vpr_common.cli import print_json
 
-COMMANDS = ("pair", "export", "sync", "outbox")
+COMMANDS = ("pair", "export", "sync", "outbox", "check-node")
+#: Clock difference to the node above which the station warns (seconds).
+CLOCK_WARN_S = 60
 STATE_RU = {OutboxState.PENDING: "ждёт отправки", OutboxState.UPLOADING: "отправляется",
             OutboxState.ACKED: "принят узлом", OutboxState.CORRUPT: "ПОВРЕЖДЁН (сохранён)"}
+
+
+def default_sessions_dir() -> Path:
+    """Where the station keeps its sessions (the station package's convention)."""
+    return paths.data_dir() / "station" / "sessions"
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -36,7 +45,9 @@ def register(subparsers) -> None:
     p.set_defaults(handler=cmd_pair)
     p = subparsers.add_parser("export", help="выгрузить неотправленные пакеты на флешку")
     p.add_argument("dest", type=Path, metavar="ПАПКА")
-    p.add_argument("--sessions", type=Path, default=None, help="папка незавершённых сеансов для переноса")
+    p.add_argument("--sessions", type=Path, default=None,
+                   help="папка сеансов для переноса на другой ПК (по умолчанию: папка данных/station/sessions)")
+    p.add_argument("--no-sessions", action="store_true", help="не копировать папку сеансов")
     _common(p)
     p.set_defaults(handler=cmd_export)
     p = subparsers.add_parser("sync", help="отправить ожидающие пакеты на узел сейчас")
@@ -46,6 +57,9 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("outbox", help="очередь отправки: что отправлено и что ждёт")
     _common(p)
     p.set_defaults(handler=cmd_outbox)
+    p = subparsers.add_parser("check-node", help="проверить связь с узлом, часы, материалы и пароль")
+    _common(p)
+    p.set_defaults(handler=cmd_check_node)
 
 
 def cmd_pair(args) -> int:
@@ -61,7 +75,8 @@ def cmd_pair(args) -> int:
 
 
 def cmd_export(args) -> int:
-    report = export_unacked(StationSync(args.data), args.dest, args.sessions)
+    sessions = None if args.no_sessions else (args.sessions or default_sessions_dir())
+    report = export_unacked(StationSync(args.data), args.dest, sessions)
     if args.json:
         print_json({"ok": True, **report})
     else:
@@ -83,6 +98,40 @@ def cmd_sync(args) -> int:
     done = worker.run_until_idle(args.timeout)
     worker.stop()
     return _show(station, args, done)
+
+
+def cmd_check_node(args) -> int:
+    """Signed round trip, clock difference, and what the node can hand out now."""
+    client = StationSync(args.data).client()
+    try:
+        who = client.whoami()
+        offset = client.sync_clock()
+        result = {"station_id": who["station_id"], "clock_offset_s": round(offset, 1),
+                  "clock_ok": abs(offset) <= CLOCK_WARN_S}
+        for key, call in (("exam_package", client.exam_info), ("password_released", client.password),
+                          ("codes", client.codes)):
+            try:
+                value = call()
+                result[key] = True if key == "password_released" else (len(value) if key == "codes" else value)
+            except NodeRefusedError as exc:
+                if exc.status not in (404, 409):
+                    raise
+                result[key] = False if key == "password_released" else None
+    finally:
+        client.close()
+    if args.json:
+        print_json({"ok": True, **result})
+        return 0 if result["clock_ok"] else 1
+    print(f"Связь с узлом есть, станция {result['station_id']}.")
+    if result["clock_ok"]:
+        print(f"Часы станции и узла расходятся на {abs(offset):.0f} с — в норме.")
+    else:
+        print(f"ВНИМАНИЕ: часы станции расходятся с узлом на {abs(offset):.0f} с. Исправьте время на станции.")
+    ep = result["exam_package"]
+    print(f"Экзаменационный пакет: {ep['name']} ({ep['size']} байт)" if ep else "Экзаменационный пакет: ещё не загружен")
+    print("Пароль к материалам: " + ("открыт" if result["password_released"] else "ещё не открыт"))
+    print(f"Кодов участников на узле: {result['codes'] or 0}")
+    return 0 if result["clock_ok"] else 1
 
 
 def cmd_outbox(args) -> int:

@@ -33,11 +33,15 @@ class AttemptResult:
 
 class SyncWorker:
     def __init__(self, outbox: Outbox, client_factory: Callable[[], NodeClient], key: StationKey,
-                 chunk_size: int | None = None) -> None:
+                 chunk_size: int | None = None, readiness: Callable[[], dict] | None = None,
+                 heartbeat_s: float = 30.0) -> None:
         self.outbox = outbox
         self.client_factory = client_factory
         self.key = key
         self.chunk_size = chunk_size
+        self.readiness = readiness
+        self.heartbeat_s = heartbeat_s
+        self._last_heartbeat = 0.0
         self._client: NodeClient | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -68,11 +72,12 @@ class SyncWorker:
                     self.outbox.mark_corrupt(pid, f"local copy damaged: {local.reason}")
                     log.error("package %s damaged on the station: %s", pid, local)
                     return AttemptResult(pid, OutboxState.CORRUPT, local.reason)
-            at = self.outbox.mark_failed(pid, f"{exc.status} {exc.reason}")
+            at = self.outbox.mark_failed(pid, f"{exc.reason} (HTTP {exc.status}): {exc.user_text}")
             return AttemptResult(pid, OutboxState.PENDING, exc.reason, at)
         except (SyncError, OSError) as exc:
             self._drop_client()
-            at = self.outbox.mark_failed(pid, f"{getattr(exc, 'code', 'os')}: {exc}")
+            text = exc.user_text if isinstance(exc, SyncError) else str(exc)
+            at = self.outbox.mark_failed(pid, f"{getattr(exc, 'code', 'os_error')}: {text}")
             return AttemptResult(pid, OutboxState.PENDING, getattr(exc, "code", "os_error"), at)
         except Exception as exc:  # noqa: BLE001 - a failure must always reschedule
             log.exception("unexpected upload failure of %s", pid)
@@ -86,8 +91,23 @@ class SyncWorker:
             self._client = None
 
     def run_once(self) -> list[AttemptResult]:
-        """Attempt every package that is due now."""
+        """Send a heartbeat if one is due, then attempt every package due now."""
+        self.heartbeat()
         return [self.attempt(e) for e in self.outbox.due()]
+
+    def heartbeat(self, force: bool = False) -> bool:
+        """Tell the node the station is alive, with its readiness summary (if a
+        ``readiness`` callable was given). Never raises; returns whether it was sent."""
+        if self.readiness is None or (not force and time.time() - self._last_heartbeat < self.heartbeat_s):
+            return False
+        self._last_heartbeat = time.time()
+        try:
+            self._get_client().heartbeat(self.readiness())
+            return True
+        except Exception as exc:  # noqa: BLE001 - a missed heartbeat only delays the status
+            log.info("heartbeat failed: %s", exc)
+            self._drop_client()
+            return False
 
     def run_until_idle(self, timeout_s: float) -> bool:
         """Keep attempting (sleeping through backoff) until nothing is waiting or the

@@ -70,7 +70,8 @@ class Sealer:
             "extra": {"session_id": state.session_id, "exam_package_id": state.package_id,
                       "resumes": state.resumes},
         }
-        sealed = seal_package(files, meta, station_key(self.sync), self.sync.root / "sealed")
+        # sealed straight into the outbox folder: one copy on disk, queued in place
+        sealed = seal_package(files, meta, station_key(self.sync), self.sync.outbox.packages_dir)
         self.sync.outbox.add(sealed)
         if self.on_sealed is not None:
             self.on_sealed()

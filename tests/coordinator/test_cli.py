@@ -4,6 +4,7 @@ Russian messages, clear errors, and subcommands added by other modules."""
 from __future__ import annotations
 
 import json
+import socket
 
 from coordinator.cli import add_common, build_parser
 from tests.sync.harness import run_node_cli
@@ -56,3 +57,12 @@ def test_extension_subcommands_register(tmp_path):
 
     args = build_parser([register]).parse_args(["results-form", "--json", "--data", str(tmp_path)])
     assert args.json and args.data == tmp_path and args.handler(args) == 0
+
+
+def test_serve_on_busy_port_is_a_clear_error(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        port = s.getsockname()[1]
+        rc, _, err = run_node_cli("serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(tmp_path))
+    assert rc != 0 and "занят" in err and "Traceback" not in err

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from sync.client import NodeClient
+from sync.client import NodeClient, fetch_certificate
 from sync.errors import NodeCertificateError, NodeRefusedError, PairingError
 from sync.signing import StationKey, generate_private_key, sign_request
 from sync.station_config import StationSync
@@ -17,8 +17,6 @@ from tests.sync.harness import pair_station, run_node_cli
 
 
 def node_fingerprint(node) -> str:
-    from sync.client import fetch_certificate
-
     return fetch_certificate(node.url)[1]
 
 
@@ -157,3 +155,20 @@ def test_heartbeat_readiness_in_status(node, tmp_path):
     st.client().heartbeat({"ok": False, "summary": "микрофон не найден"})
     rc, out, _ = run_node_cli("status", "--data", str(node.data_dir))
     assert rc == 0 and "микрофон не найден" in out and "на связи" in out
+
+
+def test_oversized_bodies_refused_before_reading(node):
+    c = NodeClient(node.url, node_fingerprint(node))
+    big = b'{"public_key": "' + b"A" * 400_000 + b'", "proof": "x"}'
+    r = c.session.post(node.url + "/api/v1/pair", data=big, headers={"Content-Type": "application/json"},
+                       timeout=10)
+    assert r.status_code == 413 and r.json()["error"]["reason"] == "body_too_large"
+
+    def chunked():  # no Content-Length: counted as it streams
+        for _ in range(40):
+            yield b"A" * 10_000
+
+    r = c.session.post(node.url + "/api/v1/pair", data=chunked(), headers={"Content-Type": "application/json"},
+                       timeout=10)
+    assert r.status_code in (400, 413)
+    assert c.node_time()["unix"] > 0  # the node is still fine

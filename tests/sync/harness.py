@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import signal
 import socket
@@ -18,7 +19,8 @@ from coordinator.cli import main as node_main
 from coordinator.storage import NodeStore
 from sync.client import fetch_certificate
 from sync.errors import NodeUnreachableError
-from sync.package import seal_package
+from sync.package import SealedPackage, seal_package
+from sync.signing import public_key_b64
 from sync.station_config import StationSync
 from tests.conftest import REPO_ROOT
 
@@ -32,7 +34,8 @@ def free_port() -> int:
 class NodeProcess:
     """A node server subprocess on ``data_dir``."""
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, workers: int = 1) -> None:
+        self.workers = workers
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
@@ -47,7 +50,7 @@ class NodeProcess:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "coordinator.cli", "serve", "--data", str(self.data_dir),
-             "--host", "127.0.0.1", "--port", str(self.port)],
+             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)],
             cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
         log.close()
         deadline = time.time() + timeout
@@ -95,7 +98,7 @@ def pair_station(node: NodeProcess, root: Path, name: str = "каб. 12, ПК 1"
 
 
 def make_package(station: StationSync, tmp: Path, code: str = "12345", size: int = 200_000,
-                 variant: str = "1", seed: int | None = None) -> "SealedPackage":  # noqa: F821
+                 variant: str = "1") -> SealedPackage:
     src = tmp / f"src-{os.urandom(4).hex()}"
     src.mkdir(parents=True)
     audio = src / "task1.flac"
@@ -115,10 +118,6 @@ def make_package(station: StationSync, tmp: Path, code: str = "12345", size: int
 
 def offline_station(store: NodeStore, root: Path, name: str = "ПК без сети") -> StationSync:
     """A station registered directly in a node store (no server), for USB tests."""
-    import json
-
-    from sync.signing import public_key_b64
-
     station = StationSync(root)
     code, _ = store.create_pair_code(600)
     station_id = store.register_station(code, name, public_key_b64(station.private_key().public_key()))

@@ -147,3 +147,19 @@ def test_node_disk_full(small_disk, tmp_path):
         if filler.exists():
             os.unlink(filler)
         time.sleep(0.2)
+
+
+def test_node_with_two_worker_processes(tmp_path):
+    node = NodeProcess(tmp_path / "node", workers=2).start()
+    try:
+        stations = [pair_station(node, tmp_path / f"st{i}") for i in range(3)]
+        for i, st in enumerate(stations):
+            for j in range(2):
+                st.outbox.add(make_package(st, tmp_path, code=f"9{i}00{j}", size=1_500_000))
+        for st in stations:
+            worker = SyncWorker(st.outbox, st.client, st.station_key(), chunk_size=256 * 1024)
+            assert worker.run_until_idle(60)
+            assert st.client().upload(st.outbox.entries()[0].path, st.outbox.entries()[0].package_id) == "already_have"
+        assert len(node.store().list_packages()) == 6 and not node.store().list_rejections()
+    finally:
+        node.stop()

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from tests.conftest import REPO_ROOT
-from tests.sync.harness import make_package, run_node_cli
+from tests.sync.harness import make_package, pair_station, run_node_cli
 from sync.station_config import StationSync
 
 
@@ -44,3 +44,13 @@ def test_pair_sync_outbox(node, tmp_path):
 def test_unpaired_station_sync_is_a_clear_error(tmp_path):
     r = _run("sync", "--data", str(tmp_path / "st"))
     assert r.returncode != 0 and "не подключена" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_check_node(node, tmp_path):
+    pair_station(node, tmp_path / "st")
+    r = _run("check-node", "--data", str(tmp_path / "st"), "--json")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["clock_ok"] and abs(info["clock_offset_s"]) < 5 and info["password_released"] is False
+    r = _run("check-node", "--data", str(tmp_path / "st"))
+    assert "Связь с узлом есть" in r.stdout and "в норме" in r.stdout

@@ -7,6 +7,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import socket
+import ssl
+import time
 import zipfile
 
 import pytest
@@ -14,7 +17,8 @@ import pytest
 from sync.errors import NodeRefusedError
 from sync.outbox import OutboxState
 from sync.package import canonical_json, seal_package
-from sync.signing import StationKey, generate_private_key
+from sync.signing import StationKey, generate_private_key, sign_request
+from sync.station_config import StationSync
 from sync.uploader import SyncWorker
 from tests.sync.harness import make_package, pair_station, run_node_cli
 
@@ -80,8 +84,6 @@ def test_chunk_not_matching_signed_hash_refused(node, tmp_path):
     c = st.client()
     pid = pkg.package_id
     c._json("PUT", f"/api/v1/uploads/{pid}", {"size": pkg.size})
-    from sync.signing import sign_request
-
     chunk = pkg.path.read_bytes()[:50_000]
     headers = sign_request(st.station_key(), "PATCH", f"/api/v1/uploads/{pid}", "offset=0",
                            hashlib.sha256(chunk).hexdigest())
@@ -181,3 +183,71 @@ def test_seal_package_directly_into_outbox_folder(node, tmp_path):
                        st.station_key(), st.outbox.packages_dir)
     entry = st.outbox.add(pkg)
     assert entry.path == pkg.path and len(list(st.outbox.packages_dir.iterdir())) == 1
+
+
+def test_package_sealed_before_pairing_uploads_after_pairing(node, tmp_path):
+    early = StationSync(tmp_path / "st")
+    src = tmp_path / "a.flac"
+    src.write_bytes(b"fLaC" + bytes(5000))
+    pkg = seal_package({"a.flac": src}, {"participant_code": "51001", "variant": "1", "subject": "english"},
+                       StationKey("unpaired-pc", early.private_key()), tmp_path / "early")
+    st = pair_station(node, tmp_path / "st")
+    assert st.client().upload(pkg.path, pkg.package_id) == "verified"
+    other = pair_station(node, tmp_path / "other")  # another station cannot pass it off as its own
+    pkg2 = seal_package({"a.flac": src}, {"participant_code": "51002", "variant": "1", "subject": "english"},
+                        StationKey("unpaired-pc", early.private_key()), tmp_path / "early")
+    with pytest.raises(NodeRefusedError) as err:
+        other.client().upload(pkg2.path, pkg2.package_id)
+    assert err.value.reason == "bad_signature"
+
+
+def test_worker_heartbeat_reports_readiness(node, tmp_path):
+    st = pair_station(node, tmp_path / "st", name="каб. 9")
+    worker = SyncWorker(st.outbox, st.client, st.station_key(),
+                        readiness=lambda: {"ok": True, "summary": "гарнитура проверена"})
+    worker.run_once()
+    status = json.loads(run_node_cli("status", "--json", "--data", str(node.data_dir))[1])
+    [me] = [s for s in status["stations"] if s["station_id"] == st.pairing().station_id]
+    assert me["readiness_summary"] == "гарнитура проверена" and me["online"]
+    assert not worker.heartbeat()  # not due again yet
+
+
+def test_chunk_cut_mid_body_commits_nothing(node, tmp_path):
+    st = pair_station(node, tmp_path / "st")
+    pkg = make_package(st, tmp_path, size=400_000)
+    c = st.client()
+    pid = pkg.package_id
+    c._json("PUT", f"/api/v1/uploads/{pid}", {"size": pkg.size})
+    chunk = pkg.path.read_bytes()[:200_000]
+    headers = sign_request(st.station_key(), "PATCH", f"/api/v1/uploads/{pid}", "offset=0",
+                           hashlib.sha256(chunk).hexdigest())
+    head = [f"PATCH /api/v1/uploads/{pid}?offset=0 HTTP/1.1", f"Host: 127.0.0.1:{node.port}",
+            f"Content-Length: {len(chunk)}", "Content-Type: application/octet-stream"]
+    head += [f"{k}: {v}" for k, v in headers.items()]
+    ctx = ssl.create_default_context()
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", node.port)) as raw, ctx.wrap_socket(raw) as tls:
+        tls.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + chunk[:120_000])  # then the line drops
+    time.sleep(0.5)
+    assert c.package_state(pid)["offset"] == 0  # nothing committed from the cut chunk
+    assert c.upload(pkg.path, pid) == "verified"
+    assert len(_stored(node, pid)[0]) == 1
+
+
+def test_network_and_usb_paths_dedupe_each_other(node, tmp_path):
+    st = pair_station(node, tmp_path / "st")
+    first = make_package(st, tmp_path, code="52001")
+    second = make_package(st, tmp_path, code="52002")
+    assert st.client().upload(first.path, first.package_id) == "verified"
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    for p in (first, second):
+        (usb / p.path.name).write_bytes(p.path.read_bytes())
+    rc, out, _ = run_node_cli("import", str(usb), "--json", "--data", str(node.data_dir))
+    assert json.loads(out)["counts"] == {"new": 1, "duplicate": 1, "rejected": 0}
+    st.outbox.add(second)  # the station never got an ack for it: the network answer is "already have it"
+    worker = SyncWorker(st.outbox, st.client, st.station_key())
+    [res] = worker.run_once()
+    assert res.state is OutboxState.ACKED and res.status == "already_have"
+    for p in (first, second):
+        assert len(_stored(node, p.package_id)[0]) == 1 and len(_stored(node, p.package_id)[1]) == 1

@@ -10,6 +10,9 @@ import sys
 
 from coordinator.storage import NodeStore
 from sync.outbox import OutboxState
+from sync.package import seal_package
+from sync.signing import StationKey
+from sync.station_config import StationSync
 from tests.conftest import REPO_ROOT
 from tests.sync.harness import make_package, offline_station, run_node_cli
 
@@ -93,3 +96,28 @@ def test_export_includes_damaged_and_sessions(tmp_path):
 def test_export_to_missing_folder_is_a_clear_error(tmp_path):
     r = _station_cli("export", str(tmp_path / "nope"), "--data", str(tmp_path / "st"))
     assert r.returncode != 0 and "Папка не найдена" in r.stderr and "Traceback" not in r.stderr
+
+
+def _unpaired_package(station, tmp_path, code):
+    src = tmp_path / f"u{code}.flac"
+    src.write_bytes(b"fLaC" + bytes(5000))
+    key = StationKey("unpaired-classroom-pc", station.private_key())
+    return seal_package({"a.flac": src}, {"participant_code": code, "variant": "1", "subject": "english"}, key,
+                        tmp_path / "unpaired")
+
+
+def test_package_sealed_before_pairing_imports_after_pairing(tmp_path):
+    node_dir = tmp_path / "node"
+    store = NodeStore(node_dir)
+    early = StationSync(tmp_path / "st")  # key exists, not paired yet
+    pkg = _unpaired_package(early, tmp_path, "81001")
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    (usb / pkg.path.name).write_bytes(pkg.path.read_bytes())
+    rc, out, _ = run_node_cli("import", str(usb), "--json", "--data", str(node_dir))
+    assert json.loads(out)["counts"]["rejected"] == 1  # nobody paired with that key yet
+    st = offline_station(store, tmp_path / "st")  # the technician pairs the station (same key)
+    rc, out, _ = run_node_cli("import", str(usb), "--json", "--data", str(node_dir))
+    assert rc == 0 and json.loads(out)["counts"]["new"] == 1
+    [row] = NodeStore(node_dir).list_packages()
+    assert row["station_id"] == st.pairing().station_id
