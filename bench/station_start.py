@@ -36,6 +36,9 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.uix.label import Label
 class A(App):
+    kv_file = "none.kv"  # no KV lookup (this code has no source file)
+    def load_kv(self, filename=None):
+        return None
     def build(self):
         Clock.schedule_once(self.done, 0)
         return Label(text="hello")
@@ -72,8 +75,10 @@ def station_start(env: dict, log: Path) -> float:
 
 
 def bare_kivy(env: dict) -> float:
-    out = subprocess.run([sys.executable, "-c", BARE], env=env, capture_output=True, text=True, timeout=60).stdout
-    return float(out.strip().splitlines()[-1])
+    proc = subprocess.run([sys.executable, "-c", BARE], env=env, capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bare Kivy baseline failed: {proc.stderr[-1000:]}")
+    return float(proc.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
