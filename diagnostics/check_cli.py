@@ -51,13 +51,16 @@ def format_table(results: list[CheckResult], width: int = 100) -> str:
     """The results as plain Russian text: a status mark and the title, then the
     message and (unless passed) the remedy indented below."""
     pad = " " * 7
+
+    def wrap(text: str) -> list[str]:
+        return textwrap.wrap(text, width, initial_indent=pad, subsequent_indent=pad, break_on_hyphens=False)
+
     lines = []
     for r in results:
         lines.append(f"{_MARK[r.status]} {r.title_ru}")
-        lines.extend(textwrap.wrap(r.message_ru, width, initial_indent=pad, subsequent_indent=pad))
+        lines.extend(wrap(r.message_ru))
         if r.remedy_ru and r.status is not Status.PASS:
-            lines.extend(textwrap.wrap("Что сделать: " + r.remedy_ru, width, initial_indent=pad,
-                                       subsequent_indent=pad))
+            lines.extend(wrap("Что сделать: " + r.remedy_ru))
     return "\n".join(lines)
 
 

@@ -113,3 +113,11 @@ def test_report_schema_shipped_in_package():
     from diagnostics.report import SCHEMA_PATH, schema
 
     assert SCHEMA_PATH.parent.name == "diagnostics" and schema()["properties"]["schema_version"]["const"] == 1
+
+
+def test_diagnostics_never_imports_kivy():
+    code = ("import sys, diagnostics.cli, diagnostics.check_cli, diagnostics.runner, diagnostics.interactive, "
+            "diagnostics.report, diagnostics.audio_checks; diagnostics.audio_checks.versions(); "
+            "print('kivy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr

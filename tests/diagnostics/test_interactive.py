@@ -17,16 +17,32 @@ from tests.diagnostics.signals import clipped, speech
 RATE = 48000
 
 
+@pytest.fixture
+def make_test(tmp_path):
+    """SpeechTest factory whose tests are always closed (a failed assertion must not
+    leave a stream open for the next test)."""
+    made = []
+
+    def make():
+        t = SpeechTest(work_dir=tmp_path)
+        made.append(t)
+        return t
+
+    yield make
+    for t in made:
+        t.close()
+
+
 def _voice_player(signal):
     p = Player(volume=1.0)
     p.play(signal.astype(np.float32), RATE)
     return p
 
 
-def test_good_speech_then_playback_and_confirm(room_noise, tmp_path):
+def test_good_speech_then_playback_and_confirm(room_noise, make_test, tmp_path):
     voice = _voice_player(speech(2.6, -20, RATE))
     time.sleep(0.4)  # the person is already speaking at the cue
-    test = SpeechTest(work_dir=tmp_path)
+    test = make_test()
     test.start()
     levels = []
     for _ in range(10):
@@ -53,10 +69,10 @@ def test_good_speech_then_playback_and_confirm(room_noise, tmp_path):
     assert list(tmp_path.iterdir()) == []  # the sound check is not kept
 
 
-def test_not_heard_back_fails(room_noise, tmp_path):
+def test_not_heard_back_fails(room_noise, make_test, tmp_path):
     voice = _voice_player(speech(1.5, -20, RATE))
     time.sleep(0.3)
-    test = SpeechTest(work_dir=tmp_path)
+    test = make_test()
     test.start()
     voice.wait(5)
     test.stop()
@@ -66,8 +82,8 @@ def test_not_heard_back_fails(room_noise, tmp_path):
     test.close()
 
 
-def test_late_start_flagged(room_noise, tmp_path):
-    test = SpeechTest(work_dir=tmp_path)
+def test_late_start_flagged(room_noise, make_test, tmp_path):
+    test = make_test()
     test.start()
     time.sleep(0.8)
     _voice_player(speech(1.5, -20, RATE)).wait(5)
@@ -79,10 +95,10 @@ def test_late_start_flagged(room_noise, tmp_path):
     assert auto.values["first_speech_after_cue_s"] == pytest.approx(0.8, abs=0.25)
 
 
-def test_loud_clipped_voice_flagged(room_noise, tmp_path):
+def test_loud_clipped_voice_flagged(room_noise, make_test, tmp_path):
     voice = _voice_player(clipped(2.0, RATE))
     time.sleep(0.3)
-    test = SpeechTest(work_dir=tmp_path)
+    test = make_test()
     test.start()
     voice.wait(5)
     auto = test.stop()
@@ -92,8 +108,8 @@ def test_loud_clipped_voice_flagged(room_noise, tmp_path):
     assert "перегружен" in auto.message_ru
 
 
-def test_silent_microphone_speech_test(pulse_loopback, tmp_path):
-    test = SpeechTest(work_dir=tmp_path)
+def test_silent_microphone_speech_test(pulse_loopback, make_test, tmp_path):
+    test = make_test()
     test.start()
     time.sleep(0.8)
     auto = test.stop()
@@ -101,8 +117,8 @@ def test_silent_microphone_speech_test(pulse_loopback, tmp_path):
     test.close()
 
 
-def test_steps_out_of_order(pulse_loopback, tmp_path):
-    test = SpeechTest(work_dir=tmp_path)
+def test_steps_out_of_order(pulse_loopback, make_test, tmp_path):
+    test = make_test()
     with pytest.raises(TestStateError):
         test.stop()
     with pytest.raises(TestStateError):
@@ -160,3 +176,16 @@ def test_volume_is_adjustable_live(pulse_loopback):
         test.volume = 1.5
     res = test.confirm(left=True, right=False)
     assert res.status is Status.FAIL and "правом" in res.message_ru
+
+
+def test_start_with_beep_puts_the_cue_after_it(room_noise, make_test, tmp_path):
+    test = make_test()
+    t0 = time.monotonic()
+    test.start(beep=True)
+    assert time.monotonic() - t0 >= 0.3  # the 0.4 s start beep was handed to the device first
+    _voice_player(speech(1.2, -20, RATE)).wait(5)
+    auto = test.stop()
+    test.close()
+    assert 0.3 <= auto.values["cue_s"] <= 1.0
+    # the beep itself (recorded back through the loopback) lies before the cue
+    assert auto.values["first_speech_after_cue_s"] is not None
