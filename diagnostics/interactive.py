@@ -24,13 +24,16 @@ import tempfile
 import time
 from enum import Enum
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from diagnostics.checks import CheckId, CheckResult, Status, from_error
 from diagnostics.errors import TestStateError
 from diagnostics.judge import judge_speech
+
+if TYPE_CHECKING:  # pragma: no cover
+    from audio.recorder import LevelReading
 
 PLAYBACK_RATE = 48000
 
@@ -95,7 +98,7 @@ class SpeechTest:
             player.wait(2.0)
         self._cue_at = time.monotonic()
 
-    def level(self):
+    def level(self) -> "LevelReading | None":
         """The latest :class:`audio.recorder.LevelReading` (None before the first block
         or when not recording): poll it for the level meter."""
         return self._recorder.level if self._recorder is not None and self.state is SpeechTestState.RECORDING else None

@@ -20,6 +20,7 @@ from diagnostics.checks import CheckResult, Status, worst
 SCHEMA_NAME = "vpr-readiness-report"
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("readiness_report.schema.json")
+LAST_REPORT = "last-readiness-report.json"
 
 
 def overall_status(results: Iterable[CheckResult]) -> Status:
@@ -75,3 +76,31 @@ def validate_report(report: dict[str, Any]) -> None:
     import jsonschema
 
     jsonschema.validate(report, schema())
+
+
+def last_report_path() -> Path:
+    """Where the station keeps its latest report (``<data dir>/diagnostics/``)."""
+    from vpr_common import paths
+
+    return paths.data_dir() / "diagnostics" / LAST_REPORT
+
+
+def save_report(report: dict[str, Any], path: Path | None = None) -> Path:
+    """Write ``report`` atomically (default :func:`last_report_path`). Raises ``OSError``."""
+    from vpr_common.atomic import atomic_write_text
+
+    target = Path(path) if path else last_report_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, json.dumps(report, ensure_ascii=False, indent=2))
+    return target
+
+
+def load_report(path: Path | None = None) -> dict[str, Any] | None:
+    """The saved report, or None when there is none or it is unreadable/invalid."""
+    target = Path(path) if path else last_report_path()
+    try:
+        report = json.loads(target.read_text(encoding="utf-8"))
+        validate_report(report)
+    except Exception:  # noqa: BLE001 - a missing or damaged report is simply "none"
+        return None
+    return report

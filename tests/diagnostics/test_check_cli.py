@@ -121,3 +121,15 @@ def test_diagnostics_never_imports_kivy():
             "print('kivy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_report_saved_and_loaded(tmp_path):
+    from diagnostics.report import load_report, save_report
+
+    report = build_report([_result(Status.PASS)], versions={"python": "3", "kivy": None, "portaudio": None,
+                                                           "libsndfile": None})
+    path = save_report(report, tmp_path / "r.json")
+    assert load_report(path) == report
+    path.write_text("{broken")
+    assert load_report(path) is None
+    assert load_report(tmp_path / "absent.json") is None
