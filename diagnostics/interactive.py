@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from audio.recorder import LevelReading
 
 PLAYBACK_RATE = 48000
+ZERO_HINT_S = 1.0
 
 
 class SpeechTestState(Enum):
@@ -102,6 +103,18 @@ class SpeechTest:
         """The latest :class:`audio.recorder.LevelReading` (None before the first block
         or when not recording): poll it for the level meter."""
         return self._recorder.level if self._recorder is not None and self.state is SpeechTestState.RECORDING else None
+
+    def hint_ru(self) -> str | None:
+        """A live Russian hint for the screen while recording, from the level slot:
+        exact zeros for over a second (privacy block / muted mic) or clipping; else None."""
+        lv = self.level()
+        if lv is None:
+            return None
+        if lv.zero_run_s >= ZERO_HINT_S:
+            return "Микрофон передаёт полную тишину. Проверьте, что он не выключен и доступ к нему разрешён."
+        if lv.clipped:
+            return "Слишком громко: звук искажается. Отодвиньте микрофон ото рта."
+        return None
 
     def elapsed(self) -> float:
         """Seconds since the cue (0 when not recording)."""

@@ -111,9 +111,13 @@ def test_loud_clipped_voice_flagged(room_noise, make_test, tmp_path):
 def test_silent_microphone_speech_test(pulse_loopback, make_test, tmp_path):
     test = make_test()
     test.start()
+    time.sleep(0.5)
+    assert test.hint_ru() is None  # not yet a second of zeros
     time.sleep(0.8)
+    assert "полную тишину" in test.hint_ru()
     auto = test.stop()
     assert auto.status is Status.FAIL and "Конфиденциальность → Микрофон" in auto.remedy_ru
+    assert test.hint_ru() is None  # not recording any more
     test.close()
 
 
