@@ -74,3 +74,21 @@ def test_revoked_station_is_refused(node, tmp_path):
     assert probe.reachable and probe.accepted is False
     res = check_node(probe)
     assert res.status is Status.FAIL and "не признаёт" in res.message_ru
+
+
+def test_report_reaches_the_node_by_heartbeat(node, tmp_path):
+    from coordinator.monitoring import build_status
+    from diagnostics.checks import CheckId, CheckResult
+    from diagnostics.report import build_report
+
+    station = pair_station(node, tmp_path / "sync", name="ПК с отчётом")
+    probe = probe_node(None, station.root)
+    results = [check_clock(probe.offset_s, probe.rtt_s), check_node(probe),
+               CheckResult(CheckId.SCREEN, Status.FAIL, "Экран 800×600 меньше необходимого 1024×768.")]
+    report = build_report(results, station_name="ПК с отчётом", station_id=probe.station_id)
+    client = station.client()
+    client.heartbeat(report)
+    client.close()
+    st = next(s for s in build_status(node.store())["stations"] if s["station_id"] == probe.station_id)
+    assert st["readiness"] == report
+    assert st["readiness_summary"] == "не готова: разрешение экрана"
