@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from diagnostics.checks import CheckId, CheckResult, Status, from_error
-from diagnostics.judge import judge_input_alive
+from diagnostics.judge import PRIVACY_REMEDY_RU, judge_input_alive
 
 OUTPUT_RATES = (48000, 44100)
 PROBE_TIMEOUT_S = 20.0
@@ -217,6 +217,10 @@ def check_input_alive(device: str | None = None, seconds: float = 1.5, work_dir:
     except DeviceNotFoundError as exc:
         return _not_found(check, "Микрофон (устройство ввода звука) не найден", exc)
     except AudioError as exc:
-        return from_error(check, exc)
+        # Windows (WASAPI) may refuse to open a privacy-blocked microphone instead of
+        # delivering zeros: name that setting too.
+        res = from_error(check, exc)
+        return CheckResult(res.check, res.status, res.message_ru, f"{res.remedy_ru} {PRIVACY_REMEDY_RU}".strip(),
+                           res.values)
     res = judge_input_alive(x, rate)
     return CheckResult(res.check, res.status, res.message_ru, res.remedy_ru, {**res.values, **facts})

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from tests.harness.fixtures import pulse_loopback, private_loopback  # noqa: F401
+from tests.harness.fixtures import pulse_loopback  # noqa: F401
 
 RATE = 48000
 

@@ -50,3 +50,17 @@ def test_versions_without_importing_kivy():
     assert v["python"].count(".") == 2
     assert v["kivy"] and v["portaudio"].startswith("PortAudio V19") and v["libsndfile"]
     assert ("kivy" in sys.modules) == had_kivy
+
+
+def test_microphone_that_refuses_to_open_names_the_privacy_setting(pulse_loopback, monkeypatch):
+    # A fake start failure: WASAPI refusing a privacy-blocked microphone cannot happen on Linux.
+    from audio.errors import StreamAbortedError
+    from audio.recorder import Recorder
+
+    def fake_start(self):
+        raise StreamAbortedError("fake: access denied", message_ru="Не удалось начать запись с микрофона.")
+
+    monkeypatch.setattr(Recorder, "start", fake_start)
+    res = check_input_alive(seconds=0.2)
+    assert res.status is Status.FAIL and res.message_ru == "Не удалось начать запись с микрофона."
+    assert "Конфиденциальность → Микрофон" in res.remedy_ru
