@@ -193,3 +193,22 @@ def test_start_with_beep_puts_the_cue_after_it(room_noise, make_test, tmp_path):
     assert 0.3 <= auto.values["cue_s"] <= 1.0
     # the beep itself (recorded back through the loopback) lies before the cue
     assert auto.values["first_speech_after_cue_s"] is not None
+
+
+def test_playback_of_an_encoded_phrase_in_the_right_ear(pulse_loopback):
+    import io
+
+    import sounddevice as sd
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    sf.write(buf, np.stack([speech(1.0, -12, 44100)] * 2, axis=1), 44100, format="WAV")  # a stereo phrase
+    test = PlaybackTest(volume=1.0, sound=buf.getvalue())
+    rec = _record_stereo(1.6)
+    time.sleep(0.2)
+    test.play(Ear.RIGHT)
+    assert test.wait(5)
+    sd.wait()
+    assert _rms_db(rec[:, 1]) > -30 and _rms_db(rec[:, 0]) < -80
+    res = test.confirm(left=False, right=False)
+    assert res.status is Status.FAIL and res.values["phrase"] is True and res.values["played"] == ["right"]
