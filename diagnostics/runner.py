@@ -83,10 +83,14 @@ def run_automatic_checks(opts: AutoCheckOptions = AutoCheckOptions(), *,
     add(_guard(CheckId.TIMEZONE, lambda: system_checks.check_timezone(node_utc_offset_s=probe.node_utc_offset_s)))
 
     audio_ok = True
+    skipped_ru = ""
     if opts.probe_audio_in_subprocess:
         system = _guard(CheckId.AUDIO_SYSTEM, audio_checks.probe_audio_system)
         add(system)
-        audio_ok = system.status is not Status.FAIL or system.values.get("devices") == 0
+        if system.status is Status.FAIL:
+            audio_ok = False
+            skipped_ru = ("Не проверено: нет звуковых устройств (см. выше)." if system.values.get("devices") == 0
+                          else "Не проверено: звуковая подсистема неисправна (см. выше).")
     if audio_ok:
         add(_guard(CheckId.OUTPUT_DEVICE, lambda: audio_checks.check_output_device(opts.output_device)))
         add(_guard(CheckId.INPUT_DEVICE, lambda: audio_checks.check_input_device(opts.input_device)))
@@ -99,8 +103,7 @@ def run_automatic_checks(opts: AutoCheckOptions = AutoCheckOptions(), *,
                        lambda: audio_checks.check_input_alive(opts.input_device, opts.room_seconds)))
     else:
         for cid in (CheckId.OUTPUT_DEVICE, CheckId.INPUT_DEVICE, CheckId.INPUT_ALIVE):
-            add(CheckResult(cid, Status.FAIL, "Не проверено: звуковая подсистема неисправна (см. выше).",
-                            "", {"skipped": True}))
+            add(CheckResult(cid, Status.FAIL, skipped_ru, "", {"skipped": True}))
 
     package, plan = None, system_checks.default_plan(opts.participants)
     try:

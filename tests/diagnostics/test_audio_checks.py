@@ -64,3 +64,22 @@ def test_microphone_that_refuses_to_open_names_the_privacy_setting(pulse_loopbac
     res = check_input_alive(seconds=0.2)
     assert res.status is Status.FAIL and res.message_ru == "Не удалось начать запись с микрофона."
     assert "Конфиденциальность → Микрофон" in res.remedy_ru
+
+
+def test_no_audio_server_in_process(pulse_loopback, monkeypatch):
+    """The station's path (no child-process probe): the audio server disappears and the
+    device checks fail cleanly with "no device at all"."""
+    from audio import devices
+
+    monkeypatch.setenv("PULSE_SERVER", "unix:/nonexistent/vpr-no-server")
+    devices.reinitialize()
+    try:
+        assert devices.list_devices() == []
+        for res in (check_output_device(), check_input_device(), check_input_alive(seconds=0.2)):
+            assert res.status is Status.FAIL
+            assert "нет ни одного звукового устройства" in res.message_ru, res.message_ru
+            assert res.values["devices_total"] == 0
+    finally:
+        monkeypatch.setenv("PULSE_SERVER", pulse_loopback.server)
+        devices.reinitialize()
+    assert check_input_device().status is Status.PASS

@@ -43,7 +43,8 @@ def test_no_sound_devices_table(tmp_path):
     assert "[FAIL] Звуковая подсистема" in out
     assert "В системе нет ни одного звукового устройства." in out
     assert "[FAIL] Наушники (вывод звука)" in out and "[FAIL] Микрофон (ввод звука)" in out
-    assert "Подключите гарнитуру" in out
+    assert "Не проверено: нет звуковых устройств (см. выше)." in out
+    assert out.count("Подключите гарнитуру") == 1  # the remedy once, not per device
     assert "Станция НЕ готова" in out
     assert "Traceback" not in out + proc.stderr
 
