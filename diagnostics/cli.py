@@ -1,6 +1,7 @@
 """Console entry point ``vpr-diagnose``: the technical specialist's tools.
 
-Subcommands: ``devices``, ``record``, ``recover`` (audio, see ``diagnostics/audio_cli``).
+Subcommands: ``devices``, ``record``, ``recover`` (audio, see ``diagnostics/audio_cli``) and
+``check`` (the automatic readiness checks, see ``diagnostics/check_cli``).
 Argument parsing and printing only; the work lives in the lower layers.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from diagnostics import audio_cli
+from diagnostics import audio_cli, check_cli
 from vpr_common.argparse_ru import RuArgumentParser
 from vpr_common.cli import run_cli
 
@@ -42,7 +43,7 @@ def build_parser() -> RuArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=_DiagnoseParser)
     sub.required = True
     audio_cli.add_parsers(sub)
-    # The diagnostics issue adds `check` here (its own module, registered like audio_cli).
+    check_cli.add_parsers(sub)
     return parser
 
 
