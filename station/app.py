@@ -188,6 +188,31 @@ class StationApp(App):
             lines.append(f"Отправлено: {progress.percent:.0f} %")
         return "\n".join(lines)
 
+    def run_readiness_checks(self, screen_size: tuple[int, int]) -> str:
+        """The automatic checks (worker thread): saves the readiness report, which the
+        sync worker sends to the node and the sealer puts into response packages."""
+        from diagnostics.report import build_report, save_report
+        from diagnostics.runner import AutoCheckOptions, run_automatic_checks
+        from station.screens.technician import format_results
+
+        cfg = self.runtime.config
+        opts = AutoCheckOptions(input_device=cfg.input_device, output_device=cfg.output_device,
+                                package_path=str(self.runtime.package.path), screen_size=screen_size,
+                                detect_screen=False, sync_root=self.runtime.sync.root)
+        results = run_automatic_checks(opts)
+        report = build_report(results, station_name=cfg.station_name, station_id=self.flow.station_id)
+        save_report(report)
+        self.flow.sealer.readiness_report = report
+        return format_results(results) + "\n" + messages.t("tech.checks_done", overall=report["summary"])
+
+    def fetch_from_node(self) -> str:
+        """Package, password and codes from the node (worker thread)."""
+        from station.node_link import fetch_materials
+
+        got = fetch_materials(self.runtime.sync, self.runtime.config)
+        password = messages.t("tech.password_yes") if got.password_received else messages.t("tech.password_no")
+        return messages.t("tech.fetch_done", password=password, codes=got.codes)
+
     def exit_by_technician(self) -> None:
         log.info("exit by technician")
         self._allow_close = True

@@ -94,6 +94,8 @@ def start_sync_worker(sync: StationSync) -> SyncWorker | None:
     except NotPairedError:
         log.info("station not paired: sealed packages stay in the outbox (USB export possible)")
         return None
-    worker = SyncWorker(sync.outbox, sync.client, key)
+    from diagnostics.report import load_report
+
+    worker = SyncWorker(sync.outbox, sync.client, key, readiness=lambda: load_report() or {})
     worker.start()
     return worker

@@ -69,6 +69,10 @@ def build_runtime(*, demo: bool, language: str = "en", fast: bool = False,
                   readiness: dict | None = None) -> StationRuntime:
     """Everything the app needs. Raises the ``VprError`` that prevents starting."""
     config = StationConfig.load()
+    if readiness is None:
+        from diagnostics.report import load_report
+
+        readiness = load_report() or {}
     package = demo_package(language, fast) if demo else configured_package(config)
     sync = StationSync(sync_root)
     store = SessionStore(sessions_dir or default_sessions_dir())

@@ -18,6 +18,10 @@ def test_kiosk_keys_code_errors_and_technician_pin(station):
     assert seen["technician_key"] is True and seen["technician_screen"] == "technician"
     assert seen["wrong_pin_notice"] == "Неверный PIN." and seen["menu_hidden_after_wrong_pin"]
     assert seen["menu_shown"] and "Пакет: ВПР. Английский язык" in seen["menu_info"]
-    assert seen["back_to"] == "instructions" and seen["phase_kept"] == "instructions"
+    assert "[OK] Часовой пояс" in seen["checks_result"] or "Часовой пояс" in seen["checks_result"]
+    assert "Итог:" in seen["checks_result"] and "Отчёт сохранён" in seen["checks_result"]
+    assert seen["back_to"] == "sound_hear"
+    assert seen["checks_during_session"].startswith("Проверку оборудования можно запускать только между участниками")
+    assert seen["back_in_session_to"] == "instructions" and seen["phase_kept"] == "instructions"
     assert seen["exited_by_technician"] is True
     assert (ARTIFACTS / "kiosk" / "technician.png").is_file()

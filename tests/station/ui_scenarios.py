@@ -65,42 +65,28 @@ class KioskScenario:
             OBSERVED["timeout_at_step"] = self.step
             app.exit_by_technician()
             return
-        s = self.step
-        if s == 0 and flow.phase is Phase.SOUND_HEAR and self.wait(0.5):
+        steps = [self.s_kiosk_keys, self.s_tech_open, self.s_tech_checks_wait, self.s_tech_back,
+                 self.s_heard, self.s_playback, self.s_short_code, self.s_shot_code, self.s_confirm,
+                 self.s_tech_in_session, self.s_tech_shot, self.s_exit]
+        if self.step < len(steps):
+            steps[self.step](app, flow)
+
+    # each step acts once its condition holds, then calls self.next()
+    def s_kiosk_keys(self, app, flow) -> None:
+        if flow.phase is Phase.SOUND_HEAR and self.wait(0.5):
             OBSERVED["esc_handled"] = key(ESC)
             OBSERVED["close_refused"] = bool(Window.dispatch("on_request_close"))
             OBSERVED["still_on"] = app.root.current
             self.next()
-        elif s == 1 and self.wait(0.3) and not flow.audio.playing():
-            key(ENTER, None)  # "Слышу" by keyboard
-            self.audio._voice(app)
-            self.next()
-        elif s == 2 and flow.phase is Phase.SOUND_PLAYBACK and self.wait(0.3):
-            self.audio._silence_voice()
-            key(ENTER)
-            self.next()
-        elif s == 3 and flow.phase is Phase.CODE_ENTRY and self.wait(0.3):
-            for d in "123":
-                key(ord(d), d)
-            key(ENTER)
-            OBSERVED["short_code_notice"] = app.root.current_screen.ids.notice.text
-            OBSERVED["phase_after_short_code"] = flow.phase.value
-            self.next()
-        elif s == 4 and self.wait(0.3):
-            app.screenshot(self.shots / "code_error.png")  # a frame later: the screen is redrawn
-            for _ in range(3):
-                key(BACKSPACE)
-            OBSERVED["after_erase"] = app.root.current_screen.ids.code.text
-            for d in "123456":  # the sixth digit is ignored
-                key(ord(d), d)
-            OBSERVED["typed"] = app.root.current_screen.ids.code.text
-            key(ENTER)
-            self.next()
-        elif s == 5 and flow.phase is Phase.CODE_CONFIRM and self.wait(0.3):
-            OBSERVED["confirm_text"] = app.root.current_screen.ids.summary.text
-            key(ENTER)
-            self.next()
-        elif s == 6 and flow.phase is Phase.INSTRUCTIONS and self.wait(0.3):
+
+    def _open_technician(self, app, pin: str = "0000") -> None:
+        key(ord("t"), "t", ["ctrl", "shift"])
+        screen = app.root.current_screen
+        screen.ids.pin.text = pin
+        screen.try_pin()
+
+    def s_tech_open(self, app, flow) -> None:
+        if self.wait(0.3):
             OBSERVED["technician_key"] = key(ord("t"), "t", ["ctrl", "shift"])
             OBSERVED["technician_screen"] = app.root.current
             screen = app.root.current_screen
@@ -112,19 +98,80 @@ class KioskScenario:
             screen.try_pin()
             OBSERVED["menu_shown"] = screen.ids.menu.opacity == 1
             OBSERVED["menu_info"] = screen.ids.info.text
+            screen.ids.checks.dispatch("on_release")  # between participants: allowed
             self.next()
-        elif s == 7 and self.wait(0.3):
+
+    def s_tech_checks_wait(self, app, flow) -> None:
+        screen = app.root.current_screen
+        if not screen.busy and self.wait(0.5):
+            OBSERVED["checks_result"] = screen.ids.result.text
+            app.screenshot(self.shots / "technician_checks.png")
+            self.next()
+
+    def s_tech_back(self, app, flow) -> None:
+        app.root.current_screen.ids.back.dispatch("on_release")
+        OBSERVED["back_to"] = app.root.current
+        self.next()
+
+    def s_heard(self, app, flow) -> None:
+        if flow.phase is Phase.SOUND_HEAR and self.wait(0.3) and not flow.audio.playing():
+            key(ENTER)  # "Слышу" by keyboard
+            self.audio._voice(app)
+            self.next()
+
+    def s_playback(self, app, flow) -> None:
+        if flow.phase is Phase.SOUND_PLAYBACK and self.wait(0.3):
+            self.audio._silence_voice()
+            key(ENTER)
+            self.next()
+
+    def s_short_code(self, app, flow) -> None:
+        if flow.phase is Phase.CODE_ENTRY and self.wait(0.3):
+            for d in "123":
+                key(ord(d), d)
+            key(ENTER)
+            OBSERVED["short_code_notice"] = app.root.current_screen.ids.notice.text
+            OBSERVED["phase_after_short_code"] = flow.phase.value
+            self.next()
+
+    def s_shot_code(self, app, flow) -> None:
+        if self.wait(0.3):
+            app.screenshot(self.shots / "code_error.png")  # a frame later: the screen is redrawn
+            for _ in range(3):
+                key(BACKSPACE)
+            OBSERVED["after_erase"] = app.root.current_screen.ids.code.text
+            for d in "123456":  # the sixth digit is ignored
+                key(ord(d), d)
+            OBSERVED["typed"] = app.root.current_screen.ids.code.text
+            key(ENTER)
+            self.next()
+
+    def s_confirm(self, app, flow) -> None:
+        if flow.phase is Phase.CODE_CONFIRM and self.wait(0.3):
+            OBSERVED["confirm_text"] = app.root.current_screen.ids.summary.text
+            key(ENTER)
+            self.next()
+
+    def s_tech_in_session(self, app, flow) -> None:
+        if flow.phase is Phase.INSTRUCTIONS and self.wait(0.3):
+            self._open_technician(app)
+            screen = app.root.current_screen
+            screen.ids.checks.dispatch("on_release")  # a participant is working: refused
+            OBSERVED["checks_during_session"] = screen.ids.result.text
+            self.next()
+
+    def s_tech_shot(self, app, flow) -> None:
+        if self.wait(0.3):
             app.screenshot(self.shots / "technician.png")
             app.root.current_screen.ids.back.dispatch("on_release")
-            OBSERVED["back_to"] = app.root.current
+            OBSERVED["back_in_session_to"] = app.root.current
             self.next()
-        elif s == 8 and self.wait(0.5):
+
+    def s_exit(self, app, flow) -> None:
+        if self.wait(0.5):
             OBSERVED["phase_kept"] = flow.phase.value
-            key(ord("t"), "t", ["ctrl", "shift"])
-            screen = app.root.current_screen
-            screen.ids.pin.text = "0000"
-            screen.try_pin()
-            screen.ids.exit.dispatch("on_release")
+            self._open_technician(app)
+            app.root.current_screen.ids.exit.dispatch("on_release")
             OBSERVED["exited_by_technician"] = True
             self.next()
 
