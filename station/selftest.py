@@ -72,6 +72,8 @@ class SelfTestDriver:
     def _frame(self, dt: float) -> None:
         if self.phase is Phase.ANSWER:
             self.answer_frame_dts.append(dt)
+        if dt > 0.25:
+            log.warning("slow frame: %.3f s in phase %s", dt, self.phase)
 
     def frame_pacing(self) -> dict:
         """Frame intervals while an answer was recorded (the level meter is live then)."""

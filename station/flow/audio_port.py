@@ -14,6 +14,9 @@ from typing import Protocol
 
 import numpy as np
 
+import threading
+
+from audio.errors import RecordingFault
 from audio.player import Player
 from audio.recorder import LevelReading, Recorder
 from audio.results import RecordingResult
@@ -28,6 +31,8 @@ class AudioPort(Protocol):
     def level(self) -> LevelReading | None: ...
     def recording_fault(self) -> Exception | None: ...
     def stop_recording(self) -> RecordingResult: ...
+    def stop_recording_async(self) -> None: ...
+    def stop_outcome(self) -> RecordingResult | RecordingFault | None: ...
 
 
 class RealAudioPort:
@@ -39,6 +44,8 @@ class RealAudioPort:
         self.player = Player(output_device, volume=volume)
         self._recorder: Recorder | None = None
         self._fault: Exception | None = None
+        self._outcome: RecordingResult | RecordingFault | None = None
+        self._finalizer: threading.Thread | None = None
 
     def play(self, sound: bytes | np.ndarray, rate: int | None = None) -> None:
         self.player.play(sound, rate)
@@ -74,3 +81,31 @@ class RealAudioPort:
         if recorder is None:
             raise RuntimeError("not recording")
         return recorder.stop()
+
+    def stop_recording_async(self) -> None:
+        """Finalize the piece on a worker thread; poll :meth:`stop_outcome`."""
+        recorder, self._recorder = self._recorder, None
+        if recorder is None:
+            raise RuntimeError("not recording")
+        self._outcome = None
+
+        def finalize() -> None:
+            try:
+                self._outcome = recorder.stop()
+            except RecordingFault as exc:
+                self._outcome = exc
+            except Exception as exc:  # noqa: BLE001 - must reach the flow, never vanish
+                fault = RecordingFault(f"finalize failed: {exc!r}")
+                fault.result = None
+                self._outcome = fault
+
+        self._finalizer = threading.Thread(target=finalize, name="answer-finalize", daemon=False)
+        self._finalizer.start()
+
+    def stop_outcome(self) -> RecordingResult | RecordingFault | None:
+        """The finished piece (or its fault) once finalizing is over, else None."""
+        if self._finalizer is not None and not self._finalizer.is_alive():
+            self._finalizer = None
+            outcome, self._outcome = self._outcome, None
+            return outcome
+        return None

@@ -111,6 +111,7 @@ class ExamFlow:
         self._last_persist = clock()
         self._last_voice = 0.0
         self._pause_until: float | None = None
+        self._finishing = False  # the answer time is over and its piece is being finalized
         self._listeners: list[Callable[["ExamFlow"], None]] = []
 
     # ---------------------------------------------------------------- queries
@@ -441,6 +442,7 @@ class ExamFlow:
         task = self.task
         assert task is not None and self.session is not None
         self.silence_warning = False
+        self._finishing = False
         self._enter(Phase.ANSWER, elapsed=elapsed)
         self._last_voice = self.elapsed_s
         try:
@@ -459,23 +461,30 @@ class ExamFlow:
             return
         self._event("recording_start", file=f"{name}.flac", remaining_s=round(self.remaining_s or 0, 3))
 
-    def _stop_answer(self, fault: Exception | None = None) -> bool:
-        """Finalize the current piece; returns False if the recording faulted."""
+    def _stop_answer(self) -> bool:
+        """Finalize the current piece now (fault path); returns False if it faulted."""
+        try:
+            outcome = self.audio.stop_recording()
+        except RecordingFault as exc:
+            outcome = exc
+        return self._piece_done(outcome)
+
+    def _piece_done(self, outcome) -> bool:
+        """Record a finished piece, or handle the fault that ended it (raise hand)."""
         task = self.task
         assert task is not None
-        try:
-            res = self.audio.stop_recording()
-        except RecordingFault as exc:
-            if exc.result is not None:
-                self._add_piece(task.id, exc.result)
-            self._event("recording_fault", error=exc.code, detail=exc.detail,
-                        saved_s=round(exc.result.duration_s, 3) if exc.result else None)
-            self._raise_hand(f"Сбой записи: {exc.message_ru} Записанное сохранено; нажмите «Продолжить», "
+        if isinstance(outcome, RecordingFault):
+            if outcome.result is not None:
+                self._add_piece(task.id, outcome.result)
+            self._event("recording_fault", error=outcome.code, detail=outcome.detail,
+                        saved_s=round(outcome.result.duration_s, 3) if outcome.result else None)
+            self._raise_hand(f"Сбой записи: {outcome.message_ru} Записанное сохранено; нажмите «Продолжить», "
                              "когда гарнитура будет исправна.", can_continue=True)
             return False
-        self._add_piece(task.id, res)
-        self._event("recording_stop", file=res.path.name, duration_s=round(res.duration_s, 3),
-                    sha256=res.sha256, overflows=res.overflows, speech_fraction=res.analysis.speech_fraction)
+        self._add_piece(task.id, outcome)
+        self._event("recording_stop", file=outcome.path.name, duration_s=round(outcome.duration_s, 3),
+                    sha256=outcome.sha256, overflows=outcome.overflows,
+                    speech_fraction=outcome.analysis.speech_fraction)
         return True
 
     def continue_after_fault(self) -> None:
@@ -559,11 +568,21 @@ class ExamFlow:
             self._play_prompt()
 
     def _tick_answer(self, elapsed: float, remaining: float | None) -> None:
+        if self._finishing:
+            # The piece is being finalized on the audio port's worker thread (FLAC, hash,
+            # check) so the screen never freezes; the end beep already sounded.
+            outcome = self.audio.stop_outcome()
+            if outcome is None:
+                return
+            self._finishing = False
+            if self._piece_done(outcome):
+                self._next_task()
+            return
         if not self.audio.recording():
             return
         fault = self.audio.recording_fault()
         if fault is not None:
-            self._stop_answer(fault)
+            self._stop_answer()
             return
         level = self.audio.level()
         if level is not None and level.rms_dbfs > VOICE_DBFS:
@@ -574,9 +593,9 @@ class ExamFlow:
             self.silence_warning = True
             self._event("silence_warning", after_s=round(elapsed - self._last_voice, 1))
         if remaining is not None and remaining <= 0:
-            if self._stop_answer():
-                try:
-                    self.audio.play(beep("stop"), 48000)
-                except AudioError as exc:
-                    log.warning("stop beep failed: %s", exc)
-                self._next_task()
+            self._finishing = True
+            self.audio.stop_recording_async()
+            try:
+                self.audio.play(beep("stop"), 48000)
+            except AudioError as exc:
+                log.warning("stop beep failed: %s", exc)

@@ -75,6 +75,17 @@ class FakeAudioPort:
         amp = 3000 if self.signal == "speech" else 10
         return (rng.standard_normal(n) * amp).clip(-32000, 32000).astype(np.int16)
 
+    def stop_recording_async(self) -> None:
+        """Finalizes at once (the real port uses a thread); :meth:`stop_outcome` returns it."""
+        try:
+            self._pending = self.stop_recording()
+        except RecordingFault as exc:
+            self._pending = exc
+
+    def stop_outcome(self):
+        outcome, self._pending = getattr(self, "_pending", None), None
+        return outcome
+
     def stop_recording(self) -> RecordingResult:
         out_dir, name, started = self._rec
         self._rec = None
