@@ -34,17 +34,74 @@ class TechnicianScreen(FlowScreen):
         self.ids.result.text = ""
         self._show()
 
-    def _show(self) -> None:
-        self.ids.locked.opacity = 0 if self.unlocked else 1
-        self.ids.locked.disabled = self.unlocked
-        self.ids.menu.opacity = 1 if self.unlocked else 0
-        self.ids.menu.disabled = not self.unlocked
+    def _show(self, panel: str | None = None) -> None:
+        panel = panel or ("menu" if self.unlocked else "locked")
+        for name in ("locked", "menu", "setup"):
+            self.ids[name].opacity = 1 if name == panel else 0
+            self.ids[name].disabled = name != panel
+
+    def open_setup(self) -> None:
+        from audio.devices import DeviceKind
+        from station.setup_actions import DEFAULT_DEVICE, device_names
+
+        cfg = App.get_running_app().runtime.config
+        self.ids.input_device.values = device_names(DeviceKind.INPUT)
+        self.ids.output_device.values = device_names(DeviceKind.OUTPUT)
+        self.ids.input_device.text = cfg.input_device or DEFAULT_DEVICE
+        self.ids.output_device.text = cfg.output_device or DEFAULT_DEVICE
+        self.ids.package_path.text = cfg.package_path or ""
+        self.ids.setup_result.text = ""
+        self._show("setup")
+
+    def close_setup(self) -> None:
+        self.ids.info.text = App.get_running_app().technician_info()
+        self._show("menu")
+
+    def _run_setup(self, work) -> None:
+        """Quick set-up actions run here; their message (or error) goes below the form."""
+        try:
+            self.ids.setup_result.text = work()
+        except Exception as exc:  # noqa: BLE001 - shown to the technician, detail in the log
+            log.exception("set-up action failed")
+            self.ids.setup_result.text = getattr(exc, "user_text", None) or f"Не выполнено: {exc}"
+
+    def save_devices(self) -> None:
+        from station.setup_actions import save_devices
+
+        cfg = App.get_running_app().runtime.config
+        self._run_setup(lambda: save_devices(cfg, self.ids.input_device.text, self.ids.output_device.text))
+
+    def save_package(self) -> None:
+        from station.setup_actions import save_package
+
+        cfg = App.get_running_app().runtime.config
+        password, self.ids.package_password.text = self.ids.package_password.text, ""
+        self._run_setup(lambda: save_package(cfg, self.ids.package_path.text, password))
+
+    def pair(self) -> None:
+        from station.setup_actions import pair
+
+        app = App.get_running_app()
+        url, code = self.ids.node_url.text, self.ids.pair_code.text
+        self.ids.setup_result.text = "Подключение к узлу…"
+
+        def work() -> None:
+            try:
+                text = pair(app.runtime.sync, app.runtime.config, url, code)
+            except Exception as exc:  # noqa: BLE001
+                log.exception("pairing failed")
+                text = getattr(exc, "user_text", None) or f"Не выполнено: {exc}"
+            Clock.schedule_once(lambda _dt: setattr(self.ids.setup_result, "text", text), 0)
+
+        threading.Thread(target=work, name="technician-pair", daemon=True).start()
 
     def try_pin(self) -> None:
         app = App.get_running_app()
         if app.check_pin(self.ids.pin.text):
             self.unlocked = True
             self.ids.info.text = app.technician_info()
+            self._show("menu")
+            return
         else:
             self.ids.notice.text = t("tech.pin_wrong")
         self.ids.pin.text = ""

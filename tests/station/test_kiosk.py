@@ -20,6 +20,12 @@ def test_kiosk_keys_code_errors_and_technician_pin(station):
     assert seen["menu_shown"] and "Пакет: ВПР. Английский язык" in seen["menu_info"]
     assert "[OK] Часовой пояс" in seen["checks_result"] or "Часовой пояс" in seen["checks_result"]
     assert "Итог:" in seen["checks_result"] and "Отчёт сохранён" in seen["checks_result"]
+    assert seen["setup_inputs"][0] == "по умолчанию" and len(seen["setup_inputs"]) >= 2
+    assert seen["setup_outputs"][0] == "по умолчанию" and len(seen["setup_outputs"]) >= 2
+    assert seen["setup_wrong_password"].startswith("Неверный пароль к пакету.")
+    assert seen["setup_package_saved"].startswith("Пакет проверен и выбран: ВПР. Английский язык")
+    assert seen["setup_password_field_cleared"]
+    assert seen["setup_pair_result"].startswith("Узел координатора недоступен")
     assert seen["back_to"] == "sound_hear"
     assert seen["checks_during_session"].startswith("Проверку оборудования можно запускать только между участниками")
     assert seen["back_in_session_to"] == "instructions" and seen["phase_kept"] == "instructions"

@@ -65,7 +65,8 @@ class KioskScenario:
             OBSERVED["timeout_at_step"] = self.step
             app.exit_by_technician()
             return
-        steps = [self.s_kiosk_keys, self.s_tech_open, self.s_tech_checks_wait, self.s_tech_back,
+        steps = [self.s_kiosk_keys, self.s_tech_open, self.s_tech_checks_wait, self.s_setup, self.s_setup_wait,
+                 self.s_tech_back,
                  self.s_heard, self.s_playback, self.s_short_code, self.s_shot_code, self.s_confirm,
                  self.s_tech_in_session, self.s_tech_shot, self.s_exit]
         if self.step < len(steps):
@@ -106,6 +107,35 @@ class KioskScenario:
         if not screen.busy and self.wait(0.5):
             OBSERVED["checks_result"] = screen.ids.result.text
             app.screenshot(self.shots / "technician_checks.png")
+            self.next()
+
+    def s_setup(self, app, flow) -> None:
+        screen = app.root.current_screen
+        screen.ids.setup_button.dispatch("on_release")
+        OBSERVED["setup_inputs"] = list(screen.ids.input_device.values)
+        OBSERVED["setup_outputs"] = list(screen.ids.output_device.values)
+        package = app.runtime.package.path
+        password = Path(str(package).replace(".zip", ".password.txt")).read_text().strip()
+        screen.ids.package_path.text = str(package)
+        screen.ids.package_password.text = "wrong-password"
+        screen.save_package()
+        OBSERVED["setup_wrong_password"] = screen.ids.setup_result.text
+        screen.ids.package_path.text = str(package)
+        screen.ids.package_password.text = password
+        screen.save_package()
+        OBSERVED["setup_package_saved"] = screen.ids.setup_result.text
+        OBSERVED["setup_password_field_cleared"] = screen.ids.package_password.text == ""
+        screen.ids.node_url.text = "https://127.0.0.1:9"
+        screen.ids.pair_code.text = "1234-5678"
+        screen.pair()
+        self.next()
+
+    def s_setup_wait(self, app, flow) -> None:
+        screen = app.root.current_screen
+        if screen.ids.setup_result.text != "Подключение к узлу…" and self.wait(0.3):
+            OBSERVED["setup_pair_result"] = screen.ids.setup_result.text
+            app.screenshot(self.shots / "technician_setup.png")
+            screen.ids.setup_back.dispatch("on_release")
             self.next()
 
     def s_tech_back(self, app, flow) -> None:
@@ -177,6 +207,9 @@ class KioskScenario:
 
 
 def main() -> int:
+    from vpr_common.logging_setup import setup_logging
+
+    setup_logging("station")  # as the CLI does: details go to the log file, not the console
     name, shots = sys.argv[1], Path(sys.argv[2])
     shots.mkdir(parents=True, exist_ok=True)
     runtime = build_runtime(demo=True, fast=True)
