@@ -40,6 +40,9 @@ def _parser() -> RuArgumentParser:
     s.add_argument("--input", default=None, help="микрофон (имя из vpr-diagnose devices)")
     s.add_argument("--output", default=None, help="наушники (имя из vpr-diagnose devices)")
     s.add_argument("--json", action="store_true")
+    im = sub.add_parser("import-sessions", help="перенести незавершённые сеансы с другого ПК (из папки выгрузки)")
+    im.add_argument("source", type=Path, metavar="ПАПКА")
+    im.add_argument("--json", action="store_true")
     sp = sub.add_parser("set-pin", help="задать PIN технического специалиста (читается со стандартного ввода)")
     sp.add_argument("--json", action="store_true")
     station_cli.register(sub)
@@ -98,6 +101,27 @@ def _cmd_setup(args) -> int:
     return 0
 
 
+def _cmd_import_sessions(args) -> int:
+    from station.config import default_sessions_dir
+    from station.session_transfer import import_sessions
+
+    report = import_sessions(args.source, default_sessions_dir())
+    if args.json:
+        print_json({"ok": True, **report.__dict__})
+        return 0
+    print(f"Перенесено незавершённых сеансов: {len(report.imported)}" +
+          (f" ({', '.join(report.imported)})" if report.imported else ""))
+    if report.already_here:
+        print(f"Уже есть на этом ПК (не тронуты): {', '.join(report.already_here)}")
+    if report.finished:
+        print(f"Завершённые (переносить не нужно, их пакеты отправляются с исходного ПК): {', '.join(report.finished)}")
+    if report.unreadable:
+        print(f"Не читаются (пропущены): {', '.join(report.unreadable)}")
+    if report.imported:
+        print("Запустите станцию: работа участника продолжится с того же задания.")
+    return 0
+
+
 def _cmd_set_pin(args) -> int:
     from station.config import StationConfig
 
@@ -143,6 +167,8 @@ def _main(argv: Sequence[str]) -> int:
         return _cmd_setup(args)
     if args.command == "set-pin":
         return _cmd_set_pin(args)
+    if args.command == "import-sessions":
+        return _cmd_import_sessions(args)
     if args.command:
         return args.handler(args)
     return _run_app(args)

@@ -31,3 +31,14 @@ def test_kiosk_keys_code_errors_and_technician_pin(station):
     assert seen["back_in_session_to"] == "instructions" and seen["phase_kept"] == "instructions"
     assert seen["exited_by_technician"] is True
     assert (ARTIFACTS / "kiosk" / "technician.png").is_file()
+
+
+def test_silent_answer_warns_on_screen_and_in_the_timeline(station):
+    rc, seen, err = station.run("silent", str(ARTIFACTS / "silent"), module="tests.station.ui_scenarios", timeout=300)
+    assert rc == 0, err[-3000:]
+    assert "callback_exception" not in seen, seen
+    assert seen["silence_notice"] == "Мы вас не слышим! Говорите громче или поправьте микрофон."
+    result = seen["result"]
+    assert result["silence_warnings"] >= 2, result  # one per silent answer
+    assert result["ok"], result  # a silent answer is warned about, not a failure: it is still saved
+    assert (ARTIFACTS / "silent" / "silent_answer.png").is_file()

@@ -206,6 +206,33 @@ class KioskScenario:
             self.next()
 
 
+class SilentAnswerScenario(SelfTestDriver):
+    """The whole flow with a voice in the sound check but silence during the answers:
+    the speaking screen must warn "Мы вас не слышим!" and the timeline must say so."""
+
+    def __init__(self, shots: Path) -> None:
+        super().__init__(None, 150)
+        self.shots_dir = shots
+        self._warned_at: float | None = None
+
+    def _voice(self, app) -> None:
+        if app.flow.phase is Phase.SOUND_SPEAK:
+            super()._voice(app)
+
+    def tick(self, app) -> None:
+        super().tick(app)
+        flow = app.flow
+        if flow.phase is Phase.ANSWER and flow.silence_warning and "silence_notice" not in OBSERVED:
+            self._warned_at = time.monotonic()
+            OBSERVED["silence_notice"] = "pending"
+        elif self._warned_at is not None and time.monotonic() - self._warned_at > 0.3:
+            self._warned_at = None
+            OBSERVED["silence_notice"] = app.root.current_screen.ids.notice.text
+            app.screenshot(self.shots_dir / "silent_answer.png")
+        if self.result is not None:
+            OBSERVED["result"] = self.result
+
+
 def main() -> int:
     from vpr_common.logging_setup import setup_logging
 
@@ -213,7 +240,7 @@ def main() -> int:
     name, shots = sys.argv[1], Path(sys.argv[2])
     shots.mkdir(parents=True, exist_ok=True)
     runtime = build_runtime(demo=True, fast=True)
-    scenario = {"kiosk": KioskScenario}[name](shots)
+    scenario = {"kiosk": KioskScenario, "silent": SilentAnswerScenario}[name](shots)
     app = StationApp(runtime, kiosk=False, on_tick=scenario.tick)
     ExceptionManager.add_handler(Reraise())
     app.run()
