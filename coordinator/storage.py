@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 from coordinator.errors import NodeDataError, NodeDiskFullError
+from vpr_common import sqlite as sqlite_db
 
 DB_NAME = "node.sqlite"
 NONCE_KEEP_S = 900
@@ -109,11 +110,7 @@ class NodeStore:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=30000")
+            conn = sqlite_db.connect(self.db_path, check_same_thread=False)
             self._local.conn = conn
         return conn
 
@@ -122,13 +119,8 @@ class NodeStore:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT)."""
         db = self._conn()
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with sqlite_db.immediate(db):
                 yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
         except sqlite3.Error as exc:
             if db.in_transaction:
                 db.execute("ROLLBACK")

@@ -26,6 +26,7 @@ from typing import Iterator
 from sync.errors import OutboxError
 from sync.package import SUFFIX, SealedPackage, read_manifest
 from vpr_common.atomic import fsync_dir
+from vpr_common import sqlite as sqlite_db
 
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 60.0
@@ -107,23 +108,14 @@ class Outbox:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
+            conn = sqlite_db.connect(self.db_path, check_same_thread=False)
             self._local.conn = conn
         return conn
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        db = self._conn()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with sqlite_db.immediate(self._conn()) as db:
             yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 
     def _write(self, sql: str, args: tuple) -> int:
         try:

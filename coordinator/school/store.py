@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from vpr_common import paths
+from vpr_common import sqlite as sqlite_db
 
 DB_NAME = "school.sqlite"
 SCHEMA_VERSION = 1
@@ -103,10 +104,7 @@ class SchoolStore:
         self.data_dir = Path(data_dir) if data_dir else default_data_dir()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / DB_NAME
-        self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn = sqlite_db.connect(self.path)
         self.conn.execute("PRAGMA foreign_keys=ON")
         # secure_delete overwrites freed pages, so an old protocol blob or a replaced
         # row does not linger in the file.
@@ -139,16 +137,8 @@ class SchoolStore:
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error)."""
-        if self.conn.in_transaction:
-            yield self.conn
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        with sqlite_db.immediate(self.conn) as conn:
+            yield conn
 
     def get_meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
