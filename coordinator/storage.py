@@ -239,11 +239,26 @@ class NodeStore:
             after = db.execute("SELECT COUNT(*) FROM codes").fetchone()[0]
         return after - before
 
+    def _school_codes(self) -> set[str]:
+        """Active codes issued by the paper-subjects module (``vpr-node codes generate``)
+        in the same data dir; empty when that module has no database here."""
+        from coordinator.school.store import DB_NAME as SCHOOL_DB, SchoolStore
+
+        if not (self.data_dir / SCHOOL_DB).exists():
+            return set()
+        from coordinator.school.codes import active_codes
+
+        with SchoolStore(self.data_dir) as school:
+            return {c.code for c in active_codes(school)}
+
     def list_codes(self) -> list[str]:
-        return [r["code"] for r in self.query("SELECT code FROM codes ORDER BY code")]
+        """Valid participant codes: imported ones (``vpr-node import-codes``) and the
+        codes the school issued itself (``vpr-node codes generate``)."""
+        imported = {r["code"] for r in self.query("SELECT code FROM codes")}
+        return sorted(imported | self._school_codes())
 
     def is_valid_code(self, code: str) -> bool:
-        return bool(self.query("SELECT 1 FROM codes WHERE code=?", (code,)))
+        return bool(self.query("SELECT 1 FROM codes WHERE code=?", (code,))) or code in self._school_codes()
 
     # -- uploads --------------------------------------------------------------
     def _upload(self, row: sqlite3.Row) -> Upload:

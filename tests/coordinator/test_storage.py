@@ -48,3 +48,23 @@ def test_certificate_created_once(tmp_path):
     b = ensure_certificate(tmp_path / "tls")
     assert a.fingerprint == b.fingerprint and len(a.fingerprint) == 64
     assert (a.key_path.stat().st_mode & 0o077) == 0
+
+
+def test_codes_issued_by_the_school_are_valid_for_stations(tmp_path):
+    """Codes from `vpr-node codes generate` count as valid next to imported ones."""
+    from coordinator.school import codes as school_codes
+    from coordinator.school import roster
+    from coordinator.school.store import SchoolStore
+    from coordinator.storage import NodeStore
+
+    node = NodeStore(tmp_path)
+    assert node.list_codes() == []  # no school database yet: nothing breaks
+    node.import_codes(["11111"])
+    with SchoolStore(tmp_path) as school:
+        roster.add_counts(school, {"8А": 2})
+        school_codes.generate(school)
+        issued = [c.code for c in school_codes.active_codes(school)]
+    assert len(issued) == 2
+    assert node.list_codes() == sorted(["11111", *issued])
+    assert all(node.is_valid_code(c) for c in issued) and node.is_valid_code("11111")
+    assert not node.is_valid_code("00000")
