@@ -388,7 +388,11 @@ class ExamFlow:
         if isinstance(task, InstructionsTask):
             self._enter(Phase.INSTRUCTIONS)
             if task.audio:
-                self.audio.play(self.package.media(task.audio))
+                try:
+                    self.audio.play(self.package.media(task.audio))
+                except AudioError as exc:  # the text is on screen; the adult is told in the log
+                    log.warning("instructions audio failed: %s", exc)
+                    self._event("fault", reason=f"instructions audio: {exc.code}")
         elif isinstance(task, ListeningTask):
             self._enter(Phase.LISTEN_READ)
         elif isinstance(task, PhotoDescriptionTask):
