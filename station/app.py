@@ -8,6 +8,7 @@ Import this module only after :func:`station.kivy_setup.configure`."""
 from __future__ import annotations
 
 import logging
+import signal
 import time
 from importlib import resources
 from pathlib import Path
@@ -101,10 +102,23 @@ class StationApp(App):
         for cls in SCREEN_CLASSES:
             sm.add_widget(cls())
         Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
+        self._install_sigterm()
         ExceptionManager.add_handler(self._exception_handler)
         Clock.schedule_once(lambda _dt: self._start(), 0)
         Clock.schedule_interval(lambda _dt: self._tick(), 0.1)
         return sm
+
+    def _install_sigterm(self) -> None:
+        """SIGTERM (OS shutdown, service stop) closes the station cleanly: the running
+        answer piece is finished and kept, so the next start continues it."""
+        def on_term(_signum, _frame) -> None:
+            log.info("SIGTERM: closing the station")
+            Clock.schedule_once(lambda _dt: self.exit_by_technician(), 0)
+
+        try:
+            signal.signal(signal.SIGTERM, on_term)
+        except (ValueError, AttributeError, OSError):  # not the main thread / platform without it
+            log.warning("SIGTERM handler not installed")
 
     def _first_screen(self) -> None:
         try:
@@ -220,12 +234,9 @@ class StationApp(App):
 
     def on_stop(self) -> None:
         ExceptionManager.remove_handler(self._exception_handler)
+        self.flow.shutdown()
         if self.runtime.worker is not None:
             self.runtime.worker.stop(timeout=5)
-        try:
-            self.flow.audio.stop_playback()
-        except Exception:  # noqa: BLE001
-            log.exception("stopping playback on exit")
 
     def screenshot(self, path: Path) -> None:
         """Save a PNG of what is on screen now."""

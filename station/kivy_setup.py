@@ -14,6 +14,9 @@ def configure(*, kiosk: bool, size: tuple[int, int] = (1024, 768)) -> None:
     # Kivy must not take over sys.stderr or the root logger: our CLI prints the
     # Russian error message there and our log file keeps Kivy's messages too.
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    # SDL would turn SIGTERM into a window-close request, which the kiosk refuses; the
+    # app handles SIGTERM itself (an OS shutdown closes the station cleanly).
+    os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
     from kivy.config import Config
 
     Config.set("kivy", "exit_on_escape", "0")

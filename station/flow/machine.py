@@ -504,6 +504,31 @@ class ExamFlow:
         else:
             self._begin_task(self.session.task_index)
 
+    def shutdown(self, timeout_s: float = 15.0) -> None:
+        """The program is closing (technician exit, OS shutdown): stop sounds and finish a
+        running answer piece properly, so it is listed in the session and the next start
+        continues the same task with the time that was left. Never raises."""
+        try:
+            self.audio.stop_playback()
+            if self.phase is Phase.ANSWER and self.session is not None:
+                if self._finishing:
+                    deadline = time.monotonic() + timeout_s
+                    outcome = self.audio.stop_outcome()
+                    while outcome is None and time.monotonic() < deadline:
+                        time.sleep(0.05)
+                        outcome = self.audio.stop_outcome()
+                    if outcome is not None:
+                        self._finishing = False
+                        self._piece_done(outcome)
+                elif self.audio.recording():
+                    self._stop_answer()
+                self._persist()
+            elif self.phase is Phase.SOUND_SPEAK and self.audio.recording():
+                self.audio.stop_recording()
+            self._event("shutdown", phase=self.phase.value)
+        except Exception:  # noqa: BLE001 - closing must not fail; the journal is recovered on start
+            log.exception("shutdown of the flow")
+
     # ---------------------------------------------------------------- sealing
     def _seal(self) -> None:
         assert self.session is not None

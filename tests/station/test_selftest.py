@@ -95,3 +95,35 @@ def test_kill_mid_answer_then_resume_loses_at_most_a_quarter_second(station):
     events = _events(session_dir)
     assert any(e["event"] == "resume" for e in events) and any(e["event"] == "recovered" for e in events)
     assert result["response_package"]["verified"] is True
+
+
+def test_sigterm_mid_answer_closes_cleanly_and_the_next_start_continues(station):
+    """An OS shutdown (SIGTERM) must close the kiosk (SDL would turn it into a refused
+    window close) and finish the running answer piece properly."""
+    sessions = station.data_dir / "station" / "selftest" / "sessions"
+    proc = station.popen("--self-test", "--fast")
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            dirs = list(sessions.glob("*/")) if sessions.exists() else []
+            starts = [e for e in _events(dirs[0]) if e["event"] == "recording_start"] if dirs else []
+            if starts and time.time() - datetime.fromisoformat(starts[0]["t"]).timestamp() >= 2.0:
+                break
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)  # closes by itself
+    finally:
+        proc.kill()
+    session_dir = next(iter(sessions.glob("*/")))
+    state = json.loads((session_dir / "session.json").read_text())
+    assert state["phase"] == "answer" and not state["finished"]
+    assert [p["file"] for p in state["pieces"]["read_aloud"]] == ["read_aloud_p1.flac"]
+    assert not list((session_dir / "audio").glob("*.vprrec")), "the piece was finished, not left as a journal"
+    assert any(e["event"] == "shutdown" for e in _events(session_dir))
+
+    rc, result, err = station.run("--self-test", "--fast")
+    assert rc == 0, (result, err[-2000:], station.log()[-3000:])
+    pieces = [r for r in result["recordings"] if r["task"] == "read_aloud"]
+    assert [Path(p["file"]).name for p in pieces] == ["read_aloud_p1.flac", "read_aloud_p2.flac"]
+    assert pieces[0]["recovered"] is False
+    assert 6.0 - 0.3 <= sum(p["duration_s"] for p in pieces) <= 6.0 + 1.0
