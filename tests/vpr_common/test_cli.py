@@ -47,3 +47,19 @@ def test_unexpected_error_hides_traceback(capsys):
     assert rc == INTERNAL_ERROR_EXIT
     assert "Внутренняя ошибка" in out.err
     assert "Traceback" not in out.err and "ZeroDivisionError" not in out.err
+
+
+def test_argparse_messages_are_translated():
+    from vpr_common.argparse_ru import RuArgumentParser
+    from vpr_common.errors import UsageError
+    import pytest
+
+    p = RuArgumentParser(prog="vpr-x")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=RuArgumentParser)
+    sub.add_parser("go").add_argument("path")
+    with pytest.raises(UsageError) as exc:
+        p.parse_args(["nope"])
+    assert "неизвестная команда «nope»" in exc.value.message_ru
+    with pytest.raises(UsageError) as exc:
+        p.parse_args(["go"])
+    assert "не указаны обязательные параметры: path" in exc.value.message_ru
