@@ -1,8 +1,12 @@
 """Load benchmark of the node's package ingest.
 
-N simulated stations (threads, each with its own paired key, outbox and HTTPS
-client) upload M packages of S MB each to a real node (uvicorn + TLS + SQLite, a
-subprocess) on loopback, all at once. Prints:
+N simulated stations upload M packages of S MB each to a real node (uvicorn + TLS +
+SQLite, a subprocess) on loopback, all at once. Each station is its own process, as
+in a school where every station is its own PC (its own paired key, outbox and HTTPS
+client - the real ``SyncWorker``); ``--stations-in-threads`` runs them as threads of
+one process instead (30 threads then fight over one GIL and OpenSSL's locks, and the
+harness costs more CPU than the stations it simulates). The stations still share the
+machine's cores with the node. Prints:
 
 * the node's ingest throughput (all bytes / wall time until every package is
   acknowledged) against writing the same bytes to the same disk in the same run
@@ -11,7 +15,7 @@ subprocess) on loopback, all at once. Prints:
 * that every package arrived exactly once and was verified.
 
 Usage: python bench/sync_load.py [--stations 30] [--packages 2] [--size-mb 40]
-       [--chunk-mb 4] [--workdir DIR] [--keep]
+       [--chunk-mb 8] [--workers 1] [--stations-in-threads] [--workdir DIR] [--keep]
 Writes a JSON summary to bench-results/sync_load-<time>.json.
 """
 
@@ -64,6 +68,18 @@ def tree_cpu(pid: int) -> float:
         except psutil.Error:
             pass
     return total
+
+
+def main_thread_cpu(pid: int) -> float:
+    """CPU seconds of the node's event-loop thread (the main thread; first worker
+    process's with --workers > 1 is not counted here)."""
+    try:
+        for t in psutil.Process(pid).threads():
+            if t.id == pid:
+                return t.user_time + t.system_time
+    except psutil.Error:
+        pass
+    return 0.0
 
 
 def tree_rss(pid: int) -> int:
@@ -127,6 +143,74 @@ class RssSampler(threading.Thread):
             time.sleep(0.05)
 
 
+def run_in_threads(stations: list, chunk: int, node_pid: int) -> tuple[float, float, float, dict]:
+    """All stations as threads of this process; returns (seconds, node CPU s, stations CPU s, results)."""
+    barrier = threading.Barrier(len(stations) + 1)
+    results: dict[str, bool] = {}
+
+    def run(st: StationSync) -> None:
+        worker = SyncWorker(st.outbox, st.client, st.station_key(), chunk_size=chunk)
+        barrier.wait()
+        results[st.root.name] = worker.run_until_idle(3600)
+        worker.stop()
+
+    threads = [threading.Thread(target=run, args=(st,)) for st in stations]
+    for t in threads:
+        t.start()
+    me = psutil.Process()
+    node_cpu0, me_cpu0 = tree_cpu(node_pid), sum(me.cpu_times()[:2])
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    return elapsed, tree_cpu(node_pid) - node_cpu0, sum(me.cpu_times()[:2]) - me_cpu0, results
+
+
+def run_in_processes(stations: list, chunk: int, node_pid: int, env: dict,
+                     nice: int) -> tuple[float, float, float, dict]:
+    """One process per station (``--run-station``), started and loaded before the
+    clock starts, released together by one line on their stdin."""
+    procs = [subprocess.Popen([sys.executable, __file__, "--run-station", str(st.root), "--chunk-bytes", str(chunk),
+                               "--station-nice", str(nice)],
+                              cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+             for st in stations]
+    for p in procs:
+        if p.stdout.readline().strip() != "ready":
+            raise SystemExit("a simulated station did not start")
+    node_cpu0 = tree_cpu(node_pid)
+    t0, wall0 = time.perf_counter(), time.time()
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    answers = [json.loads(p.stdout.readline() or "{}") for p in procs]
+    elapsed = time.perf_counter() - t0
+    done = sorted(a.get("finished_at", wall0) - wall0 for a in answers)
+    print(f"  stations finished after: first {done[0]:.1f} s, median {done[len(done) // 2]:.1f} s, "
+          f"last {done[-1]:.1f} s", flush=True)
+    node_cpu = tree_cpu(node_pid) - node_cpu0
+    for p in procs:
+        p.wait(60)
+    results = {st.root.name: bool(a.get("idle")) for st, a in zip(stations, answers)}
+    return elapsed, node_cpu, sum(a.get("cpu_s", 0.0) for a in answers), results
+
+
+def station_process(root: Path, chunk: int, nice: int) -> int:
+    """Body of one simulated station process: load, say ready, wait for go, upload
+    everything in the outbox, print ``{"idle": bool, "cpu_s": float}``."""
+    if nice and hasattr(os, "nice"):  # POSIX only
+        os.nice(nice)
+    st = StationSync(root)
+    worker = SyncWorker(st.outbox, st.client, st.station_key(), chunk_size=chunk)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    cpu0 = time.process_time()
+    idle = worker.run_until_idle(3600)
+    worker.stop()
+    print(json.dumps({"idle": idle, "cpu_s": time.process_time() - cpu0, "finished_at": time.time()}), flush=True)
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--stations", type=int, default=30)
@@ -136,7 +220,16 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=1, help="node worker processes (vpr-node serve --workers)")
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--stations-in-threads", action="store_true",
+                    help="simulate the stations as threads of one process instead of one process each")
+    ap.add_argument("--station-nice", type=int, default=10,
+                    help="nice value of the station processes (POSIX; default 10): real stations are other "
+                         "PCs, so the simulated ones should not take the node's CPU away from it; 0 = same priority")
+    ap.add_argument("--run-station", type=Path, help=argparse.SUPPRESS)  # internal: one station process
+    ap.add_argument("--chunk-bytes", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.run_station:
+        return station_process(args.run_station, args.chunk_bytes, args.station_nice)
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="vpr-sync-load-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -183,27 +276,12 @@ def main() -> int:
         rss_idle = tree_rss(proc.pid)
         sampler.start()
         chunk = int(args.chunk_mb * MB)
-        barrier = threading.Barrier(len(stations) + 1)
-        results: dict[str, bool] = {}
-
-        def run(st: StationSync) -> None:
-            worker = SyncWorker(st.outbox, st.client, st.station_key(), chunk_size=chunk)
-            barrier.wait()
-            results[st.root.name] = worker.run_until_idle(3600)
-            worker.stop()
-
-        threads = [threading.Thread(target=run, args=(st,)) for st in stations]
-        for t in threads:
-            t.start()
-        me = psutil.Process()
-        node_cpu0, me_cpu0 = tree_cpu(proc.pid), sum(me.cpu_times()[:2])
-        barrier.wait()
-        t0 = time.perf_counter()
-        for t in threads:
-            t.join()
-        ingest_s = time.perf_counter() - t0
-        node_cpu = tree_cpu(proc.pid) - node_cpu0
-        client_cpu = sum(me.cpu_times()[:2]) - me_cpu0
+        loop_cpu0 = main_thread_cpu(proc.pid)
+        if args.stations_in_threads:
+            ingest_s, node_cpu, client_cpu, results = run_in_threads(stations, chunk, proc.pid)
+        else:
+            ingest_s, node_cpu, client_cpu, results = run_in_processes(stations, chunk, proc.pid, env, args.station_nice)
+        loop_cpu = main_thread_cpu(proc.pid) - loop_cpu0
         sampler.stop.set()
         sampler.join()
         ingest_mbps = total / MB / ingest_s
@@ -217,13 +295,15 @@ def main() -> int:
               and acked == len(expected) and not store.list_uploads() and not store.list_rejections()
               and all(results.values()))
         summary = {
-            "stations": args.stations, "node_workers": args.workers, "packages_per_station": args.packages,
+            "stations": args.stations, "stations_as": "threads" if args.stations_in_threads else "processes",
+            "station_nice": None if args.stations_in_threads else args.station_nice,
+            "node_workers": args.workers, "packages_per_station": args.packages,
             "package_mb": round(total / MB / len(files), 1),
             "total_mb": round(total / MB, 1), "chunk_mb": args.chunk_mb, "cpus": os.cpu_count(),
             "ingest_seconds": round(ingest_s, 2), "ingest_mb_s": round(ingest_mbps, 1),
             "disk_write_seconds": round(base_s, 2), "disk_write_mb_s": round(base_mbps, 1),
             "ingest_vs_disk": round(ingest_mbps / base_mbps, 3),
-            "node_cpu_s": round(node_cpu, 1), "stations_cpu_s": round(client_cpu, 1),
+            "node_cpu_s": round(node_cpu, 1), "node_event_loop_cpu_s": round(loop_cpu, 1), "stations_cpu_s": round(client_cpu, 1),
             "node_rss_idle_mb": round(rss_idle / MB, 1), "node_rss_peak_mb": round(sampler.peak / MB, 1),
             "packages_expected": len(expected), "packages_stored": len(ids), "files_stored": len(stored_files),
             "station_acks": acked, "upload_attempts": attempts, "rejections": len(store.list_rejections()),
@@ -232,11 +312,14 @@ def main() -> int:
         print()
         print(f"Node ingest: {total / MB:.0f} MB in {ingest_s:.1f} s = {ingest_mbps:.1f} MB/s "
               f"({args.stations} stations x {args.packages} packages, {args.chunk_mb:g} MiB chunks, TLS, loopback, "
-              f"{args.workers} node process(es))")
+              f"{args.workers} node process(es), stations as "
+              f"{'threads of one process' if args.stations_in_threads else f'one process each at nice {args.station_nice}'})")
         print(f"Plain disk write of the same bytes: {base_s:.1f} s = {base_mbps:.1f} MB/s")
         print(f"Ratio ingest / disk write: {100 * ingest_mbps / base_mbps:.0f} %  (target >= 50 %)")
         print(f"CPU during ingest: node {node_cpu:.1f} s ({100 * node_cpu / ingest_s:.0f} % of one core), "
               f"simulated stations {client_cpu:.1f} s, on {os.cpu_count()} cores shared by both")
+        if args.workers == 1:
+            print(f"  node event-loop thread: {loop_cpu:.1f} s ({100 * loop_cpu / ingest_s:.0f} % of the wall time)")
         print(f"Node peak RSS: {sampler.peak / MB:.0f} MB (idle {rss_idle / MB:.0f} MB; target <= 200 MB)")
         print(f"Packages: expected {len(expected)}, stored {len(ids)} rows / {len(stored_files)} files, "
               f"acked on stations {acked}, upload attempts {attempts}, rejections {summary['rejections']}")

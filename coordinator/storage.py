@@ -97,6 +97,11 @@ class NodeStore:
         self.exam_dir = self.files_dir / "exam"
         self.db_path = self.data_dir / DB_NAME
         self._local = threading.local()
+        # One writer at a time inside this process: SQLite's own busy handler sleeps
+        # in steps of up to 100 ms when connections of the same process collide, which
+        # under 30 uploading stations cost more wall time than the writes themselves.
+        # Other processes (CLI commands, extra workers) still meet the busy timeout.
+        self._write_lock = threading.RLock()
         try:
             for d in (self.incoming_dir, self.packages_dir, self.exam_dir):
                 d.mkdir(parents=True, exist_ok=True)
@@ -119,7 +124,7 @@ class NodeStore:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT)."""
         db = self._conn()
         try:
-            with sqlite_db.immediate(db):
+            with self._write_lock, sqlite_db.immediate(db):
                 yield db
         except sqlite3.Error as exc:
             if db.in_transaction:

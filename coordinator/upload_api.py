@@ -23,6 +23,7 @@ from coordinator.ingest import Outcome, check_space, finalize_upload, part_path,
 from coordinator.storage import NodeStore, is_disk_full
 from sync.errors import PackageError
 from sync.package import is_package_id
+from sync.signing import UNSIGNED_PAYLOAD
 
 MAX_CHUNK = 16 * 1024 * 1024
 MAX_PACKAGE = 8 * 1024**3
@@ -102,7 +103,8 @@ async def upload_chunk(package_id: str, offset: int, request: Request,
 
 
 def _write_block(fh, digest, block: bytes) -> None:
-    digest.update(block)
+    if digest is not None:
+        digest.update(block)
     fh.write(block)
 
 
@@ -112,7 +114,10 @@ async def _receive_chunk(store: NodeStore, request: Request, auth: AuthContext, 
     # writing a block runs in a worker thread (both release the GIL), so the event
     # loop keeps serving the other stations and a second core is used.
     path = part_path(store, package_id)
-    digest = hashlib.sha256()
+    # A chunk signed with its SHA-256 is checked against it; an unsigned-payload chunk
+    # (what stations send) is not hashed here: the whole package is verified at
+    # ``complete`` before anything is acknowledged.
+    digest = None if auth.signed.body_sha256 == UNSIGNED_PAYLOAD else hashlib.sha256()
     received = 0
     pending: list[bytes] = []
     pending_len = 0
@@ -134,7 +139,7 @@ async def _receive_chunk(store: NodeStore, request: Request, auth: AuthContext, 
                 await anyio.to_thread.run_sync(_write_block, fh, digest, b"".join(pending))
             if received != length:
                 raise BadRequestError(f"got {received} of {length} bytes", code="chunk_truncated")
-            if digest.hexdigest() != auth.signed.body_sha256:
+            if digest is not None and digest.hexdigest() != auth.signed.body_sha256:
                 raise BadRequestError("chunk hash differs from the signed one", code="chunk_hash_mismatch")
             await anyio.to_thread.run_sync(sync_and_commit, store, fh, package_id, offset, offset + length)
         finally:

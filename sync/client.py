@@ -24,8 +24,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from sync.errors import NodeCertificateError, NodeRefusedError, NodeUnreachableError, PairingError
-from sync.signing import (EMPTY_SHA256, StationKey, generate_private_key, node_pair_proof, pair_proof,
-                          public_key_b64, sign_request)
+from sync.signing import (EMPTY_SHA256, UNSIGNED_PAYLOAD, StationKey, generate_private_key, node_pair_proof,
+                          pair_proof, public_key_b64, sign_request)
 from sync.tlsfp import normalize
 from vpr_common.atomic import atomic_write_with
 
@@ -89,7 +89,7 @@ class NodeClient:
 
     # -- plumbing --------------------------------------------------------------
     def _send(self, method: str, path: str, *, query: str = "", body: bytes = b"", signed: bool = True,
-              headers: dict | None = None, stream: bool = False) -> requests.Response:
+              headers: dict | None = None, stream: bool = False, unsigned_body: bool = False) -> requests.Response:
         url = self.base_url + path + (f"?{query}" if query else "")
         hdrs = dict(headers or {})
         if signed:
@@ -97,7 +97,10 @@ class NodeClient:
                 raise PairingError("no station key")
             if self.clock_offset is None:
                 self.sync_clock()
-            body_sha = hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
+            if unsigned_body:  # an upload chunk: see signing.UNSIGNED_PAYLOAD
+                body_sha = UNSIGNED_PAYLOAD
+            else:
+                body_sha = hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
             hdrs.update(sign_request(self.key, method, path, query, body_sha, time.time() + self.clock_offset))
         try:
             resp = self.session.request(method, url, data=body or None, headers=hdrs, timeout=self.timeout,
@@ -210,7 +213,8 @@ class NodeClient:
                     chunk = fh.read(chunk_size)
                     try:
                         resp = self._send("PATCH", f"/api/v1/uploads/{package_id}", query=f"offset={offset}",
-                                          body=chunk, headers={"Content-Type": "application/octet-stream"}).json()
+                                          body=chunk, headers={"Content-Type": "application/octet-stream"},
+                                          unsigned_body=True).json()
                     except NodeRefusedError as exc:
                         if exc.status == 409 and "offset" in getattr(exc, "body", {}):
                             offset = int(exc.body["offset"])

@@ -14,9 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from typing import TYPE_CHECKING
 
 from coordinator.school import results as res
 from coordinator.school.errors import EmptyTemplateError, Issue, ResultsValidationError
@@ -25,6 +23,9 @@ from coordinator.school.settings import SchoolInfo
 from coordinator.school.subjects import Subject
 from coordinator.school.tables import cell_ref, is_blank, read_rows, text_of
 from vpr_common.atomic import atomic_write_bytes, atomic_write_with
+
+if TYPE_CHECKING:  # openpyxl is imported where a workbook is built (memory of the node server)
+    from openpyxl import Workbook
 
 LEVEL_ROW = 7
 HEADER_ROW = 8
@@ -170,6 +171,10 @@ def table_rows(subject: Subject, info: SchoolInfo, rows: list[res.Result], *, bl
 
 def build_workbook(subject: Subject, info: SchoolInfo, rows: list[res.Result], work_date: str,
                    *, blank: bool = False) -> Workbook:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Результаты")
     n_lead = len(LEAD_HEADERS)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import importlib.util
 import logging
 from pathlib import Path
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from coordinator.school.errors import SchoolError
+
+if TYPE_CHECKING:  # fpdf2 (with Pillow) is imported when a PDF is made, not by the node server
+    from fpdf import FPDF
 
 FONT_FAMILY = "DejaVu"
 # fontTools logs every subset's glyph list at INFO: noise, and it would describe the
@@ -60,6 +62,8 @@ def find_font() -> Path:
 
 
 def new_pdf(title: str) -> FPDF:
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.add_font(FONT_FAMILY, "", str(find_font()))

@@ -20,19 +20,24 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 
 from coordinator.school.errors import InputFileError
 
 
 def cell_ref(row_index0: int, col_index0: int) -> str:
     """Excel-style name of a cell from zero-based indices: (8, 6) -> ``G9``."""
-    return f"{get_column_letter(col_index0 + 1)}{row_index0 + 1}"
+    return f"{col_letter(col_index0)}{row_index0 + 1}"
 
 
 def col_letter(col_index0: int) -> str:
-    return get_column_letter(col_index0 + 1)
+    """Excel column name from a zero-based index: 0 -> ``A``, 26 -> ``AA``. (Not
+    openpyxl's ``get_column_letter``: importing openpyxl costs ~40 MB in the node's
+    server process, which never reads a workbook.)"""
+    n, name = col_index0 + 1, ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        name = chr(65 + rem) + name
+    return name
 
 
 def _read_csv(path: Path) -> list[list[object]]:
@@ -139,6 +144,8 @@ def fast_xlsx_rows(path: Path) -> list[list[object]]:
 
 
 def _openpyxl_rows(path: Path) -> list[list[object]]:
+    from openpyxl import load_workbook  # lazy: see col_letter
+
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]

@@ -11,7 +11,7 @@ import pytest
 
 from sync.client import NodeClient, fetch_certificate
 from sync.errors import NodeCertificateError, NodeRefusedError, PairingError
-from sync.signing import StationKey, generate_private_key, sign_request
+from sync.signing import UNSIGNED_PAYLOAD, StationKey, generate_private_key, sign_request
 from sync.station_config import StationSync
 from tests.sync.harness import pair_station, run_node_cli
 
@@ -172,3 +172,15 @@ def test_oversized_bodies_refused_before_reading(node):
                        timeout=10)
     assert r.status_code in (400, 413)
     assert c.node_time()["unix"] > 0  # the node is still fine
+
+
+def test_unsigned_payload_marker_only_for_upload_chunks(node, tmp_path):
+    # An upload chunk may say "unsigned-payload" (the package is verified whole at
+    # `complete`); any request with a JSON body must still match its signed hash.
+    st = pair_station(node, tmp_path / "st")
+    c = st.client()
+    headers = sign_request(st.station_key(), "POST", "/api/v1/heartbeat", "", UNSIGNED_PAYLOAD)
+    headers["Content-Type"] = "application/json"
+    r = c.session.post(node.url + "/api/v1/heartbeat", data=b'{"readiness": {"ok": true}}', headers=headers,
+                       timeout=10)
+    assert r.status_code == 401 and r.json()["error"]["reason"] == "body_mismatch"

@@ -17,7 +17,7 @@ import pytest
 from sync.errors import NodeRefusedError
 from sync.outbox import OutboxState
 from sync.package import canonical_json, seal_package
-from sync.signing import StationKey, generate_private_key, sign_request
+from sync.signing import UNSIGNED_PAYLOAD, StationKey, generate_private_key, sign_request
 from sync.station_config import StationSync
 from sync.uploader import SyncWorker
 from tests.sync.harness import make_package, pair_station, run_node_cli
@@ -251,3 +251,33 @@ def test_network_and_usb_paths_dedupe_each_other(node, tmp_path):
     assert res.state is OutboxState.ACKED and res.status == "already_have"
     for p in (first, second):
         assert len(_stored(node, p.package_id)[0]) == 1 and len(_stored(node, p.package_id)[1]) == 1
+
+
+def test_station_sends_chunks_as_unsigned_payload_and_node_still_refuses_bad_bytes(node, tmp_path):
+    # The station's chunks carry the unsigned-payload marker (no per-chunk SHA-256 on
+    # either side); bytes that do not match the package are still refused at
+    # `complete`, by the whole-package verification, and nothing is stored.
+    st = pair_station(node, tmp_path / "st")
+    pkg = make_package(st, tmp_path, size=300_000)
+    c = st.client()
+    pid = pkg.package_id
+    sent = []
+    original = c.session.request
+
+    def spy(method, url, **kw):
+        if method == "PATCH":
+            sent.append(kw["headers"]["X-VPR-Content-SHA256"])
+        return original(method, url, **kw)
+
+    c.session.request = spy
+    c._json("PUT", f"/api/v1/uploads/{pid}", {"size": pkg.size})
+    raw = bytearray(pkg.path.read_bytes())
+    raw[1000] ^= 0x01  # one bit flipped in the first file's data
+    c._send("PATCH", f"/api/v1/uploads/{pid}", query="offset=0", body=bytes(raw), unsigned_body=True)
+    assert sent == [UNSIGNED_PAYLOAD]
+    with pytest.raises(NodeRefusedError) as err:
+        c._json("POST", f"/api/v1/uploads/{pid}/complete", {})
+    assert (err.value.status, err.value.reason) == (422, "file_hash_mismatch")
+    assert _stored(node, pid) == ([], [])
+    assert c.upload(pkg.path, pid) == "verified"  # the intact copy goes through afterwards
+    assert sent[-1] == UNSIGNED_PAYLOAD and len(_stored(node, pid)[0]) == 1

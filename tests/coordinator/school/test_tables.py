@@ -67,3 +67,11 @@ def test_falls_back_to_openpyxl_when_the_fast_reader_gives_up(tmp_path, monkeypa
 
     monkeypatch.setattr(tables, "fast_xlsx_rows", give_up)
     assert tables.read_rows(p)[0][0] == "Класс"
+
+
+def test_column_letters_match_openpyxl():
+    from openpyxl.utils import get_column_letter
+
+    for i in list(range(0, 800)) + [16383, 18277]:
+        assert tables.col_letter(i) == get_column_letter(i + 1)
+    assert tables.cell_ref(8, 6) == "G9"
