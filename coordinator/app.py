@@ -8,12 +8,14 @@ Every :class:`VprError` becomes a JSON error body with a Russian message.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import socket
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import AsyncIterator, Iterable
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -22,6 +24,7 @@ from coordinator.api import router as api_router
 from coordinator.errors import BadRequestError, NodeError
 from coordinator.storage import NodeStore
 from coordinator.tls import NodeTls, ensure_certificate, format_fingerprint
+from coordinator.upload_api import clean_incoming
 from coordinator.upload_api import router as upload_router
 from sync.errors import AuthError, PackageError
 from vpr_common.errors import VprError
@@ -93,12 +96,38 @@ async def _too_large(send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+#: How often the running node drops abandoned partial uploads (also once at start).
+HOUSEKEEPING_INTERVAL_S = 3600
+
+
+async def _housekeeping(store: NodeStore) -> None:
+    while True:
+        try:
+            report = await clean_incoming(store)
+            if report.dropped or report.orphan_files:
+                log.info("housekeeping: dropped %d abandoned uploads, %d orphan part files, freed %d bytes",
+                         len(report.dropped), len(report.orphan_files), report.freed_bytes)
+        except Exception:  # noqa: BLE001 - housekeeping must never stop the node
+            log.exception("housekeeping failed; trying again later")
+        await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    task = asyncio.create_task(_housekeeping(app.state.store))
+    try:
+        yield
+    finally:
+        task.cancel()
+
+
 def create_app(data_dir: Path, extra_routers: Iterable[APIRouter] = (), tls: NodeTls | None = None) -> FastAPI:
     """Build the node app on ``data_dir`` (creating storage and, unless given, the
-    TLS certificate whose fingerprint pairing uses)."""
+    TLS certificate whose fingerprint pairing uses). While served, the app drops
+    abandoned partial uploads at start and hourly (:mod:`coordinator.housekeeping`)."""
     data_dir = Path(data_dir)
     tls = tls or ensure_certificate(data_dir / "tls")
-    app = FastAPI(title="VPR school coordinator node", version=API_VERSION,
+    app = FastAPI(title="VPR school coordinator node", version=API_VERSION, lifespan=_lifespan,
                   description="Pairing, content hand-out and response-package upload; see docs/sync-protocol.md")
     app.state.store = NodeStore(data_dir)
     app.state.fingerprint = tls.fingerprint

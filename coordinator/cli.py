@@ -1,7 +1,7 @@
 """Console entry point ``vpr-node``: the school coordinator's node.
 
 Subcommands: serve, pair-code, stations, revoke, set-package, release-password,
-import-codes, status, import. Each takes ``--data DIR`` (default
+import-codes, status, import, cleanup. Each takes ``--data DIR`` (default
 ``<user data dir>/node``); those that print state take ``--json``.
 
 Other node modules add subcommand groups with a ``register(subparsers)`` function
@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from coordinator import content, monitoring
+from coordinator import content, housekeeping, monitoring
 from coordinator.errors import UnknownStationError
 from coordinator.ingest import import_dir
 from coordinator.pairing import CODE_TTL_S, new_pair_code
@@ -169,6 +169,29 @@ def _cmd_import(args) -> int:
     return 0 if not report["rejected"] else 1
 
 
+def _cmd_cleanup(args) -> int:
+    if not args.hours > 0:
+        raise UsageError(f"--hours {args.hours}", message_ru="Число часов должно быть больше нуля.",
+                         remedy_ru="Например: vpr-node cleanup --hours 24")
+    report = housekeeping.clean_incoming(_store(args), older_than_s=args.hours * 3600).as_dict()
+    if args.json:
+        print_json(dict(report, ok=True))
+        return 0
+    if not report["dropped"] and not report["orphan_files"]:
+        print(f"Брошенных передач (без движения дольше {args.hours:g} ч) нет.")
+    for d in report["dropped"]:
+        print(f"Удалена незаконченная передача {d['package_id'][:12]}… от {d['station_id']}: "
+              f"{d['offset']} из {d['size']} байт, без движения {d['idle_hours']:g} ч. "
+              "Станция хранит пакет и передаст его заново.")
+    for name in report["orphan_files"]:
+        print(f"Удалён ничейный файл передачи {name}")
+    for name in report["kept_busy"]:
+        print(f"Файл {name} сейчас занят; он будет удалён при следующей уборке.")
+    if report["freed_bytes"]:
+        print(f"Освобождено: {report['freed_bytes'] / 1024 / 1024:.1f} МБ")
+    return 0
+
+
 def build_parser(extensions: Iterable[Callable] = ()) -> RuArgumentParser:
     parser = RuArgumentParser(prog="vpr-node", description="Узел школьного координатора ВПР")
     sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=RuArgumentParser)
@@ -210,6 +233,12 @@ def build_parser(extensions: Iterable[Callable] = ()) -> RuArgumentParser:
     add_common(p)
     p.add_argument("src", type=Path, metavar="ПАПКА")
     p.set_defaults(handler=_cmd_import)
+    p = sub.add_parser("cleanup", help="удалить брошенные незаконченные передачи (станции хранят свои пакеты)")
+    add_common(p)
+    p.add_argument("--hours", type=float, default=housekeeping.ABANDONED_AFTER_S / 3600,
+                   help="без движения дольше стольких часов (по умолчанию 24; работающий узел "
+                        "убирает такие сам раз в час)")
+    p.set_defaults(handler=_cmd_cleanup)
     for register in extensions:
         register(sub)
     return parser

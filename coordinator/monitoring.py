@@ -59,7 +59,8 @@ def build_status(store: NodeStore) -> dict:
     code_set = set(codes)
     uploads = [{"package_id": u.package_id, "station_id": u.station_id, "offset": u.offset, "size": u.size,
                 "percent": round(100.0 * u.offset / u.size, 1) if u.size else 0.0,
-                "updated_at": _when(u.updated_at)} for u in store.list_uploads()]
+                "updated_at": _when(u.updated_at), "idle_hours": round((now - u.updated_at) / 3600, 1)}
+               for u in store.list_uploads()]
     rejections = [dict(r, at=_when(r["at"]), reason_ru=REASONS_RU.get(r["reason"], r["reason"]))
                   for r in store.list_rejections()]
     exam_sha = store.get_meta("exam_sha256")
@@ -110,8 +111,10 @@ def render_status(s: dict) -> str:
     if s["uploads_in_progress"]:
         lines.append("\nИдёт передача:")
         for u in s["uploads_in_progress"]:
+            idle = f"; без движения {u['idle_hours']:g} ч" if u["idle_hours"] >= 1 else ""
             lines.append(f"  {u['package_id'][:12]}… от {u['station_id']}: {u['offset']} из {u['size']} байт "
-                         f"({u['percent']}%)")
+                         f"({u['percent']}%){idle}")
+        lines.append("  (передачи без движения дольше 24 ч узел удаляет сам; станция передаст пакет заново)")
     if s["rejections"]:
         lines.append(f"\nОтклонено при проверке ({len(s['rejections'])}):")
         for r in s["rejections"]:

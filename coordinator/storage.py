@@ -291,6 +291,17 @@ class NodeStore:
                              "WHERE package_id=? AND offset=?", (new_offset, time.time(), package_id, old_offset))
         return cur.rowcount == 1
 
+    def drop_upload_if_stale(self, package_id: str, cutoff: float) -> Upload | None:
+        """Delete the upload row if its last progress is older than ``cutoff`` (Unix
+        time); returns the dropped upload, or None if it is gone or moving again."""
+        with self.tx() as db:
+            rows = db.execute("SELECT * FROM uploads WHERE package_id=? AND updated_at < ?",
+                              (package_id, cutoff)).fetchall()
+            if not rows:
+                return None
+            db.execute("DELETE FROM uploads WHERE package_id=?", (package_id,))
+        return self._upload(rows[0])
+
     def drop_upload(self, package_id: str) -> None:
         with self.tx() as db:
             db.execute("DELETE FROM uploads WHERE package_id=?", (package_id,))

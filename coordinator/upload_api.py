@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from starlette.requests import ClientDisconnect
 
 from coordinator.auth import AuthContext, checked_body, station_auth
+from coordinator import housekeeping
 from coordinator.errors import BadRequestError, ConflictError, NodeDiskFullError
 from coordinator.ingest import Outcome, check_space, finalize_upload, part_path, sync_and_commit
 from coordinator.storage import NodeStore, is_disk_full
@@ -167,6 +168,21 @@ async def complete_upload(package_id: str, request: Request, auth: AuthContext =
         raise PackageError(res.reason, res.detail)
     return {"status": "verified" if res.outcome is Outcome.NEW else "already_have",
             "package_id": package_id, "unknown_code": res.unknown_code}
+
+
+async def clean_incoming(store: NodeStore) -> housekeeping.CleanupReport:
+    """Drop abandoned partial uploads (see :mod:`coordinator.housekeeping`), each under
+    its package lock so no chunk of it is being written meanwhile, then forget the
+    locks of packages nobody is sending (the lock table would otherwise only grow)."""
+    report = housekeeping.CleanupReport()
+    for package_id in await anyio.to_thread.run_sync(housekeeping.stale_uploads, store):
+        async with _locks[package_id]:
+            await anyio.to_thread.run_sync(lambda: housekeeping.drop_stale_upload(store, package_id, report=report))
+    await anyio.to_thread.run_sync(lambda: housekeeping.remove_orphan_parts(store, report=report))
+    for package_id, lock in list(_locks.items()):  # no await in this loop: atomic on the event loop
+        if not lock.locked() and lock.statistics().tasks_waiting == 0:
+            del _locks[package_id]
+    return report
 
 
 @router.get("/packages/{package_id}")
