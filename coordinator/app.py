@@ -192,7 +192,7 @@ def serve(data_dir: Path, host: str, port: int, extra_routers: Iterable[APIRoute
     With ``workers > 1`` uvicorn runs that many processes on the same socket; the
     upload path stays correct across processes (offsets are committed with a
     conditional update, every package is verified in full before it is accepted),
-    and each worker costs about 65 MB of memory.
+    and each worker costs about 75 MB of memory.
     """
     import uvicorn  # imported here: the other vpr-node commands start faster without it
 

@@ -200,7 +200,7 @@ def build_parser(extensions: Iterable[Callable] = ()) -> RuArgumentParser:
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--workers", type=int, default=1,
-                   help="число процессов узла (больше - быстрее приём на многоядерном ПК, ~65 МБ памяти каждый)")
+                   help="число процессов узла (больше - быстрее приём на многоядерном ПК, ~75 МБ памяти каждый)")
     p.set_defaults(handler=_cmd_serve)
     p = sub.add_parser("pair-code", help="одноразовый код для подключения станции")
     add_common(p)
