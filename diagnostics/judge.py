@@ -117,10 +117,13 @@ def judge_input_alive(samples: np.ndarray, rate: int) -> CheckResult:
                        f"Микрофон передаёт звук: фон {lv.noise_floor:.0f} дБ от полной шкалы.", "", values)
 
 
-def judge_speech(samples: np.ndarray, rate: int, cue_s: float = 0.0) -> CheckResult:
+def judge_speech(samples: np.ndarray, rate: int, cue_s: float = 0.0, late_start: bool = True) -> CheckResult:
     """Judge a speech-test recording; ``cue_s`` is where the "speak now" cue falls in
     the recording (seconds from its start). Returns a non-interactive result; the
-    person's confirmation is added by :class:`diagnostics.interactive.SpeechTest`."""
+    person's confirmation is added by :class:`diagnostics.interactive.SpeechTest`.
+
+    ``late_start=False`` leaves out the late-start check, for recordings with no cue
+    (the student's sound check, where nobody starts speaking within 0.3 s)."""
     x = to_float(samples).reshape(-1)
     a = analyze(x, rate) if len(x) else None
     lv = _levels(x, rate)
@@ -159,26 +162,27 @@ def judge_speech(samples: np.ndarray, rate: int, cue_s: float = 0.0) -> CheckRes
         problems.append((Status.WARN, f"Звук местами перегружен: {clipped * 100:.1f} % отсчётов у предела шкалы.",
                          "Немного уменьшите уровень микрофона или отодвиньте его от рта."))
     speechlike = (lv.levels >= SPEECH_DBFS) & (lv.levels >= lv.noise_floor + SPEECH_OVER_FLOOR_DB)
-    first = int(np.ceil(cue_s / BLOCK_S - 1e-9))
-    window_end = int(np.floor((cue_s + LATE_WINDOW_S) / BLOCK_S + 1e-9))
-    in_window = speechlike[first:window_end]
-    later = np.flatnonzero(speechlike[window_end:])
-    late = (not in_window.any()) and len(later) > 0
-    values["late_start"] = late
-    hits = np.flatnonzero(speechlike[first:])
-    values["first_speech_after_cue_s"] = float(hits[0] * BLOCK_S) if len(hits) else None
-    if late:
-        start = x[int(cue_s * rate):int((cue_s + LATE_WINDOW_S) * rate)]
-        if len(start) and not start.any():
-            values["late_start_cause"] = "microphone_wakeup"
-            problems.append((Status.FAIL, "Первые 0,3 с после сигнала микрофон выдал полную тишину, хотя дальше звук есть: "
-                             "микрофон включается с задержкой, и начало каждого ответа будет потеряно.",
-                             "Отключите энергосбережение USB для гарнитуры (Диспетчер устройств → USB → "
-                             "Управление электропитанием) или замените гарнитуру."))
-        else:
-            values["late_start_cause"] = "speaker"
-            problems.append((Status.WARN, "В первые 0,3 с после сигнала речи не было: начало ответа может не записаться.",
-                             "Повторите проверку и начните говорить сразу после сигнала."))
+    if late_start:
+        first = int(np.ceil(cue_s / BLOCK_S - 1e-9))
+        window_end = int(np.floor((cue_s + LATE_WINDOW_S) / BLOCK_S + 1e-9))
+        in_window = speechlike[first:window_end]
+        later = np.flatnonzero(speechlike[window_end:])
+        late = (not in_window.any()) and len(later) > 0
+        values["late_start"] = late
+        hits = np.flatnonzero(speechlike[first:])
+        values["first_speech_after_cue_s"] = float(hits[0] * BLOCK_S) if len(hits) else None
+        if late:
+            start = x[int(cue_s * rate):int((cue_s + LATE_WINDOW_S) * rate)]
+            if len(start) and not start.any():
+                values["late_start_cause"] = "microphone_wakeup"
+                problems.append((Status.FAIL, "Первые 0,3 с после сигнала микрофон выдал полную тишину, хотя дальше звук есть: "
+                                 "микрофон включается с задержкой, и начало каждого ответа будет потеряно.",
+                                 "Отключите энергосбережение USB для гарнитуры (Диспетчер устройств → USB → "
+                                 "Управление электропитанием) или замените гарнитуру."))
+            else:
+                values["late_start_cause"] = "speaker"
+                problems.append((Status.WARN, "В первые 0,3 с после сигнала речи не было: начало ответа может не записаться.",
+                                 "Повторите проверку и начните говорить сразу после сигнала."))
     if not problems:
         return CheckResult(CheckId.SPEECH_TEST, Status.PASS,
                            f"Речь записана хорошо: уровень {lv.speech:.0f} дБ, сигнал/шум {snr:.0f} дБ.", "", values)

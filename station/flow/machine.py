@@ -27,6 +27,8 @@ from audio.errors import AudioError, RecordingFault
 from audio.recovery import recover_all
 from audio.results import RecordingResult
 from audio.tones import beep
+from diagnostics.checks import CheckResult, Status
+from diagnostics.judge import CLIP_FAIL, judge_speech
 from exam_content.archive import ExamPackage
 from exam_content.model import (
     InstructionsTask, ListeningTask, PhotoDescriptionTask, ReadAloudTask, Task, Variant,
@@ -105,6 +107,7 @@ class ExamFlow:
         self.not_heard_count = 0
         self.speak_attempts = 0
         self.soundcheck_result: RecordingResult | None = None
+        self.soundcheck_verdict: CheckResult | None = None  # diagnostics' judgement of that recording
         self.faults: list[str] = []
         self._phase_started = clock()
         self._elapsed_base = 0.0
@@ -302,21 +305,49 @@ class ExamFlow:
             self._raise_hand(f"Сбой записи при проверке микрофона: {exc.message_ru}", can_continue=False)
             return
         a = res.analysis
+        verdict = None
+        retry_message = "Мы вас не услышали. Говорите громче, микрофон - у рта. Попробуем ещё раз."
         if a.digital_silence:
             reason = ("Микрофон выдаёт полную тишину (цифровые нули). В Windows проверьте «Параметры - "
                       "Конфиденциальность - Микрофон»; проверьте, что микрофон не выключен кнопкой на гарнитуре.")
         elif a.speech_fraction < 0.1 or a.peak_dbfs < -40:
             reason = "Голос ученика почти не слышен: микрофон далеко от рта, выключен или неисправен."
         else:
-            self.soundcheck_result = res
-            self._enter(Phase.SOUND_PLAYBACK)
-            self._play_file(res.path)
-            return
+            verdict = self._judge_check_recording(res)
+            if verdict is None or verdict.status is not Status.FAIL:
+                self.soundcheck_result, self.soundcheck_verdict = res, verdict
+                if verdict is not None and verdict.status is Status.WARN:
+                    log.warning("sound check passed with a warning: %s", verdict.message_ru)
+                self._enter(Phase.SOUND_PLAYBACK)
+                self._play_file(res.path)
+                return
+            # for the adult on the raise-hand screen: the measured reason and its remedy
+            reason = f"{verdict.message_ru} {verdict.remedy_ru}"
+            if (verdict.values.get("clipped_fraction") or 0.0) >= CLIP_FAIL:
+                retry_message = "Слишком громко: отодвиньте микрофон немного ото рта. Попробуем ещё раз."
+            else:
+                retry_message = ("Вокруг слишком шумно или микрофон далеко ото рта. Поднесите его ко рту. "
+                                 "Попробуем ещё раз.")
         if self.speak_attempts >= 2:
             self._raise_hand(reason, can_continue=False)
         else:
             self._start_speak_check()
-            self.message = "Мы вас не услышали. Говорите громче, микрофон - у рта. Попробуем ещё раз."
+            self.message = retry_message
+
+    def _judge_check_recording(self, res: RecordingResult) -> CheckResult | None:
+        """Signal/noise and clipping of the sound-check phrase, by the same rules as
+        the technician's hardware check (:func:`diagnostics.judge.judge_speech`; no
+        late-start rule: nobody answers this phrase within 0.3 s). None if the file
+        cannot be read back - the simple checks above already passed, so the student
+        is not held up by the judge itself."""
+        try:
+            import soundfile as sf  # the flow otherwise never decodes audio
+
+            samples, rate = sf.read(str(res.path), dtype="int16", always_2d=False)
+            return judge_speech(samples, rate, late_start=False)
+        except Exception:  # noqa: BLE001 - see the docstring
+            log.exception("could not judge the sound-check recording %s", res.path)
+            return None
 
     def _play_file(self, path) -> None:
         try:
@@ -372,7 +403,8 @@ class ExamFlow:
             station_id=self.station_id, created_at=now.isoformat(timespec="seconds"),
         )
         self._event("session_start", participant_code=self.pending_code, variant=self.session.variant,
-                    soundcheck=self.soundcheck_result.analysis.as_dict() if self.soundcheck_result else None)
+                    soundcheck=self.soundcheck_result.analysis.as_dict() if self.soundcheck_result else None,
+                    soundcheck_judgement=self.soundcheck_verdict.as_dict() if self.soundcheck_verdict else None)
         self._begin_task(0)
 
     # ---------------------------------------------------------------- tasks

@@ -92,7 +92,8 @@ def test_late_start_flagged(room_noise, make_test, tmp_path):
     assert auto.values["late_start"] is True
     assert auto.values["late_start_cause"] == "speaker"
     assert auto.status is Status.WARN
-    assert auto.values["first_speech_after_cue_s"] == pytest.approx(0.8, abs=0.25)
+    # sleep() and the player's start can only come late on a loaded machine, never early
+    assert 0.55 <= auto.values["first_speech_after_cue_s"] <= 1.5
 
 
 def test_loud_clipped_voice_flagged(room_noise, make_test, tmp_path):

@@ -28,8 +28,9 @@ class FakeClock:
 
 
 class FakeAudioPort:
-    """``signal`` is "speech" (noise bursts at about -20 dBFS), "silence" (-70 dBFS noise)
-    or "zeros" (digital silence)."""
+    """``signal`` is "speech" (noise bursts at about -20 dBFS with pauses), "silence"
+    (-70 dBFS noise), "zeros" (digital silence), "noisy" (bursts drowned in loud noise)
+    or "clipped" (bursts at full scale)."""
 
     def __init__(self, clock: FakeClock, signal: str = "speech", play_seconds: float = 0.5) -> None:
         self.clock = clock
@@ -61,7 +62,8 @@ class FakeAudioPort:
     def level(self):
         if self._rec is None:
             return None
-        rms = {"speech": -20.0, "silence": -70.0, "zeros": float("-inf")}[self.signal]
+        rms = {"speech": -20.0, "silence": -70.0, "zeros": float("-inf"), "noisy": -18.0,
+               "clipped": 0.0}[self.signal]
         return LevelReading(rms + 6, rms, False, 0.0, 0, self.clock())
 
     def recording_fault(self):
@@ -72,8 +74,16 @@ class FakeAudioPort:
         rng = np.random.default_rng(0)
         if self.signal == "zeros":
             return np.zeros(n, np.int16)
-        amp = 3000 if self.signal == "speech" else 10
-        return (rng.standard_normal(n) * amp).clip(-32000, 32000).astype(np.int16)
+        x = rng.standard_normal(n) * 10  # the room: about -70 dBFS
+        if self.signal == "speech":  # syllables: 250 ms bursts at about -20 dBFS, 150 ms pauses
+            t = np.arange(n) / 16000
+            x = np.where((t % 0.4) < 0.25, rng.standard_normal(n) * 3000, x)
+        elif self.signal == "noisy":  # a voice drowned in noise: no pauses below -26 dBFS
+            x = rng.standard_normal(n) * 1500 + np.where((np.arange(n) / 16000 % 0.4) < 0.25,
+                                                         rng.standard_normal(n) * 3000, 0)
+        elif self.signal == "clipped":  # shouting into the microphone: square-ish, at full scale
+            x = np.where((np.arange(n) / 16000 % 0.4) < 0.25, np.sign(rng.standard_normal(n)) * 40000, x)
+        return x.clip(-32767, 32767).astype(np.int16)
 
     def stop_recording_async(self) -> None:
         """Finalizes at once (the real port uses a thread); :meth:`stop_outcome` returns it."""

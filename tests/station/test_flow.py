@@ -131,6 +131,34 @@ def test_quiet_microphone_in_sound_check(tmp_path, package):
     assert "почти не слышен" in rig.flow.raise_hand_reason
 
 
+@pytest.mark.parametrize("signal,student,adult", [
+    ("noisy", "слишком шумно", "сигнал/шум"),
+    ("clipped", "Слишком громко", "перегружен"),
+])
+def test_sound_check_judged_like_the_hardware_check(tmp_path, package, signal, student, adult):
+    # Loud enough for the simple checks, but the diagnostics judge (signal/noise,
+    # clipping) fails it: the student gets a plain retry hint, then the adult gets the
+    # measured reason with its remedy.
+    rig = Rig(tmp_path, package, signal=signal)
+    rig.flow.start()
+    rig.flow.heard(True)
+    rig.run(3.5)
+    assert rig.flow.phase is Phase.SOUND_SPEAK and student in rig.flow.message
+    rig.until(Phase.RAISE_HAND)
+    assert adult in rig.flow.raise_hand_reason and rig.flow.soundcheck_result is None
+
+
+def test_sound_check_judgement_goes_into_the_session_timeline(tmp_path, package):
+    rig = Rig(tmp_path, package)
+    rig.pass_sound_check()
+    assert rig.flow.soundcheck_verdict.status.value == "pass"
+    rig.flow.submit_code("12345")
+    rig.flow.confirm_code(True)
+    [start] = [e for e in rig.store.events(rig.flow.session.session_id) if e["event"] == "session_start"]
+    assert start["soundcheck_judgement"]["status"] == "pass"
+    assert start["soundcheck_judgement"]["values"]["snr_db"] > 25
+
+
 @pytest.mark.parametrize("code,text", [("1234", "ровно пять цифр"), ("12a45", "ровно пять цифр"),
                                         ("123456", "ровно пять цифр"), ("99999", "нет в списке")])
 def test_code_entry_errors(tmp_path, package, code, text):
