@@ -17,8 +17,8 @@ from pathlib import Path
 
 from station.flow.phases import SessionState
 from station.flow.session_store import SessionStore
-from sync.errors import NotPairedError
-from sync.package import seal_package
+from sync.errors import NotPairedError, PackageError
+from sync.package import SUFFIX, read_manifest, seal_package
 from sync.signing import StationKey
 from sync.station_config import StationSync
 from vpr_common.atomic import atomic_write_text
@@ -42,7 +42,30 @@ class Sealer:
         self.readiness_report = readiness_report or {}
         self.on_sealed = None  # e.g. wake the sync worker
 
+    def already_sealed(self, state: SessionState) -> Path | None:
+        """The package sealed for this session before a crash (or power cut) stopped
+        the flow from recording it, if there is one: queued in the outbox, or written
+        into its folder but not yet queued. Sealing again would send the node a second,
+        slightly different package for the same session."""
+        outbox = self.sync.outbox
+        known = {e.path.name for e in outbox.entries()}
+        candidates = [e.path for e in outbox.entries() if e.participant_code == state.participant_code]
+        candidates += [f for f in sorted(outbox.packages_dir.glob(f"*{SUFFIX}")) if f.name not in known]
+        for path in candidates:
+            try:
+                manifest, _, _ = read_manifest(path)
+            except PackageError:
+                continue  # not a whole package (a torn copy): never ours to reuse
+            if (manifest.get("extra") or {}).get("session_id") == state.session_id:
+                return path
+        return None
+
     def __call__(self, state: SessionState, store: SessionStore) -> str:
+        done = self.already_sealed(state)
+        if done is not None:
+            self.sync.outbox.add(done)  # idempotent; queues it if the crash came before that
+            log.info("session %s was already sealed as %s; not sealing again", state.session_id, done)
+            return str(done)
         session_dir = store.dir_of(state.session_id)
         audio_dir = store.audio_dir(state.session_id)
         files: dict[str, Path] = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from station.flow.machine import ExamFlow, FlowTimings, code_check_from_list
 from station.flow.phases import Phase
 from station.flow.sealing import Sealer
 from station.flow.session_store import SessionStore
+from sync.outbox import Outbox
 from sync.package import verify_package
 from sync.station_config import StationSync
 from tests.exam_content.helpers import PASSWORD, built_package
@@ -100,6 +102,58 @@ def test_whole_flow_seals_a_verified_package(tmp_path, package):
             "photo_chosen"} <= set(events)
     assert manifest["readiness"] == {"overall": "pass"}
     assert rig.sync.outbox.get(verified.package_id) is not None
+
+
+def _run_to_done(rig, end: Phase = Phase.DONE) -> None:
+    rig.pass_sound_check()
+    rig.flow.submit_code("12345")
+    rig.flow.confirm_code(True)
+    rig.flow.finish_instructions()
+    rig.until(Phase.PHOTO_CHOICE)
+    rig.flow.choose_photo(1)
+    rig.until(end)
+
+
+def _back_to_sealing(rig):
+    """What the disk holds after a crash between sealing and saving "finished"."""
+    state = rig.flow.session
+    state.finished, state.phase, state.package_path = False, Phase.SEALING, None
+    rig.store.save(state)
+    return state
+
+
+def test_crash_after_sealing_does_not_seal_the_session_twice(tmp_path, package):
+    rig = Rig(tmp_path, package)
+    _run_to_done(rig)
+    first = rig.flow.session.package_path
+    _back_to_sealing(rig)
+    again = Rig(tmp_path, package)  # the program starts again on the same folders
+    again.flow.start()
+    assert again.flow.phase is Phase.DONE and again.flow.session.finished
+    assert again.flow.session.package_path == first
+    assert [e.path.name for e in again.sync.outbox.entries()] == [Path(first).name]
+    assert len(list(again.sync.outbox.packages_dir.glob("*.vprpkg"))) == 1
+
+
+def test_crash_between_sealing_and_queueing_queues_the_sealed_package(tmp_path, package, monkeypatch):
+    rig = Rig(tmp_path, package)
+    real_add = Outbox.add
+
+    def crash(self, pkg):
+        raise OSError("power cut")  # the package file is in place, the outbox row is not
+
+    monkeypatch.setattr(Outbox, "add", crash)
+    _run_to_done(rig, end=Phase.RAISE_HAND)
+    assert rig.sync.outbox.entries() == []
+    sealed = list(rig.sync.outbox.packages_dir.glob("*.vprpkg"))
+    assert len(sealed) == 1
+    monkeypatch.setattr(Outbox, "add", real_add)
+    _back_to_sealing(rig)
+    again = Rig(tmp_path, package)
+    again.flow.start()
+    assert again.flow.phase is Phase.DONE and Path(again.flow.session.package_path) == sealed[0]
+    assert [e.path.name for e in again.sync.outbox.entries()] == [sealed[0].name]
+    assert list(again.sync.outbox.packages_dir.glob("*.vprpkg")) == sealed
 
 
 def test_not_hearing_twice_calls_an_adult(tmp_path, package):
