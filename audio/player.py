@@ -58,7 +58,10 @@ def fit_to_device(samples: np.ndarray, rate: int, info: devices.DeviceInfo,
             except Exception as exc:  # noqa: BLE001 - PortAudio raises several types
                 last = str(exc)
                 continue
-            out = samples[:, :ch] if samples.shape[1] >= ch else np.repeat(samples[:, :1], ch, axis=1)
+            if ch == 1 and samples.shape[1] > 1:  # a mono device: mix the channels down, drop none
+                out = samples.mean(axis=1, keepdims=True)
+            else:
+                out = samples[:, :ch] if samples.shape[1] >= ch else np.repeat(samples[:, :1], ch, axis=1)
             if r != rate:
                 out = np.stack([resample(out[:, c], rate, r) for c in range(ch)], axis=1)
             return np.ascontiguousarray(out, dtype=np.float32), r

@@ -123,3 +123,20 @@ def test_device_refusing_everything():
 
     with pytest.raises(DeviceSettingsError):
         fit_to_device(np.zeros((10, 1), np.float32), 16000, FakeStrictDevice.info, refuse)
+
+
+def test_stereo_sound_mixed_down_on_a_mono_device():
+    # A mono output (a USB headset exposing one channel) gets both channels of a
+    # stereo sound, not just the left one.
+    info = DeviceInfo(index=3, name="Mono headset", hostapi="ALSA", max_input_channels=1,
+                      max_output_channels=1, default_samplerate=16000.0,
+                      is_default_input=False, is_default_output=True)
+    left = tone(440, 0.5, 16000, 0.4)
+    right = tone(1000, 0.5, 16000, 0.4)
+    out, rate = fit_to_device(np.stack([left, right], axis=1), 16000, info, lambda **kw: None)
+    assert rate == 16000 and out.shape == (8000, 1)
+    spec = np.abs(np.fft.rfft(out[:, 0]))
+    freqs = np.fft.rfftfreq(len(out), 1 / 16000)
+    peaks = sorted(freqs[np.argsort(spec)[-2:]])
+    assert peaks == pytest.approx([440, 1000], abs=3)
+    assert np.allclose(out[:, 0], (left + right) / 2, atol=1e-6)
