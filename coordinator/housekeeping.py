@@ -8,9 +8,12 @@ should the station come back, the node answers ``no_upload`` and the upload star
 again from byte 0. Part files with no upload row (a crash between creating the file
 and recording the upload) are removed too.
 
-Called by the server (once at start, then hourly; see :func:`coordinator.app.create_app`)
-and by ``vpr-node cleanup``. Safe against a concurrent chunk: the row is deleted only
-if it is still stale, and a chunk whose row vanished commits nothing.
+Called by the server (once at start, then hourly; see :func:`coordinator.app.create_app`),
+each removal under the package's upload lock, and by ``vpr-node cleanup``. The row is
+deleted only if it is still stale and an orphan file only if no upload claims it at
+that moment; a chunk whose row vanished meanwhile (another process cleaned up) is
+answered 409 ``no_upload`` and a ``complete`` without its file restarts the upload,
+so the station sends again from byte 0 - nothing is accepted unverified, nothing lost.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from coordinator.ingest import part_path
 from coordinator.storage import NodeStore
@@ -68,24 +72,39 @@ def drop_stale_upload(store: NodeStore, package_id: str, older_than_s: float = A
     return True
 
 
-def remove_orphan_parts(store: NodeStore, now: float | None = None, report: CleanupReport | None = None) -> None:
-    """Remove ``*.part`` files that belong to no upload (older than :data:`ORPHAN_GRACE_S`)."""
-    report = report if report is not None else CleanupReport()
+def orphan_parts(store: NodeStore, now: float | None = None) -> list[Path]:
+    """``*.part`` files that belong to no upload and are older than :data:`ORPHAN_GRACE_S`."""
     now = time.time() if now is None else now
     known = {u.package_id for u in store.list_uploads()}
+    out = []
     for path in sorted(store.incoming_dir.glob("*.part")):
-        if path.stem in known:
-            continue
         try:
-            if now - path.stat().st_mtime < ORPHAN_GRACE_S:
-                continue
+            if path.stem not in known and now - path.stat().st_mtime >= ORPHAN_GRACE_S:
+                out.append(path)
         except OSError:
             continue
-        size = _remove(path, report)
-        if path.name not in report.kept_busy:
-            report.orphan_files.append(path.name)
-            report.freed_bytes += size
-            log.info("removed orphan part file %s (%d bytes)", path.name, size)
+    return out
+
+
+def remove_orphan_part(store: NodeStore, path: Path, report: CleanupReport | None = None) -> bool:
+    """Remove one orphan part file unless an upload for it was opened meanwhile."""
+    report = report if report is not None else CleanupReport()
+    if store.get_upload(path.stem) is not None:
+        return False
+    size = _remove(path, report)
+    if path.name in report.kept_busy:
+        return False
+    report.orphan_files.append(path.name)
+    report.freed_bytes += size
+    log.info("removed orphan part file %s (%d bytes)", path.name, size)
+    return True
+
+
+def remove_orphan_parts(store: NodeStore, now: float | None = None, report: CleanupReport | None = None) -> None:
+    """Remove every orphan part file (see :func:`orphan_parts`)."""
+    report = report if report is not None else CleanupReport()
+    for path in orphan_parts(store, now):
+        remove_orphan_part(store, path, report)
 
 
 def clean_incoming(store: NodeStore, older_than_s: float = ABANDONED_AFTER_S, now: float | None = None) -> CleanupReport:
@@ -97,7 +116,7 @@ def clean_incoming(store: NodeStore, older_than_s: float = ABANDONED_AFTER_S, no
     return report
 
 
-def _remove(path, report: CleanupReport) -> int:
+def _remove(path: Path, report: CleanupReport) -> int:
     """Unlink ``path``; returns its size (0 if it was gone). A file still open
     elsewhere (Windows) is left for the next round and listed in ``kept_busy``."""
     try:

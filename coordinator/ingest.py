@@ -123,6 +123,10 @@ def finalize_upload(store: NodeStore, package_id: str, station_id: str) -> Accep
                             message_ru="Пакет передан не полностью; станция дошлёт недостающее.")
     if not src.exists() and final_path(store, package_id).exists():
         src = final_path(store, package_id)  # crashed between rename and commit last time
+    elif not src.exists():  # the part file was removed (housekeeping): start again
+        store.drop_upload(package_id)
+        raise ConflictError("part file missing", code="no_upload", extra={"offset": 0},
+                            message_ru="Узел не нашёл полученную часть пакета; станция передаст его заново.")
     try:
         verified = verify_package(src, key_lookup(store)(station_id), expected_id=package_id,
                                   expected_station=station_id, allow_unpaired=True)

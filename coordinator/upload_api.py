@@ -142,7 +142,13 @@ async def _receive_chunk(store: NodeStore, request: Request, auth: AuthContext, 
                 raise BadRequestError(f"got {received} of {length} bytes", code="chunk_truncated")
             if digest is not None and digest.hexdigest() != auth.signed.body_sha256:
                 raise BadRequestError("chunk hash differs from the signed one", code="chunk_hash_mismatch")
-            await anyio.to_thread.run_sync(sync_and_commit, store, fh, package_id, offset, offset + length)
+            if not await anyio.to_thread.run_sync(sync_and_commit, store, fh, package_id, offset, offset + length):
+                # the upload was dropped (housekeeping in another process) or moved on
+                now = await anyio.to_thread.run_sync(store.get_upload, package_id)
+                if now is None:
+                    raise ConflictError("upload dropped meanwhile", code="no_upload", extra={"offset": 0})
+                raise ConflictError(f"offset moved to {now.offset}", code="offset_mismatch",
+                                    extra={"offset": now.offset})
         finally:
             try:
                 fh.close()
@@ -178,7 +184,9 @@ async def clean_incoming(store: NodeStore) -> housekeeping.CleanupReport:
     for package_id in await anyio.to_thread.run_sync(housekeeping.stale_uploads, store):
         async with _locks[package_id]:
             await anyio.to_thread.run_sync(lambda: housekeeping.drop_stale_upload(store, package_id, report=report))
-    await anyio.to_thread.run_sync(lambda: housekeeping.remove_orphan_parts(store, report=report))
+    for path in await anyio.to_thread.run_sync(housekeeping.orphan_parts, store):
+        async with _locks[path.stem]:
+            await anyio.to_thread.run_sync(lambda: housekeeping.remove_orphan_part(store, path, report))
     for package_id, lock in list(_locks.items()):  # no await in this loop: atomic on the event loop
         if not lock.locked() and lock.statistics().tasks_waiting == 0:
             del _locks[package_id]

@@ -108,6 +108,9 @@ class ExamFlow:
         self.speak_attempts = 0
         self.soundcheck_result: RecordingResult | None = None
         self.soundcheck_verdict: CheckResult | None = None  # diagnostics' judgement of that recording
+        # a recording the judge failed twice, which the adult may accept with "Продолжить"
+        self._judged_override: tuple[RecordingResult, CheckResult] | None = None
+        self.soundcheck_accepted_by_adult = False
         self.faults: list[str] = []
         self._phase_started = clock()
         self._elapsed_base = 0.0
@@ -328,7 +331,15 @@ class ExamFlow:
             else:
                 retry_message = ("Вокруг слишком шумно или микрофон далеко ото рта. Поднесите его ко рту. "
                                  "Попробуем ещё раз.")
-        if self.speak_attempts >= 2:
+        if self.speak_attempts >= 2 and verdict is not None:
+            # Loud enough, but the measurements fail twice: the adult decides. The noise
+            # estimate can be wrong for a student who never pauses, so this must not lock
+            # the station: "Продолжить" accepts this recording (the student still hears
+            # it back), and the acceptance goes into the timeline.
+            self._judged_override = (res, verdict)
+            self._raise_hand(f"{reason} Если в наушниках голос ученика слышен чисто, нажмите «Продолжить».",
+                             can_continue=True)
+        elif self.speak_attempts >= 2:
             self._raise_hand(reason, can_continue=False)
         else:
             self._start_speak_check()
@@ -370,6 +381,7 @@ class ExamFlow:
         """The adult's "try again" on the raise-hand screen before a session exists."""
         self.not_heard_count = 0
         self.speak_attempts = 0
+        self._judged_override = None
         if self.session is not None and self.raise_hand_can_continue:
             self.continue_after_fault()
             return
@@ -404,7 +416,8 @@ class ExamFlow:
         )
         self._event("session_start", participant_code=self.pending_code, variant=self.session.variant,
                     soundcheck=self.soundcheck_result.analysis.as_dict() if self.soundcheck_result else None,
-                    soundcheck_judgement=self.soundcheck_verdict.as_dict() if self.soundcheck_verdict else None)
+                    soundcheck_judgement=self.soundcheck_verdict.as_dict() if self.soundcheck_verdict else None,
+                    soundcheck_accepted_by_adult=self.soundcheck_accepted_by_adult)
         self._begin_task(0)
 
     # ---------------------------------------------------------------- tasks
@@ -524,7 +537,16 @@ class ExamFlow:
         return True
 
     def continue_after_fault(self) -> None:
-        """The adult fixed the headset: continue the same task with the time left."""
+        """The adult fixed the headset: continue the same task with the time left (or,
+        in the sound check, accept the recording the measurements failed)."""
+        if self.phase is Phase.RAISE_HAND and self.session is None and self._judged_override is not None:
+            (res, verdict), self._judged_override = self._judged_override, None
+            self.soundcheck_result, self.soundcheck_verdict = res, verdict
+            self.soundcheck_accepted_by_adult = True
+            log.warning("sound check accepted by the adult despite: %s", verdict.message_ru)
+            self._enter(Phase.SOUND_PLAYBACK)
+            self._play_file(res.path)
+            return
         if self.phase is not Phase.RAISE_HAND or self.session is None:
             return
         task = self.task

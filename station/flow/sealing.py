@@ -64,6 +64,8 @@ class Sealer:
         done = self.already_sealed(state)
         if done is not None:
             self.sync.outbox.add(done)  # idempotent; queues it if the crash came before that
+            if self.on_sealed is not None:
+                self.on_sealed()
             log.info("session %s was already sealed as %s; not sealing again", state.session_id, done)
             return str(done)
         session_dir = store.dir_of(state.session_id)

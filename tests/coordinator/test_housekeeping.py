@@ -8,7 +8,7 @@ import json
 import os
 import time
 
-from coordinator.housekeeping import ORPHAN_GRACE_S, clean_incoming
+from coordinator.housekeeping import ORPHAN_GRACE_S, clean_incoming, orphan_parts, remove_orphan_part
 from coordinator.ingest import part_path
 from coordinator.storage import NodeStore
 from tests.sync.harness import NodeProcess, make_package, pair_station, run_node_cli
@@ -112,3 +112,33 @@ def test_cleanup_cli_bad_hours_is_a_russian_usage_error(tmp_path):
     assert rc != 0 and "больше нуля" in (out + err) and "Traceback" not in (out + err)
     rc, out, err = run_node_cli("cleanup", "--hours", "сутки", "--data", str(tmp_path / "n"))
     assert rc != 0 and "Traceback" not in (out + err)
+
+
+def test_orphan_claimed_by_a_new_upload_is_kept(tmp_path):
+    store = NodeStore(tmp_path / "n")
+    pid = "9" * 64
+    path = part_path(store, pid)
+    path.write_bytes(b"q" * 20)
+    past = time.time() - ORPHAN_GRACE_S - 60
+    os.utime(path, (past, past))
+    [candidate] = orphan_parts(store)
+    store.start_upload(pid, "st001-abcd", 100)  # a station opens the upload meanwhile
+    assert remove_orphan_part(store, candidate) is False and path.exists()
+
+
+def test_complete_without_its_part_file_restarts_the_upload(tmp_path):
+    node = NodeProcess(tmp_path / "node").start()
+    try:
+        st = pair_station(node, tmp_path / "st")
+        c = st.client()
+        pkg = make_package(st, tmp_path, size=200_000)
+        pid = pkg.package_id
+        c._json("PUT", f"/api/v1/uploads/{pid}", {"size": pkg.size})
+        c._send("PATCH", f"/api/v1/uploads/{pid}", query="offset=0", body=pkg.path.read_bytes(),
+                unsigned_body=True)
+        part_path(node.store(), pid).unlink()  # e.g. removed by another process's cleanup
+        offsets = []
+        assert c.upload(pkg.path, pid, progress=lambda o, s: offsets.append(o)) == "verified"
+        assert 0 in offsets and node.store().has_package(pid)
+    finally:
+        node.stop()
