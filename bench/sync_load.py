@@ -11,11 +11,16 @@ machine's cores with the node. Prints:
 * the node's ingest throughput (all bytes / wall time until every package is
   acknowledged) against writing the same bytes to the same disk in the same run
   (4 MiB blocks, fsync per file) - a ratio;
+* the same bytes sent by as many client processes to a minimal verifying TLS
+  receiver (``bench/reference_sink.py``: stdlib ssl, SHA-256 in-stream, fsync per
+  file; no HTTP, signing or SQLite) - the ceiling of this machine, whose CPU the
+  receiver shares with its clients; the node's throughput is also given as a ratio
+  of it (``--no-reference`` skips this);
 * the node process's peak resident memory (psutil, sampled every 50 ms);
 * that every package arrived exactly once and was verified.
 
 Usage: python bench/sync_load.py [--stations 30] [--packages 2] [--size-mb 40]
-       [--chunk-mb 8] [--workers 1] [--stations-in-threads] [--workdir DIR] [--keep]
+       [--chunk-mb 8] [--workers 1] [--stations-in-threads] [--no-reference] [--workdir DIR] [--keep]
 Writes a JSON summary to bench-results/sync_load-<time>.json.
 """
 
@@ -34,6 +39,8 @@ import time
 from pathlib import Path
 
 import psutil
+
+import reference_sink
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -225,6 +232,8 @@ def main() -> int:
     ap.add_argument("--station-nice", type=int, default=10,
                     help="nice value of the station processes (POSIX; default 10): real stations are other "
                          "PCs, so the simulated ones should not take the node's CPU away from it; 0 = same priority")
+    ap.add_argument("--no-reference", action="store_true",
+                    help="skip the minimal-TLS-receiver ceiling measured after the node's run")
     ap.add_argument("--run-station", type=Path, help=argparse.SUPPRESS)  # internal: one station process
     ap.add_argument("--chunk-bytes", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -285,6 +294,12 @@ def main() -> int:
         sampler.stop.set()
         sampler.join()
         ingest_mbps = total / MB / ingest_s
+        ref = None
+        if not args.no_reference:
+            groups = [files[i * args.packages:(i + 1) * args.packages] for i in range(args.stations)]
+            ref = reference_sink.measure(groups, work / "reference", node_data / "tls" / "node.crt",
+                                         node_data / "tls" / "node.key",
+                                         0 if args.stations_in_threads else args.station_nice, env)
 
         rows = store.list_packages()
         ids = [r["package_id"] for r in rows]
@@ -309,6 +324,14 @@ def main() -> int:
             "station_acks": acked, "upload_attempts": attempts, "rejections": len(store.list_rejections()),
             "all_arrived_once_and_verified": ok,
         }
+        if ref is not None:
+            ref_mbps = total / MB / ref.seconds
+            summary["reference"] = {
+                "what": "minimal stdlib-TLS receiver, thread per connection, SHA-256 in-stream, fsync per file",
+                "seconds": round(ref.seconds, 2), "mb_s": round(ref_mbps, 1),
+                "vs_disk": round(ref_mbps / base_mbps, 3), "node_vs_reference": round(ingest_mbps / ref_mbps, 3),
+                "sink_cpu_s": round(ref.sink_cpu_s, 1), "clients_cpu_s": round(ref.clients_cpu_s, 1),
+                "all_digests_match": ref.all_digests_match}
         print()
         print(f"Node ingest: {total / MB:.0f} MB in {ingest_s:.1f} s = {ingest_mbps:.1f} MB/s "
               f"({args.stations} stations x {args.packages} packages, {args.chunk_mb:g} MiB chunks, TLS, loopback, "
@@ -320,6 +343,13 @@ def main() -> int:
               f"simulated stations {client_cpu:.1f} s, on {os.cpu_count()} cores shared by both")
         if args.workers == 1:
             print(f"  node event-loop thread: {loop_cpu:.1f} s ({100 * loop_cpu / ingest_s:.0f} % of the wall time)")
+        if ref is not None:
+            ref_mbps = total / MB / ref.seconds
+            print(f"Reference (minimal verifying TLS receiver, same clients and bytes): {ref.seconds:.1f} s = "
+                  f"{ref_mbps:.1f} MB/s = {100 * ref_mbps / base_mbps:.0f} % of disk write; "
+                  f"CPU receiver {ref.sink_cpu_s:.1f} s, clients {ref.clients_cpu_s:.1f} s; digests "
+                  + ("match" if ref.all_digests_match else "DIFFER"))
+            print(f"Node / reference: {100 * ingest_mbps / ref_mbps:.0f} %")
         print(f"Node peak RSS: {sampler.peak / MB:.0f} MB (idle {rss_idle / MB:.0f} MB; target <= 200 MB)")
         print(f"Packages: expected {len(expected)}, stored {len(ids)} rows / {len(stored_files)} files, "
               f"acked on stations {acked}, upload attempts {attempts}, rejections {summary['rejections']}")
