@@ -35,15 +35,29 @@ TIMEOUT = (10, 120)
 Progress = Callable[[int, int], None]
 
 
+def _pinned_context() -> ssl.SSLContext:
+    """A client context that trusts nothing by itself: the node's certificate is
+    checked by its pinned fingerprint (urllib3's ``assert_fingerprint``) instead.
+    Giving urllib3 this context also keeps it from loading the system CA store on
+    every new connection (about 60 ms of CPU each, for certificates never used)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
 class _PinnedAdapter(HTTPAdapter):
     def __init__(self, fingerprint: str) -> None:
         self._fingerprint = fingerprint
+        self._context = _pinned_context()
         super().__init__(pool_connections=2, pool_maxsize=2, max_retries=0)
 
     def init_poolmanager(self, *args, **kwargs):
         kwargs["assert_fingerprint"] = self._fingerprint
         kwargs["cert_reqs"] = ssl.CERT_NONE
         kwargs["assert_hostname"] = False
+        kwargs["ssl_context"] = self._context
         return super().init_poolmanager(*args, **kwargs)
 
 
