@@ -28,7 +28,10 @@ from sync.signing import UNSIGNED_PAYLOAD
 
 MAX_CHUNK = 16 * 1024 * 1024
 MAX_PACKAGE = 8 * 1024**3
-WRITE_BLOCK = 256 * 1024
+#: Pieces of a chunk body (about 256 KiB each from uvicorn) are handed to a worker
+#: thread in batches of at least this many bytes: fewer thread hand-overs for the
+#: event loop, and no copy (the batch is written piece by piece).
+WRITE_BATCH = 1024 * 1024
 
 _locks: dict[str, anyio.Lock] = defaultdict(anyio.Lock)
 
@@ -103,16 +106,17 @@ async def upload_chunk(package_id: str, offset: int, request: Request,
     return {"status": "receiving", "offset": offset + length, "duplicate_chunk": False}
 
 
-def _write_block(fh, digest, block: bytes) -> None:
-    if digest is not None:
-        digest.update(block)
-    fh.write(block)
+def _write_pieces(fh, digest, pieces: list[bytes]) -> None:
+    for piece in pieces:  # pieces this large bypass the file's buffer: no copy
+        if digest is not None:
+            digest.update(piece)
+        fh.write(piece)
 
 
 async def _receive_chunk(store: NodeStore, request: Request, auth: AuthContext, package_id: str,
                          offset: int, length: int) -> None:
-    # Pieces are gathered into blocks of at most WRITE_BLOCK bytes, and hashing plus
-    # writing a block runs in a worker thread (both release the GIL), so the event
+    # Pieces are gathered into batches of WRITE_BATCH bytes or more, and hashing plus
+    # writing a batch runs in a worker thread (both release the GIL), so the event
     # loop keeps serving the other stations and a second core is used.
     path = part_path(store, package_id)
     # A chunk signed with its SHA-256 is checked against it; an unsigned-payload chunk
@@ -133,11 +137,11 @@ async def _receive_chunk(store: NodeStore, request: Request, auth: AuthContext, 
                     raise BadRequestError("body longer than Content-Length", code="bad_chunk_size")
                 pending.append(piece)
                 pending_len += len(piece)
-                if pending_len >= WRITE_BLOCK:
-                    block, pending, pending_len = b"".join(pending), [], 0
-                    await anyio.to_thread.run_sync(_write_block, fh, digest, block)
+                if pending_len >= WRITE_BATCH:
+                    batch, pending, pending_len = pending, [], 0
+                    await anyio.to_thread.run_sync(_write_pieces, fh, digest, batch)
             if pending:
-                await anyio.to_thread.run_sync(_write_block, fh, digest, b"".join(pending))
+                await anyio.to_thread.run_sync(_write_pieces, fh, digest, pending)
             if received != length:
                 raise BadRequestError(f"got {received} of {length} bytes", code="chunk_truncated")
             if digest is not None and digest.hexdigest() != auth.signed.body_sha256:
