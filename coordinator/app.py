@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator, Iterable
 
+import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -24,7 +25,7 @@ from coordinator.api import router as api_router
 from coordinator.errors import BadRequestError, NodeError
 from coordinator.storage import NodeStore
 from coordinator.tls import NodeTls, ensure_certificate, format_fingerprint
-from coordinator.upload_api import clean_incoming
+from coordinator.upload_api import VERIFY_AT_ONCE, clean_incoming
 from coordinator.upload_api import router as upload_router
 from sync.errors import AuthError, PackageError
 from vpr_common.errors import VprError
@@ -131,6 +132,7 @@ def create_app(data_dir: Path, extra_routers: Iterable[APIRouter] = (), tls: Nod
                   description="Pairing, content hand-out and response-package upload; see docs/sync-protocol.md")
     app.state.store = NodeStore(data_dir)
     app.state.fingerprint = tls.fingerprint
+    app.state.verify_slots = anyio.Semaphore(VERIFY_AT_ONCE)
     app.state.data_dir = data_dir
     app.add_exception_handler(VprError, _vpr_error)
     app.include_router(api_router)

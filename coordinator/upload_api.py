@@ -4,7 +4,9 @@ chunk (streamed to disk, never held whole), ``POST .../complete`` verifies and
 acknowledges, ``GET /api/v1/packages/{id}`` tells what the node has.
 
 Runs on the event loop; fsync, SQLite and verification go to worker threads. One
-asyncio lock per package id serialises chunks of the same upload.
+asyncio lock per package id serialises chunks of the same upload; a semaphore on
+``app.state.verify_slots`` (made by :func:`coordinator.app.create_app`) bounds how
+many packages are verified at once.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ MAX_PACKAGE = 8 * 1024**3
 #: thread in batches of at least this many bytes: fewer thread hand-overs for the
 #: event loop, and no copy (the batch is written piece by piece).
 WRITE_BATCH = 1024 * 1024
+#: Whole-package verifications (SHA-256 of every file, CPU-bound) at the same time.
+#: When 30 stations finish together, 30 verifications at once only add threads and
+#: read buffers: the bench's node peak RSS went from 165-200 MB to ~147 MB with 2.
+VERIFY_AT_ONCE = 2
 
 _locks: dict[str, anyio.Lock] = defaultdict(anyio.Lock)
 
@@ -172,7 +178,7 @@ async def complete_upload(package_id: str, request: Request, auth: AuthContext =
     await checked_body(request, auth)
     _check_id(package_id)
     store = _store(request)
-    async with _locks[package_id]:
+    async with _locks[package_id], request.app.state.verify_slots:
         res = await anyio.to_thread.run_sync(finalize_upload, store, package_id, auth.station.station_id)
     if res.outcome is Outcome.REJECTED:
         raise PackageError(res.reason, res.detail)

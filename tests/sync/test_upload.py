@@ -281,3 +281,27 @@ def test_station_sends_chunks_as_unsigned_payload_and_node_still_refuses_bad_byt
     assert _stored(node, pid) == ([], [])
     assert c.upload(pkg.path, pid) == "verified"  # the intact copy goes through afterwards
     assert sent[-1] == UNSIGNED_PAYLOAD and len(_stored(node, pid)[0]) == 1
+
+
+def test_many_packages_completed_at_once_all_verified_once(node, tmp_path):
+    # Thirty stations tend to finish together; the node verifies a bounded number of
+    # packages at a time (VERIFY_AT_ONCE) and the others wait their turn - none is
+    # refused, dropped or stored twice.
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = []
+    for i in range(6):
+        st = pair_station(node, tmp_path / f"st{i}", name=f"ПК {i}")
+        pkg = make_package(st, tmp_path / f"p{i}", code=f"2{i:04d}", size=1_500_000)
+        c = st.client()
+        c._json("PUT", f"/api/v1/uploads/{pkg.package_id}", {"size": pkg.size})
+        c._send("PATCH", f"/api/v1/uploads/{pkg.package_id}", query="offset=0", body=pkg.path.read_bytes(),
+                unsigned_body=True)
+        jobs.append((c, pkg))
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        answers = list(pool.map(lambda j: j[0]._json("POST", f"/api/v1/uploads/{j[1].package_id}/complete", {}),
+                                jobs))
+    assert [a["status"] for a in answers] == ["verified"] * len(jobs)
+    for _, pkg in jobs:
+        rows, files = _stored(node, pkg.package_id)
+        assert len(rows) == 1 and len(files) == 1
