@@ -33,7 +33,7 @@ MAX_PACKAGE = 8 * 1024**3
 #: Pieces of a chunk body (about 256 KiB each from uvicorn) are handed to a worker
 #: thread in batches of at least this many bytes: fewer thread hand-overs for the
 #: event loop, and no copy (the batch is written piece by piece).
-WRITE_BATCH = 1024 * 1024
+WRITE_BATCH = 512 * 1024
 #: Whole-package verifications (SHA-256 of every file, CPU-bound) at the same time.
 #: When 30 stations finish together, 30 verifications at once only add threads and
 #: read buffers: the bench's node peak RSS went from 165-200 MB to ~147 MB with 2.
