@@ -48,14 +48,22 @@ class SinkResult:
     all_digests_match: bool
 
 
+def _recv_exact(conn: ssl.SSLSocket, n: int) -> bytes:
+    """``n`` bytes, or fewer if the peer closed first."""
+    got = b""
+    while len(got) < n:
+        part = conn.recv(n - len(got))
+        if not part:
+            break
+        got += part
+    return got
+
+
 def _serve_one(conn: ssl.SSLSocket, dest: Path) -> None:
     with conn:
-        header = b""
-        while len(header) < 8:
-            part = conn.recv(8 - len(header))
-            if not part:
-                return
-            header += part
+        header = _recv_exact(conn, 8)
+        if len(header) < 8:
+            return
         (left,) = struct.unpack(">Q", header)
         buf = bytearray(RECV_BUFFER)
         view = memoryview(buf)
@@ -127,13 +135,7 @@ def client_process(port: int, files: list[Path], nice: int) -> int:
             conn.sendall(struct.pack(">Q", path.stat().st_size))
             while block := fh.read(PIECE):
                 conn.sendall(block)
-            got = b""
-            while len(got) < 32:
-                part = conn.recv(32 - len(got))
-                if not part:
-                    break
-                got += part
-            ok = ok and got == want
+            ok = ok and _recv_exact(conn, 32) == want
     print(json.dumps({"ok": ok, "cpu_s": time.process_time() - cpu0}), flush=True)
     return 0
 
