@@ -36,7 +36,7 @@ MAX_PACKAGE = 8 * 1024**3
 WRITE_BATCH = 512 * 1024
 #: Whole-package verifications (SHA-256 of every file, CPU-bound) at the same time.
 #: When 30 stations finish together, 30 verifications at once only add threads and
-#: read buffers: the bench's node peak RSS went from 165-200 MB to ~147 MB with 2.
+#: read buffers: the bench's node peak RSS went from 165-200 MB to 145-162 MB with 2.
 VERIFY_AT_ONCE = 2
 
 _locks: dict[str, anyio.Lock] = defaultdict(anyio.Lock)

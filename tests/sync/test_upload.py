@@ -11,6 +11,7 @@ import socket
 import ssl
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -287,8 +288,6 @@ def test_many_packages_completed_at_once_all_verified_once(node, tmp_path):
     # Thirty stations tend to finish together; the node verifies a bounded number of
     # packages at a time (VERIFY_AT_ONCE) and the others wait their turn - none is
     # refused, dropped or stored twice.
-    from concurrent.futures import ThreadPoolExecutor
-
     jobs = []
     for i in range(6):
         st = pair_station(node, tmp_path / f"st{i}", name=f"ПК {i}")
