@@ -46,6 +46,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from coordinator.storage import NodeStore  # noqa: E402
+from coordinator.tls import CERT_NAME, KEY_NAME  # noqa: E402
 from sync.client import fetch_certificate  # noqa: E402
 from sync.errors import NodeUnreachableError  # noqa: E402
 from sync.outbox import OutboxState  # noqa: E402
@@ -294,12 +295,13 @@ def main() -> int:
         sampler.stop.set()
         sampler.join()
         ingest_mbps = total / MB / ingest_s
-        ref = None
+        ref, ref_mbps = None, 0.0
         if not args.no_reference:
             groups = [files[i * args.packages:(i + 1) * args.packages] for i in range(args.stations)]
-            ref = reference_sink.measure(groups, work / "reference", node_data / "tls" / "node.crt",
-                                         node_data / "tls" / "node.key",
+            ref = reference_sink.measure(groups, work / "reference", node_data / "tls" / CERT_NAME,
+                                         node_data / "tls" / KEY_NAME,
                                          0 if args.stations_in_threads else args.station_nice, env)
+            ref_mbps = total / MB / ref.seconds
 
         rows = store.list_packages()
         ids = [r["package_id"] for r in rows]
@@ -325,7 +327,6 @@ def main() -> int:
             "all_arrived_once_and_verified": ok,
         }
         if ref is not None:
-            ref_mbps = total / MB / ref.seconds
             summary["reference"] = {
                 "what": "minimal stdlib-TLS receiver, thread per connection, SHA-256 in-stream, fsync per file",
                 "seconds": round(ref.seconds, 2), "mb_s": round(ref_mbps, 1),
@@ -344,7 +345,6 @@ def main() -> int:
         if args.workers == 1:
             print(f"  node event-loop thread: {loop_cpu:.1f} s ({100 * loop_cpu / ingest_s:.0f} % of the wall time)")
         if ref is not None:
-            ref_mbps = total / MB / ref.seconds
             print(f"Reference (minimal verifying TLS receiver, same clients and bytes): {ref.seconds:.1f} s = "
                   f"{ref_mbps:.1f} MB/s = {100 * ref_mbps / base_mbps:.0f} % of disk write; "
                   f"CPU receiver {ref.sink_cpu_s:.1f} s, clients {ref.clients_cpu_s:.1f} s; digests "
