@@ -100,11 +100,12 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def start_node(data: Path, port: int, env: dict, workers: int) -> subprocess.Popen:
+def start_node(data: Path, port: int, env: dict, workers: int, upload_port: int) -> subprocess.Popen:
     log = open(data.parent / "node.out", "wb")
     # BENCH_NODE_PREFIX lets a profiler wrapper script stand in for "-m coordinator.cli".
     cmd = [sys.executable, *os.environ.get("BENCH_NODE_PREFIX", "-m coordinator.cli").split(), "serve",
-           "--data", str(data), "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+           "--data", str(data), "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+           "--upload-port", str(upload_port)]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -226,6 +227,8 @@ def main() -> int:
     ap.add_argument("--size-mb", type=float, default=40.0, help="size of each package's audio, MB")
     ap.add_argument("--chunk-mb", type=float, default=8.0)
     ap.add_argument("--workers", type=int, default=1, help="node worker processes (vpr-node serve --workers)")
+    ap.add_argument("--main-port-only", action="store_true",
+                    help="run the node without its upload data port: chunks go through the main (uvicorn) port")
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("--stations-in-threads", action="store_true",
@@ -249,7 +252,8 @@ def main() -> int:
     node_data = work / "node"
     node_data.mkdir()
     port = free_port()
-    proc = start_node(node_data, port, env, args.workers)
+    upload_port = 0 if args.main_port_only or args.workers > 1 else free_port()
+    proc = start_node(node_data, port, env, args.workers, upload_port)
     url = f"https://127.0.0.1:{port}"
     try:
         store = NodeStore(node_data)

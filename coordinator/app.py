@@ -22,32 +22,19 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from coordinator.api import router as api_router
-from coordinator.errors import BadRequestError, NodeError
+from coordinator.errors import BadRequestError, NodeError, error_response
 from coordinator.storage import NodeStore
 from coordinator.tls import NodeTls, ensure_certificate, format_fingerprint
 from coordinator.upload_api import VERIFY_AT_ONCE, clean_incoming
 from coordinator.upload_api import router as upload_router
-from sync.errors import AuthError, PackageError
 from vpr_common.errors import VprError
 
 log = logging.getLogger(__name__)
 API_VERSION = "1"
 
 
-def http_status_for(exc: VprError) -> int:
-    if isinstance(exc, NodeError):
-        return exc.http_status
-    if isinstance(exc, AuthError):
-        return 403 if exc.reason == "revoked_station" else 401
-    if isinstance(exc, PackageError):
-        return 422
-    return 400
-
-
 async def _vpr_error(request: Request, exc: VprError) -> JSONResponse:
-    status = http_status_for(exc)
-    body = {"error": dict(exc.as_dict(), reason=getattr(exc, "reason", exc.code))}
-    body.update(getattr(exc, "extra", {}))
+    status, body = error_response(exc)
     log.info("%s %s -> %s %s %s", request.method, request.url.path, status, exc.code, exc.detail)
     return JSONResponse(body, status_code=status)
 
@@ -188,28 +175,67 @@ def _check_port_free(host: str, port: int) -> None:
                         remedy_ru="Закройте вторую копию узла или укажите другой порт: vpr-node serve --port 8444.") from exc
 
 
-def serve(data_dir: Path, host: str, port: int, extra_routers: Iterable[APIRouter] = (), workers: int = 1) -> None:
-    """Run the node until interrupted (blocks). Raises :class:`NodeDataError`.
+def _start_upload_port(host: str, port: int, wanted: int | None, tls: NodeTls, store: NodeStore):
+    """Start the upload data port (:mod:`coordinator.upload_port`) on ``wanted``
+    (``None``: the main port + 1, skipped with a notice if that one is taken; 0: not
+    at all). Returns the running server or ``None``. Raises :class:`NodeError`
+    (``port_busy``) if a port asked for explicitly is taken."""
+    from coordinator.upload_port import UploadPortServer
 
-    With ``workers > 1`` uvicorn runs that many processes on the same socket; the
-    upload path stays correct across processes (offsets are committed with a
-    conditional update, every package is verified in full before it is accepted),
-    and each worker costs about 75 MB of memory.
+    if wanted == 0:
+        return None
+    try:
+        server = UploadPortServer(host, wanted or port + 1, tls, store)
+    except (OSError, OverflowError) as exc:  # OverflowError: --port 65535 has no port + 1
+        if wanted is None:
+            log.warning("upload port %d not opened: %s", port + 1, exc)
+            print(f"Порт {port + 1} для приёма ответов занят: станции будут передавать ответы через "
+                  f"порт {port} (медленнее). Укажите свободный: --upload-port ПОРТ.", flush=True)
+            return None
+        _check_port_free(host, wanted)
+        raise
+    server.start()
+    return server
+
+
+def serve(data_dir: Path, host: str, port: int, extra_routers: Iterable[APIRouter] = (), workers: int = 1,
+          upload_port: int | None = None) -> None:
+    """Run the node until interrupted (blocks). Raises :class:`NodeDataError`, or
+    :class:`NodeError` (``port_busy``).
+
+    With one process the node also runs its upload data port (``upload_port``; by
+    default ``port + 1``; 0 turns it off), which takes upload chunks at a lower CPU
+    cost per byte (see :mod:`coordinator.upload_port`).
+    With ``workers > 1`` uvicorn runs that many processes on the same socket and there
+    is no upload data port (its package locks are per process); the upload path stays
+    correct across processes (offsets are committed with a conditional update, every
+    package is verified in full before it is accepted), and each worker costs about
+    75 MB of memory.
     """
     import uvicorn  # imported here: the other vpr-node commands start faster without it
 
     tls = ensure_certificate(Path(data_dir) / "tls")
     _check_port_free(host, port)
+    chunk_server = None
     if workers > 1:
         NodeStore(data_dir)  # create the schema once, before the workers race for it
         os.environ[ENV_DATA] = str(Path(data_dir).resolve())
         target = "coordinator.app:app_from_env"
     else:
         target = create_app(data_dir, extra_routers, tls)
+        chunk_server = _start_upload_port(host, port, upload_port, tls, target.state.store)
+        target.state.upload_port = chunk_server.port if chunk_server else None
     shown = lan_addresses() if host in ("0.0.0.0", "::") else [host]
     print("Узел координатора: " + ", ".join(f"https://{h}:{port}" for h in shown), flush=True)
+    if chunk_server:
+        print(f"Порт приёма ответов: {chunk_server.port} (откройте в брандмауэре оба порта: "
+              f"{port} и {chunk_server.port}).", flush=True)
     print(f"Отпечаток сертификата: {format_fingerprint(tls.fingerprint)}", flush=True)
     print(f"Данные: {data_dir}. Остановка: Ctrl+C.", flush=True)
-    uvicorn.run(target, factory=workers > 1, workers=workers if workers > 1 else None, host=host, port=port,
-                ssl_certfile=str(tls.cert_path), ssl_keyfile=str(tls.key_path), log_level="warning",
-                access_log=False, timeout_keep_alive=30, timeout_graceful_shutdown=3)
+    try:
+        uvicorn.run(target, factory=workers > 1, workers=workers if workers > 1 else None, host=host, port=port,
+                    ssl_certfile=str(tls.cert_path), ssl_keyfile=str(tls.key_path), log_level="warning",
+                    access_log=False, timeout_keep_alive=30, timeout_graceful_shutdown=3)
+    finally:
+        if chunk_server:
+            chunk_server.stop()

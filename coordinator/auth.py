@@ -1,6 +1,7 @@
-"""Authentication of station requests (a FastAPI dependency): the station must be
-paired and not revoked, the signature must verify, the timestamp must be within the
-window and the nonce must be new. Runs in a worker thread (it touches SQLite)."""
+"""Authentication of station requests (a FastAPI dependency, and a plain function for
+the upload data port): the station must be paired and not revoked, the signature must
+verify, the timestamp must be within the window and the nonce must be new. Runs in a
+worker thread (it touches SQLite)."""
 
 from __future__ import annotations
 
@@ -20,22 +21,26 @@ class AuthContext:
     signed: SignedHeaders
 
 
-def station_auth(request: Request) -> AuthContext:
-    """Raises :class:`AuthError` with reason ``missing_credentials``,
-    ``malformed_credentials``, ``unknown_station``, ``revoked_station``,
-    ``stale_timestamp``, ``bad_signature`` or ``replayed_request``."""
-    store: NodeStore = request.app.state.store
-    signed = parse_signed_headers(request.headers)
+def authenticate(store: NodeStore, headers, method: str, path: str, query: str) -> AuthContext:
+    """Check one station request (blocking: SQLite). Raises :class:`AuthError` with
+    reason ``missing_credentials``, ``malformed_credentials``, ``unknown_station``,
+    ``revoked_station``, ``stale_timestamp``, ``bad_signature`` or ``replayed_request``."""
+    signed = parse_signed_headers(headers)
     station = store.get_station(signed.station_id)
     if station is None:
         raise AuthError("unknown_station", signed.station_id)
     if station.revoked_at is not None:
         raise AuthError("revoked_station", signed.station_id)
-    verify_request(load_public_key_b64(station.public_key), signed, request.method, request.url.path,
-                   request.url.query)
+    verify_request(load_public_key_b64(station.public_key), signed, method, path, query)
     if not store.use_nonce(station.station_id, signed.nonce):
         raise AuthError("replayed_request", f"nonce {signed.nonce} already used")
     return AuthContext(station, signed)
+
+
+def station_auth(request: Request) -> AuthContext:
+    """FastAPI dependency (run in a worker thread): :func:`authenticate` for the request."""
+    return authenticate(request.app.state.store, request.headers, request.method, request.url.path,
+                        request.url.query)
 
 
 async def checked_body(request: Request, auth: AuthContext) -> bytes:

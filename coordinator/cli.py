@@ -61,8 +61,15 @@ def _store(args) -> NodeStore:
 def _cmd_serve(args) -> int:
     from coordinator.app import serve  # FastAPI/uvicorn only for this command
 
+    for name, value in (("--port", args.port), ("--upload-port", args.upload_port)):
+        if value is not None and not (0 if name == "--upload-port" else 1) <= value <= 65535:
+            raise UsageError(f"{name} {value}", message_ru=f"Неверный номер порта {name} {value}.",
+                             remedy_ru="Укажите число от 1 до 65535.")
+    if args.upload_port == args.port:
+        raise UsageError("--upload-port equals --port", message_ru="Порт приёма ответов совпадает с основным.",
+                         remedy_ru="Укажите другой --upload-port или не указывайте его (будет --port + 1).")
     d = data_dir_of(args)
-    serve(d, args.host, args.port, extension_routers(d), workers=args.workers)
+    serve(d, args.host, args.port, extension_routers(d), workers=args.workers, upload_port=args.upload_port)
     return 0
 
 
@@ -199,6 +206,9 @@ def build_parser(extensions: Iterable[Callable] = ()) -> RuArgumentParser:
     add_common(p, json=False)
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--upload-port", type=int, default=None, metavar="ПОРТ",
+                   help="порт приёма ответов станций (по умолчанию --port + 1; 0 - не открывать, "
+                        "тогда ответы идут через основной порт, медленнее)")
     p.add_argument("--workers", type=int, default=1,
                    help="число процессов узла (больше - быстрее приём на многоядерном ПК, ~75 МБ памяти каждый)")
     p.set_defaults(handler=_cmd_serve)

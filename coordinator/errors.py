@@ -3,6 +3,7 @@ with, and a Russian message and remedy for the coordinator or the station screen
 
 from __future__ import annotations
 
+from sync.errors import AuthError, PackageError
 from vpr_common.errors import VprError
 
 
@@ -77,3 +78,20 @@ class UnknownStationError(NodeError):
     http_status = 404
     message_ru = "Станция с таким номером не подключена к узлу."
     remedy_ru = "Проверьте номер станции: vpr-node stations."
+
+
+def http_status_for(exc: VprError) -> int:
+    if isinstance(exc, NodeError):
+        return exc.http_status
+    if isinstance(exc, AuthError):
+        return 403 if exc.reason == "revoked_station" else 401
+    if isinstance(exc, PackageError):
+        return 422
+    return 400
+
+
+def error_response(exc: VprError) -> tuple[int, dict]:
+    """The HTTP status and JSON body the node answers an error with (both listeners)."""
+    body = {"error": dict(exc.as_dict(), reason=getattr(exc, "reason", exc.code))}
+    body.update(getattr(exc, "extra", {}))
+    return http_status_for(exc), body

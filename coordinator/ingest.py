@@ -21,7 +21,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from coordinator.errors import ConflictError, NodeDiskFullError
+from coordinator.errors import BadRequestError, ConflictError, NodeDiskFullError
 from coordinator.storage import NodeStore, is_disk_full
 from sync.errors import PackageError
 from sync.package import (SUFFIX, UNPAIRED_PREFIX, VerifiedPackage, is_package_id, read_manifest,
@@ -91,6 +91,38 @@ def sync_and_commit(store: NodeStore, fh, package_id: str, old: int, new: int) -
             raise NodeDiskFullError(str(exc)) from exc
         raise
     return store.commit_offset(package_id, old, new)
+
+
+def chunk_precheck(store: NodeStore, package_id: str, station_id: str, offset: int, length: int) -> dict | None:
+    """Decide, before reading its body, what to do with a chunk (worker thread, under
+    the package lock): ``None`` means write it at ``offset``; a dict is the answer
+    without writing (the package is already here, or this chunk already arrived).
+    Raises :class:`ConflictError` (``no_upload``, ``offset_mismatch`` with the
+    committed offset) or :class:`BadRequestError` (``chunk_past_end``)."""
+    if store.has_package(package_id):
+        return {"status": "already_have", "package_id": package_id}
+    up = store.get_upload(package_id)
+    if up is None or up.station_id != station_id:
+        raise ConflictError("no such upload", code="no_upload", extra={"offset": 0})
+    if offset < up.offset and offset + length <= up.offset:
+        return {"status": "receiving", "offset": up.offset, "duplicate_chunk": True}
+    if offset != up.offset:
+        raise ConflictError(f"offset {offset} != {up.offset}", code="offset_mismatch", extra={"offset": up.offset})
+    if offset + length > up.size:
+        raise BadRequestError("chunk runs past the declared size", code="chunk_past_end")
+    return None
+
+
+def commit_chunk(store: NodeStore, fh, package_id: str, offset: int, end: int) -> dict:
+    """fsync the chunk just written and commit the new offset (worker thread); the
+    answer to the station. Raises :class:`ConflictError` if the upload was dropped
+    meanwhile (housekeeping in another process) or its offset moved on."""
+    if not sync_and_commit(store, fh, package_id, offset, end):
+        now = store.get_upload(package_id)
+        if now is None:
+            raise ConflictError("upload dropped meanwhile", code="no_upload", extra={"offset": 0})
+        raise ConflictError(f"offset moved to {now.offset}", code="offset_mismatch", extra={"offset": now.offset})
+    return {"status": "receiving", "offset": end, "duplicate_chunk": False}
 
 
 def _accept(store: NodeStore, verified: VerifiedPackage, src: Path, via: Via, sender: str) -> AcceptResult:

@@ -4,15 +4,16 @@ chunk (streamed to disk, never held whole), ``POST .../complete`` verifies and
 acknowledges, ``GET /api/v1/packages/{id}`` tells what the node has.
 
 Runs on the event loop; fsync, SQLite and verification go to worker threads. One
-asyncio lock per package id serialises chunks of the same upload; a semaphore on
-``app.state.verify_slots`` (made by :func:`coordinator.app.create_app`) bounds how
-many packages are verified at once.
+lock per package id (:mod:`coordinator.package_locks`, shared with the upload data
+port) serialises chunks of the same upload; a semaphore on ``app.state.verify_slots``
+(made by :func:`coordinator.app.create_app`) bounds how many packages are verified at
+once. When the node runs its upload data port (:mod:`coordinator.upload_port`), the
+answer to ``PUT`` names it, and stations send their chunks there.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 
 import anyio
 from fastapi import APIRouter, Depends, Request
@@ -22,7 +23,8 @@ from starlette.requests import ClientDisconnect
 from coordinator.auth import AuthContext, checked_body, station_auth
 from coordinator import housekeeping
 from coordinator.errors import BadRequestError, ConflictError, NodeDiskFullError
-from coordinator.ingest import Outcome, check_space, finalize_upload, part_path, sync_and_commit
+from coordinator.ingest import Outcome, check_space, chunk_precheck, commit_chunk, finalize_upload, part_path
+from coordinator.package_locks import LOCKS
 from coordinator.storage import NodeStore, is_disk_full
 from sync.errors import PackageError
 from sync.package import is_package_id
@@ -38,9 +40,6 @@ WRITE_BATCH = 512 * 1024
 #: When 30 stations finish together, 30 verifications at once only add threads and
 #: read buffers: the bench's node peak RSS went from 165-200 MB to 145-162 MB with 2.
 VERIFY_AT_ONCE = 2
-
-_locks: dict[str, anyio.Lock] = defaultdict(anyio.Lock)
-
 
 class UploadStart(BaseModel):
     size: int
@@ -67,7 +66,7 @@ async def start_upload(package_id: str, body: UploadStart, request: Request,
     if not 0 < body.size <= MAX_PACKAGE:
         raise BadRequestError(f"size {body.size}", code="bad_size")
     store = _store(request)
-    async with _locks[package_id]:
+    async with LOCKS.held_async(package_id):
         if await anyio.to_thread.run_sync(store.has_package, package_id):
             return {"status": "already_have", "package_id": package_id}
         up = await anyio.to_thread.run_sync(store.get_upload, package_id)
@@ -79,7 +78,10 @@ async def start_upload(package_id: str, body: UploadStart, request: Request,
         if up is None:
             await anyio.to_thread.run_sync(check_space, store, body.size)
             up = await anyio.to_thread.run_sync(store.start_upload, package_id, auth.station.station_id, body.size)
-    return {"status": "receiving", "package_id": package_id, "offset": up.offset, "size": up.size}
+    answer = {"status": "receiving", "package_id": package_id, "offset": up.offset, "size": up.size}
+    if getattr(request.app.state, "upload_port", None):
+        answer["upload_port"] = request.app.state.upload_port
+    return answer
 
 
 @router.patch("/uploads/{package_id}")
@@ -95,21 +97,12 @@ async def upload_chunk(package_id: str, offset: int, request: Request,
         raise BadRequestError("Content-Length required", code="length_required") from exc
     if not 0 < length <= MAX_CHUNK:
         raise BadRequestError(f"chunk of {length} bytes", code="bad_chunk_size")
-    async with _locks[package_id]:
-        if await anyio.to_thread.run_sync(store.has_package, package_id):
-            return {"status": "already_have", "package_id": package_id}
-        up = await anyio.to_thread.run_sync(store.get_upload, package_id)
-        if up is None or up.station_id != auth.station.station_id:
-            raise ConflictError("no such upload", code="no_upload", extra={"offset": 0})
-        if offset < up.offset and offset + length <= up.offset:
-            return {"status": "receiving", "offset": up.offset, "duplicate_chunk": True}
-        if offset != up.offset:
-            raise ConflictError(f"offset {offset} != {up.offset}", code="offset_mismatch",
-                                extra={"offset": up.offset})
-        if offset + length > up.size:
-            raise BadRequestError("chunk runs past the declared size", code="chunk_past_end")
-        await _receive_chunk(store, request, auth, package_id, offset, length)
-    return {"status": "receiving", "offset": offset + length, "duplicate_chunk": False}
+    async with LOCKS.held_async(package_id):
+        early = await anyio.to_thread.run_sync(chunk_precheck, store, package_id, auth.station.station_id,
+                                               offset, length)
+        if early is not None:
+            return early
+        return await _receive_chunk(store, request, auth, package_id, offset, length)
 
 
 def _write_pieces(fh, digest, pieces: list[bytes]) -> None:
@@ -120,7 +113,7 @@ def _write_pieces(fh, digest, pieces: list[bytes]) -> None:
 
 
 async def _receive_chunk(store: NodeStore, request: Request, auth: AuthContext, package_id: str,
-                         offset: int, length: int) -> None:
+                         offset: int, length: int) -> dict:
     # Pieces are gathered into batches of WRITE_BATCH bytes or more, and hashing plus
     # writing a batch runs in a worker thread (both release the GIL), so the event
     # loop keeps serving the other stations and a second core is used.
@@ -152,13 +145,7 @@ async def _receive_chunk(store: NodeStore, request: Request, auth: AuthContext, 
                 raise BadRequestError(f"got {received} of {length} bytes", code="chunk_truncated")
             if digest is not None and digest.hexdigest() != auth.signed.body_sha256:
                 raise BadRequestError("chunk hash differs from the signed one", code="chunk_hash_mismatch")
-            if not await anyio.to_thread.run_sync(sync_and_commit, store, fh, package_id, offset, offset + length):
-                # the upload was dropped (housekeeping in another process) or moved on
-                now = await anyio.to_thread.run_sync(store.get_upload, package_id)
-                if now is None:
-                    raise ConflictError("upload dropped meanwhile", code="no_upload", extra={"offset": 0})
-                raise ConflictError(f"offset moved to {now.offset}", code="offset_mismatch",
-                                    extra={"offset": now.offset})
+            return await anyio.to_thread.run_sync(commit_chunk, store, fh, package_id, offset, offset + length)
         finally:
             try:
                 fh.close()
@@ -178,7 +165,7 @@ async def complete_upload(package_id: str, request: Request, auth: AuthContext =
     await checked_body(request, auth)
     _check_id(package_id)
     store = _store(request)
-    async with _locks[package_id], request.app.state.verify_slots:
+    async with LOCKS.held_async(package_id), request.app.state.verify_slots:
         res = await anyio.to_thread.run_sync(finalize_upload, store, package_id, auth.station.station_id)
     if res.outcome is Outcome.REJECTED:
         raise PackageError(res.reason, res.detail)
@@ -188,18 +175,14 @@ async def complete_upload(package_id: str, request: Request, auth: AuthContext =
 
 async def clean_incoming(store: NodeStore) -> housekeeping.CleanupReport:
     """Drop abandoned partial uploads (see :mod:`coordinator.housekeeping`), each under
-    its package lock so no chunk of it is being written meanwhile, then forget the
-    locks of packages nobody is sending (the lock table would otherwise only grow)."""
+    its package lock so no chunk of it is being written meanwhile."""
     report = housekeeping.CleanupReport()
     for package_id in await anyio.to_thread.run_sync(housekeeping.stale_uploads, store):
-        async with _locks[package_id]:
+        async with LOCKS.held_async(package_id):
             await anyio.to_thread.run_sync(lambda: housekeeping.drop_stale_upload(store, package_id, report=report))
     for path in await anyio.to_thread.run_sync(housekeeping.orphan_parts, store):
-        async with _locks[path.stem]:
+        async with LOCKS.held_async(path.stem):
             await anyio.to_thread.run_sync(lambda: housekeeping.remove_orphan_part(store, path, report))
-    for package_id, lock in list(_locks.items()):  # no await in this loop: atomic on the event loop
-        if not lock.locked() and lock.statistics().tasks_waiting == 0:
-            del _locks[package_id]
     return report
 
 

@@ -4,7 +4,8 @@ The node certificate is pinned by its SHA-256 fingerprint (urllib3's
 ``assert_fingerprint``): no CA, no host-name check, and any other certificate is
 refused as :class:`NodeCertificateError`. Every request but ``/time`` and ``/pair``
 is signed (:mod:`sync.signing`) with the station key, with the timestamp corrected
-by the node's clock. Uploads are resumable by offset (see docs/sync-protocol.md).
+by the node's clock. Uploads are resumable by offset, and their chunks go to the
+node's upload data port when it names one (see docs/sync-protocol.md).
 One client per thread (a requests session is not shared across threads).
 """
 
@@ -21,6 +22,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from sync.errors import NodeCertificateError, NodeRefusedError, NodeUnreachableError, PairingError
@@ -32,6 +34,8 @@ from vpr_common.atomic import atomic_write_with
 log = logging.getLogger(__name__)
 CHUNK_SIZE = 8 * 1024 * 1024
 TIMEOUT = (10, 120)
+#: After the node's upload data port failed, chunks go to the main port for this long.
+UPLOAD_PORT_RETRY_S = 600
 Progress = Callable[[int, int], None]
 
 
@@ -59,6 +63,15 @@ class _PinnedAdapter(HTTPAdapter):
         kwargs["assert_hostname"] = False
         kwargs["ssl_context"] = self._context
         return super().init_poolmanager(*args, **kwargs)
+
+
+def _could_not_connect(exc: requests.exceptions.RequestException) -> bool:
+    """True when no TCP connection was made (refused, no route, connect timeout),
+    as opposed to a connection that broke later."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.ConnectTimeoutError)  # NewConnectionError is one too
 
 
 def fetch_certificate(url: str, timeout: float = 10) -> tuple[str, str]:
@@ -97,14 +110,16 @@ class NodeClient:
         self.session.trust_env = False
         self.session.mount("https://", _PinnedAdapter(fingerprint))
         self.clock_offset: float | None = None
+        self._upload_port_down_until = 0.0
 
     def close(self) -> None:
         self.session.close()
 
     # -- plumbing --------------------------------------------------------------
     def _send(self, method: str, path: str, *, query: str = "", body: bytes = b"", signed: bool = True,
-              headers: dict | None = None, stream: bool = False, unsigned_body: bool = False) -> requests.Response:
-        url = self.base_url + path + (f"?{query}" if query else "")
+              headers: dict | None = None, stream: bool = False, unsigned_body: bool = False,
+              base_url: str | None = None) -> requests.Response:
+        url = (base_url or self.base_url) + path + (f"?{query}" if query else "")
         hdrs = dict(headers or {})
         if signed:
             if self.key is None:
@@ -124,7 +139,9 @@ class NodeClient:
                 raise NodeCertificateError(str(exc)) from exc
             raise NodeUnreachableError(f"{url}: {exc}") from exc
         except requests.exceptions.RequestException as exc:
-            raise NodeUnreachableError(f"{url}: {exc}") from exc
+            err = NodeUnreachableError(f"{url}: {exc}")
+            err.connect_failed = _could_not_connect(exc)
+            raise err from exc
         if resp.status_code >= 400:
             raise self._refusal(resp)
         return resp
@@ -204,6 +221,33 @@ class NodeClient:
     def package_state(self, package_id: str) -> dict:
         return self._json("GET", f"/api/v1/packages/{package_id}")
 
+    def _upload_base(self, upload_port) -> str | None:
+        """The URL of the node's upload data port (the node names it when an upload
+        opens), unless it failed recently; ``None``: send chunks to the main port."""
+        if not upload_port or time.monotonic() < self._upload_port_down_until:
+            return None
+        parts = urlsplit(self.base_url)
+        host = parts.hostname or ""
+        return f"https://[{host}]:{int(upload_port)}" if ":" in host else f"https://{host}:{int(upload_port)}"
+
+    def _send_chunk(self, package_id: str, offset: int, chunk: bytes, upload_base: str | None) -> dict:
+        """PATCH one chunk, to the upload data port when there is one. If no connection
+        to that port can be made (a firewall, say), the chunk goes to the main port at
+        once, and later chunks too for :data:`UPLOAD_PORT_RETRY_S`. A connection cut
+        mid-chunk is raised as on the main port (the uploader retries)."""
+        kwargs = dict(query=f"offset={offset}", body=chunk, headers={"Content-Type": "application/octet-stream"},
+                      unsigned_body=True)
+        path = f"/api/v1/uploads/{package_id}"
+        if upload_base:
+            try:
+                return self._send("PATCH", path, base_url=upload_base, **kwargs).json()
+            except NodeUnreachableError as exc:
+                if not exc.connect_failed:
+                    raise
+                log.warning("upload port %s unreachable (%s); sending chunks to the main port", upload_base, exc)
+                self._upload_port_down_until = time.monotonic() + UPLOAD_PORT_RETRY_S
+        return self._send("PATCH", path, **kwargs).json()
+
     def upload(self, path: Path, package_id: str, progress: Progress | None = None,
                chunk_size: int = CHUNK_SIZE) -> str:
         """Upload one package file, resuming at the node's committed offset.
@@ -226,9 +270,7 @@ class NodeClient:
                     fh.seek(offset)
                     chunk = fh.read(chunk_size)
                     try:
-                        resp = self._send("PATCH", f"/api/v1/uploads/{package_id}", query=f"offset={offset}",
-                                          body=chunk, headers={"Content-Type": "application/octet-stream"},
-                                          unsigned_body=True).json()
+                        resp = self._send_chunk(package_id, offset, chunk, self._upload_base(state.get("upload_port")))
                     except NodeRefusedError as exc:
                         if exc.status == 409 and "offset" in getattr(exc, "body", {}):
                             offset = int(exc.body["offset"])

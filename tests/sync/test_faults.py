@@ -28,15 +28,28 @@ def _one_verified_copy(node, pkg, station):
     verify_package(files[0], station.station_key().private_key.public_key(), expected_id=pkg.package_id)
 
 
-def test_connection_cut_at_random_offsets(node, tmp_path):
-    st = pair_station(node, tmp_path / "st")
-    proxy = CuttingProxy(node.port, max_bytes=700_000, cut_first=12, seed=6)
+@pytest.mark.parametrize("cut_port", ["main", "upload"])
+def test_connection_cut_at_random_offsets(cut_port, tmp_path, monkeypatch):
+    """``main``: a node without the upload data port, the proxy in front of its one
+    port. ``upload``: the proxy in front of the upload data port only, so every chunk
+    crosses it (the station is pointed at the proxy by replacing
+    ``NodeClient._upload_base``, which would name the node's own port)."""
+    node = NodeProcess(tmp_path / "node", upload_port=0 if cut_port == "main" else None).start()
+    proxy = CuttingProxy(node.port if cut_port == "main" else node.upload_port, max_bytes=700_000,
+                         cut_first=12, seed=6)
     try:
+        st = pair_station(node, tmp_path / "st")
         pkgs = [make_package(st, tmp_path, code=f"6000{i}", size=1_500_000) for i in range(2)]
         for p in pkgs:
             st.outbox.add(p)
         p = st.pairing()
-        factory = lambda: NodeClient(f"https://127.0.0.1:{proxy.port}", p.fingerprint, st.station_key())  # noqa: E731
+        if cut_port == "main":
+            url = f"https://127.0.0.1:{proxy.port}"
+        else:
+            url = node.url
+            monkeypatch.setattr(NodeClient, "_upload_base",
+                                lambda self, port: f"https://127.0.0.1:{proxy.port}" if port else None)
+        factory = lambda: NodeClient(url, p.fingerprint, st.station_key())  # noqa: E731
         worker = SyncWorker(st.outbox, factory, st.station_key(), chunk_size=256 * 1024)
         import sync.outbox as ob
 
@@ -52,6 +65,7 @@ def test_connection_cut_at_random_offsets(node, tmp_path):
             _one_verified_copy(node, pkg, st)
     finally:
         proxy.close()
+        node.stop()
 
 
 def test_node_killed_and_restarted_mid_upload(tmp_path):

@@ -1,0 +1,69 @@
+"""One lock per package id, shared by the event loop (the upload routes) and the
+threads of the upload data port (:mod:`coordinator.upload_port`), so that two
+writers never touch the same part file: a chunk, ``complete`` and the housekeeping
+of one package run one after the other, whichever side they come from.
+
+An entry lives only while someone holds or waits for it (reference counted), so the
+table does not grow with the packages a node has seen.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import asynccontextmanager, contextmanager
+from typing import AsyncIterator, Iterator
+
+import anyio
+
+
+class PackageLocks:
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._entries: dict[str, list] = {}  # package id -> [lock, users]
+
+    def _enter(self, package_id: str) -> threading.Lock:
+        with self._guard:
+            entry = self._entries.setdefault(package_id, [threading.Lock(), 0])
+            entry[1] += 1
+            return entry[0]
+
+    def _leave(self, package_id: str) -> None:
+        with self._guard:
+            entry = self._entries[package_id]
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._entries[package_id]
+
+    def __len__(self) -> int:
+        with self._guard:
+            return len(self._entries)
+
+    @contextmanager
+    def held(self, package_id: str) -> Iterator[None]:
+        """Hold the package's lock (blocking: for worker threads)."""
+        lock = self._enter(package_id)
+        try:
+            with lock:
+                yield
+        finally:
+            self._leave(package_id)
+
+    @asynccontextmanager
+    async def held_async(self, package_id: str) -> AsyncIterator[None]:
+        """Hold the package's lock from the event loop; waiting happens in a worker
+        thread, shielded from cancellation so a lock is never taken and then lost."""
+        lock = self._enter(package_id)
+        try:
+            if not lock.acquire(blocking=False):
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(lock.acquire)
+            try:
+                yield
+            finally:
+                lock.release()
+        finally:
+            self._leave(package_id)
+
+
+#: The node process's package locks.
+LOCKS = PackageLocks()
