@@ -16,6 +16,10 @@ from typing import AsyncIterator, Iterator
 import anyio
 
 
+#: How often a waiter on the event loop tries the lock again.
+POLL_S = 0.005
+
+
 class PackageLocks:
     def __init__(self) -> None:
         self._guard = threading.Lock()
@@ -50,13 +54,13 @@ class PackageLocks:
 
     @asynccontextmanager
     async def held_async(self, package_id: str) -> AsyncIterator[None]:
-        """Hold the package's lock from the event loop; waiting happens in a worker
-        thread, shielded from cancellation so a lock is never taken and then lost."""
+        """Hold the package's lock from the event loop. Waiting polls (locks are held
+        for one chunk or one verification, and rarely contended): it ties up no
+        thread, and a cancelled waiter never ends up holding the lock."""
         lock = self._enter(package_id)
         try:
-            if not lock.acquire(blocking=False):
-                with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(lock.acquire)
+            while not lock.acquire(blocking=False):
+                await anyio.sleep(POLL_S)
             try:
                 yield
             finally:

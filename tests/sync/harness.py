@@ -33,14 +33,18 @@ def free_port() -> int:
 
 class NodeProcess:
     """A node server subprocess on ``data_dir``; its upload data port on another free
-    port (``upload_port=0``: none, chunks then go to the main port)."""
+    port (``upload_port=0``: none, chunks then go to the main port; ``"default"``: no
+    ``--upload-port`` option, so the node's own choice, ``port + 1``)."""
 
     def __init__(self, data_dir: Path, port: int | None = None, workers: int = 1,
-                 upload_port: int | None = None) -> None:
+                 upload_port: int | str | None = None) -> None:
         self.workers = workers
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
-        self.upload_port = free_port() if upload_port is None and workers == 1 else (upload_port or 0)
+        if upload_port == "default":
+            self.upload_port: int | None = None
+        else:
+            self.upload_port = free_port() if upload_port is None and workers == 1 else (upload_port or 0)
         self.proc: subprocess.Popen | None = None
         self.log_path = self.data_dir.parent / f"node-{self.port}.out"
 
@@ -54,7 +58,7 @@ class NodeProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "coordinator.cli", "serve", "--data", str(self.data_dir),
              "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
-             "--upload-port", str(self.upload_port)],
+             *(["--upload-port", str(self.upload_port)] if self.upload_port is not None else [])],
             cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
         log.close()
         deadline = time.time() + timeout
