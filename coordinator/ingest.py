@@ -12,9 +12,11 @@ Called from the event loop (chunk streaming) and worker threads (fsync, verify).
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import secrets
 import shutil
+import threading
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -22,12 +24,14 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from coordinator.errors import BadRequestError, ConflictError, NodeDiskFullError
-from coordinator.storage import NodeStore, is_disk_full
+from coordinator.storage import NodeStore, Upload, is_disk_full
 from sync.errors import PackageError
-from sync.package import (SUFFIX, UNPAIRED_PREFIX, VerifiedPackage, is_package_id, read_manifest,
-                          signature_matches, verify_package)
+from sync.package import (SUFFIX, UNPAIRED_PREFIX, StreamedMembers, VerifiedPackage, is_package_id,
+                          read_manifest, signature_matches, verify_package)
 from sync.signing import load_public_key_b64
 from vpr_common.atomic import fsync_dir
+
+log = logging.getLogger(__name__)
 
 
 class Via(str, Enum):
@@ -93,10 +97,54 @@ def sync_and_commit(store: NodeStore, fh, package_id: str, old: int, new: int) -
     return store.commit_offset(package_id, old, new)
 
 
-def chunk_precheck(store: NodeStore, package_id: str, station_id: str, offset: int, length: int) -> dict | None:
+class StreamedDigests:
+    """The :class:`StreamedMembers` of the uploads this node process is receiving:
+    every chunk written at the committed offset is also fed to its upload's member
+    digests, so ``complete`` verifies the package without reading it back (the
+    bytes are hashed while still in the CPU cache). Digests survive only an unbroken
+    run of chunks: a chunk that fails, a gap, another upload of the same id (told
+    apart by its creation time) or a node restart drop them, and ``complete`` then
+    reads the file as before. Used under the package lock."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._by_id: dict[str, tuple[float, StreamedMembers]] = {}
+
+    def take(self, upload: Upload, offset: int) -> StreamedMembers | None:
+        """The digests to feed a chunk at ``offset`` with (removed until given back)."""
+        with self._guard:
+            created, streamed = self._by_id.pop(upload.package_id, (None, None))
+        if streamed is not None and created == upload.created_at and streamed.position == offset:
+            return streamed
+        return StreamedMembers() if offset == 0 else None
+
+    def give_back(self, upload: Upload, streamed: StreamedMembers | None) -> None:
+        """After the chunk fed to ``streamed`` was written, fsync'd and committed."""
+        if streamed is not None:
+            with self._guard:
+                self._by_id[upload.package_id] = (upload.created_at, streamed)
+
+    def pop(self, package_id: str, upload: Upload | None = None) -> StreamedMembers | None:
+        """Remove the package's digests; returns them if they belong to ``upload``."""
+        with self._guard:
+            created, streamed = self._by_id.pop(package_id, (None, None))
+        return streamed if upload is not None and created == upload.created_at else None
+
+    def __len__(self) -> int:
+        with self._guard:
+            return len(self._by_id)
+
+
+#: The node process's streamed member digests.
+STREAMED = StreamedDigests()
+
+
+def chunk_precheck(store: NodeStore, package_id: str, station_id: str, offset: int,
+                   length: int) -> dict | Upload:
     """Decide, before reading its body, what to do with a chunk (worker thread, under
-    the package lock): ``None`` means write it at ``offset``; a dict is the answer
-    without writing (the package is already here, or this chunk already arrived).
+    the package lock): an :class:`Upload` means write the chunk at ``offset`` into
+    it; a dict is the answer without writing (the package is already here, or this
+    chunk already arrived).
     Raises :class:`ConflictError` (``no_upload``, ``offset_mismatch`` with the
     committed offset) or :class:`BadRequestError` (``chunk_past_end``)."""
     if store.has_package(package_id):
@@ -110,7 +158,7 @@ def chunk_precheck(store: NodeStore, package_id: str, station_id: str, offset: i
         raise ConflictError(f"offset {offset} != {up.offset}", code="offset_mismatch", extra={"offset": up.offset})
     if offset + length > up.size:
         raise BadRequestError("chunk runs past the declared size", code="chunk_past_end")
-    return None
+    return up
 
 
 def commit_chunk(store: NodeStore, fh, package_id: str, offset: int, end: int) -> dict:
@@ -142,9 +190,10 @@ def finalize_upload(store: NodeStore, package_id: str, station_id: str) -> Accep
     Raises :class:`ConflictError` (``upload_incomplete``) if bytes are missing;
     a verification failure is recorded and returned as ``REJECTED``.
     """
+    up = store.get_upload(package_id)
+    streamed = STREAMED.pop(package_id, up)
     if store.has_package(package_id):
         return AcceptResult(Outcome.DUPLICATE, package_id)
-    up = store.get_upload(package_id)
     src = part_path(store, package_id)
     if up is None or up.station_id != station_id:
         raise ConflictError("no such upload", code="no_upload", extra={"offset": 0},
@@ -161,12 +210,14 @@ def finalize_upload(store: NodeStore, package_id: str, station_id: str) -> Accep
                             message_ru="Узел не нашёл полученную часть пакета; станция передаст его заново.")
     try:
         verified = verify_package(src, key_lookup(store)(station_id), expected_id=package_id,
-                                  expected_station=station_id, allow_unpaired=True)
+                                  expected_station=station_id, allow_unpaired=True, streamed=streamed)
     except PackageError as exc:
         store.add_rejection(package_id, station_id, exc.reason, exc.detail, Via.NETWORK.value)
         src.unlink(missing_ok=True)
         store.drop_upload(package_id)
         return AcceptResult(Outcome.REJECTED, package_id, exc.reason, exc.detail)
+    log.info("package %s from %s verified (%s)", package_id, station_id,
+             "member digests computed as it arrived" if streamed else "read back from disk")
     return _accept(store, verified, src, Via.NETWORK, station_id)
 
 

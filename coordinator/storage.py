@@ -83,6 +83,7 @@ class Upload:
     offset: int
     chunks: int
     updated_at: float
+    created_at: float = 0.0  # with the package id, tells a re-opened upload from the old one
 
 
 class NodeStore:
@@ -268,7 +269,7 @@ class NodeStore:
     # -- uploads --------------------------------------------------------------
     def _upload(self, row: sqlite3.Row) -> Upload:
         return Upload(row["package_id"], row["station_id"], row["size"], row["offset"], row["chunks"],
-                      row["updated_at"])
+                      row["updated_at"], row["created_at"])
 
     def get_upload(self, package_id: str) -> Upload | None:
         rows = self.query("SELECT * FROM uploads WHERE package_id=?", (package_id,))

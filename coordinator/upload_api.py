@@ -23,9 +23,10 @@ from starlette.requests import ClientDisconnect
 from coordinator.auth import AuthContext, checked_body, station_auth
 from coordinator import housekeeping
 from coordinator.errors import BadRequestError, ConflictError, NodeDiskFullError
-from coordinator.ingest import Outcome, check_space, chunk_precheck, commit_chunk, finalize_upload, part_path
+from coordinator.ingest import (STREAMED, Outcome, check_space, chunk_precheck, commit_chunk, finalize_upload,
+                                part_path)
 from coordinator.package_locks import LOCKS
-from coordinator.storage import NodeStore, is_disk_full
+from coordinator.storage import NodeStore, Upload, is_disk_full
 from sync.errors import PackageError
 from sync.package import is_package_id
 from sync.signing import UNSIGNED_PAYLOAD
@@ -98,26 +99,30 @@ async def upload_chunk(package_id: str, offset: int, request: Request,
     if not 0 < length <= MAX_CHUNK:
         raise BadRequestError(f"chunk of {length} bytes", code="bad_chunk_size")
     async with LOCKS.held_async(package_id):
-        early = await anyio.to_thread.run_sync(chunk_precheck, store, package_id, auth.station.station_id,
-                                               offset, length)
-        if early is not None:
-            return early
-        return await _receive_chunk(store, request, auth, package_id, offset, length)
+        up = await anyio.to_thread.run_sync(chunk_precheck, store, package_id, auth.station.station_id,
+                                            offset, length)
+        if not isinstance(up, Upload):
+            return up  # the answer without writing
+        return await _receive_chunk(store, request, auth, up, offset, length)
 
 
-def _write_pieces(fh, digest, pieces: list[bytes]) -> None:
+def _write_pieces(fh, digest, streamed, pieces: list[bytes]) -> None:
     for piece in pieces:  # pieces this large bypass the file's buffer: no copy
         if digest is not None:
             digest.update(piece)
+        if streamed is not None:
+            streamed.update(piece)
         fh.write(piece)
 
 
-async def _receive_chunk(store: NodeStore, request: Request, auth: AuthContext, package_id: str,
+async def _receive_chunk(store: NodeStore, request: Request, auth: AuthContext, upload: Upload,
                          offset: int, length: int) -> dict:
     # Pieces are gathered into batches of WRITE_BATCH bytes or more, and hashing plus
     # writing a batch runs in a worker thread (both release the GIL), so the event
     # loop keeps serving the other stations and a second core is used.
+    package_id = upload.package_id
     path = part_path(store, package_id)
+    streamed = STREAMED.take(upload, offset)  # member digests for complete (ingest.StreamedDigests)
     # A chunk signed with its SHA-256 is checked against it; an unsigned-payload chunk
     # (what stations send) is not hashed here: the whole package is verified at
     # ``complete`` before anything is acknowledged.
@@ -138,14 +143,16 @@ async def _receive_chunk(store: NodeStore, request: Request, auth: AuthContext, 
                 pending_len += len(piece)
                 if pending_len >= WRITE_BATCH:
                     batch, pending, pending_len = pending, [], 0
-                    await anyio.to_thread.run_sync(_write_pieces, fh, digest, batch)
+                    await anyio.to_thread.run_sync(_write_pieces, fh, digest, streamed, batch)
             if pending:
-                await anyio.to_thread.run_sync(_write_pieces, fh, digest, pending)
+                await anyio.to_thread.run_sync(_write_pieces, fh, digest, streamed, pending)
             if received != length:
                 raise BadRequestError(f"got {received} of {length} bytes", code="chunk_truncated")
             if digest is not None and digest.hexdigest() != auth.signed.body_sha256:
                 raise BadRequestError("chunk hash differs from the signed one", code="chunk_hash_mismatch")
-            return await anyio.to_thread.run_sync(commit_chunk, store, fh, package_id, offset, offset + length)
+            answer = await anyio.to_thread.run_sync(commit_chunk, store, fh, package_id, offset, offset + length)
+            STREAMED.give_back(upload, streamed)
+            return answer
         finally:
             try:
                 fh.close()
@@ -180,6 +187,8 @@ async def clean_incoming(store: NodeStore) -> housekeeping.CleanupReport:
     for package_id in await anyio.to_thread.run_sync(housekeeping.stale_uploads, store):
         async with LOCKS.held_async(package_id):
             await anyio.to_thread.run_sync(lambda: housekeeping.drop_stale_upload(store, package_id, report=report))
+            if await anyio.to_thread.run_sync(store.get_upload, package_id) is None:
+                STREAMED.pop(package_id)  # its streamed digests, if this process held any
     for path in await anyio.to_thread.run_sync(housekeeping.orphan_parts, store):
         async with LOCKS.held_async(path.stem):
             await anyio.to_thread.run_sync(lambda: housekeeping.remove_orphan_part(store, path, report))

@@ -31,9 +31,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from coordinator.auth import authenticate
 from coordinator.errors import BadRequestError, NodeDiskFullError, NotFoundError, error_response
-from coordinator.ingest import chunk_precheck, commit_chunk, part_path
+from coordinator.ingest import STREAMED, chunk_precheck, commit_chunk, part_path
 from coordinator.package_locks import LOCKS
-from coordinator.storage import NodeStore, is_disk_full
+from coordinator.storage import NodeStore, Upload, is_disk_full
 from coordinator.tls import NodeTls
 from coordinator.upload_api import MAX_CHUNK
 from sync.signing import UNSIGNED_PAYLOAD
@@ -88,9 +88,9 @@ class _ChunkHandler(BaseHTTPRequestHandler):
             package_id = route.group(1)
             with LOCKS.held(package_id):
                 answer = chunk_precheck(store, package_id, auth.station.station_id, offset, length)
-                if answer is None:
+                if isinstance(answer, Upload):
                     unread = -1  # from here on a failure leaves the body half read
-                    answer = self._receive(store, package_id, offset, length, auth.signed.body_sha256)
+                    answer = self._receive(store, answer, offset, length, auth.signed.body_sha256)
                     unread = 0
         except VprError as exc:
             status, body = error_response(exc)
@@ -107,13 +107,16 @@ class _ChunkHandler(BaseHTTPRequestHandler):
         else:
             self._answer(200, answer, unread)
 
-    def _receive(self, store: NodeStore, package_id: str, offset: int, length: int, body_sha256: str) -> dict:
-        """Read ``length`` body bytes into the part file at ``offset``, fsync, commit."""
+    def _receive(self, store: NodeStore, upload: Upload, offset: int, length: int, body_sha256: str) -> dict:
+        """Read ``length`` body bytes into the part file at ``offset`` (feeding the
+        upload's streamed member digests), fsync, commit."""
         if self._buffer is None:
             self._buffer = bytearray(BUFFER)
         view = memoryview(self._buffer)
         digest = None if body_sha256 == UNSIGNED_PAYLOAD else hashlib.sha256()
+        package_id = upload.package_id
         path = part_path(store, package_id)
+        streamed = STREAMED.take(upload, offset)
         try:
             with open(path, "r+b" if path.exists() else "w+b", buffering=0) as fh:
                 fh.truncate(offset)
@@ -126,11 +129,15 @@ class _ChunkHandler(BaseHTTPRequestHandler):
                         raise BadRequestError(f"got {length - left} of {length} bytes", code="chunk_truncated")
                     if digest is not None:
                         digest.update(view[:got])
+                    if streamed is not None:
+                        streamed.update(view[:got])
                     fh.write(view[:got])
                     left -= got
                 if digest is not None and digest.hexdigest() != body_sha256:
                     raise BadRequestError("chunk hash differs from the signed one", code="chunk_hash_mismatch")
-                return commit_chunk(store, fh, package_id, offset, offset + length)
+                answer = commit_chunk(store, fh, package_id, offset, offset + length)
+                STREAMED.give_back(upload, streamed)
+                return answer
         except OSError as exc:
             if is_disk_full(exc):
                 raise NodeDiskFullError(str(exc)) from exc

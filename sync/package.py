@@ -220,13 +220,18 @@ def _read_manifest(zf: zipfile.ZipFile) -> tuple[dict, bytes, bytes]:
 
 
 def verify_package(path: Path, public_key: PublicKeyLookup, expected_id: str | None = None,
-                   expected_station: str | None = None, allow_unpaired: bool = False) -> VerifiedPackage:
+                   expected_station: str | None = None, allow_unpaired: bool = False,
+                   streamed: StreamedMembers | None = None) -> VerifiedPackage:
     """Verify a package file completely: structure, content id, station signature and
     every file's size and SHA-256, streaming.
 
     With ``allow_unpaired`` a package whose station id starts with
     :data:`UNPAIRED_PREFIX` passes the ``expected_station`` check as long as its
     signature verifies with the given key (sealed before pairing, same key).
+
+    ``streamed``: member digests computed as the file's bytes arrived (see
+    :class:`StreamedMembers`; the caller vouches that the file holds exactly the
+    bytes it saw); members it covers are not read again.
 
     ``public_key`` is the station's key, or a callable ``station_id -> key`` that
     raises for unknown/revoked stations. Raises :class:`PackageError` with a
@@ -235,6 +240,8 @@ def verify_package(path: Path, public_key: PublicKeyLookup, expected_id: str | N
     ``file_hash_mismatch``) or whatever the lookup raises.
     """
     path = Path(path)
+    if streamed is not None and streamed.position != path.stat().st_size:
+        streamed = None  # it did not see this whole file
     try:
         with zipfile.ZipFile(path) as zf:
             manifest, raw, signature = _read_manifest(zf)
@@ -250,11 +257,85 @@ def verify_package(path: Path, public_key: PublicKeyLookup, expected_id: str | N
                 key.verify(signature, _SIG_PREFIX + raw)
             except InvalidSignature as exc:
                 raise PackageError("bad_signature", "manifest signature does not verify") from exc
-            _verify_members(zf, manifest["files"])
+            _verify_members(zf, manifest["files"], streamed.members if streamed else {})
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
         raise PackageError("bad_format", f"{path.name}: {exc}") from exc
     return VerifiedPackage(package_id, station_id, manifest["participant_code"], manifest["variant"],
                            manifest["subject"], path.stat().st_size, manifest)
+
+
+class StreamedMembers:
+    """The SHA-256 of each stored member's data, computed while a package's bytes
+    pass by in order (the node feeds an upload's chunks to it as it writes them), so
+    that :func:`verify_package` need not read the whole file back.
+
+    It only parses local file headers (``PK\\x03\\x04``) and stops at the first thing
+    that is not one (the central directory) or whose data size it cannot know (a
+    data descriptor, a compressed member). :attr:`members` maps a local header's
+    offset to ``(name, size, sha256)``; :func:`verify_package` uses an entry only
+    where the central directory names the same member at the same offset with the
+    same size, and reads everything else from the file. :attr:`position` counts the
+    bytes seen: the digests describe a file only if it holds exactly those bytes.
+    """
+
+    def __init__(self) -> None:
+        self.position = 0
+        self.members: dict[int, tuple[str, int, str]] = {}
+        self._head = bytearray()
+        self._header_at = 0
+        self._name = ""
+        self._size = 0
+        self._left = 0
+        self._digest = None
+        self._done = False
+
+    def update(self, data) -> None:
+        view = memoryview(data).cast("B")
+        at = self.position
+        self.position += len(view)
+        while len(view) and not self._done:
+            if self._digest is not None:  # inside a member's data
+                n = min(self._left, len(view))
+                self._digest.update(view[:n])
+                view, at, self._left = view[n:], at + n, self._left - n
+                if self._left == 0:
+                    self._finish_member()
+                continue
+            if not self._head:
+                self._header_at = at
+            need = 30 if len(self._head) < 30 else 30 + sum(struct.unpack_from("<HH", self._head, 26))
+            take = min(need - len(self._head), len(view))
+            self._head += view[:take]
+            view, at = view[take:], at + take
+            if len(self._head) == 30 and self._head[:4] != b"PK\x03\x04":
+                self._done = True  # the central directory (or not a package): nothing more to hash
+            elif len(self._head) >= 30 and len(self._head) == 30 + sum(struct.unpack_from("<HH", self._head, 26)):
+                self._begin_member(bytes(self._head))
+                self._head = bytearray()
+
+    def _begin_member(self, head: bytes) -> None:
+        flags, method = struct.unpack_from("<HH", head, 6)
+        size, = struct.unpack_from("<I", head, 18)
+        name_len, _ = struct.unpack_from("<HH", head, 26)
+        extra = head[30 + name_len:]
+        while size == 0xFFFFFFFF and len(extra) >= 4:  # zip64: the sizes are in the extra field
+            tag, length = struct.unpack_from("<HH", extra)
+            if tag == 0x0001 and length >= 16:
+                size, = struct.unpack_from("<Q", extra, 12)  # after the uncompressed size
+                break
+            extra = extra[4 + length:]
+        if flags & 0x08 or method != zipfile.ZIP_STORED or size == 0xFFFFFFFF:
+            self._done = True
+            return
+        self._name = head[30:30 + name_len].decode("utf-8", "replace")
+        self._size = self._left = size
+        self._digest = hashlib.sha256()
+        if size == 0:
+            self._finish_member()
+
+    def _finish_member(self) -> None:
+        self.members[self._header_at] = (self._name, self._size, self._digest.hexdigest())
+        self._digest = None
 
 
 def _hash_stored_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, digest) -> int:
@@ -281,7 +362,7 @@ def _hash_stored_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, digest) -> i
     return size
 
 
-def _verify_members(zf: zipfile.ZipFile, files: list) -> None:
+def _verify_members(zf: zipfile.ZipFile, files: list, streamed: dict[int, tuple[str, int, str]]) -> None:
     listed = {FILES_PREFIX + e["name"]: e for e in files}
     if len(listed) != len(files):
         raise PackageError("bad_format", "duplicate file names in manifest")
@@ -297,9 +378,14 @@ def _verify_members(zf: zipfile.ZipFile, files: list) -> None:
             raise PackageError("bad_format", f"{entry['name']} is compressed")
         if info.file_size != entry["size"]:
             raise PackageError("file_size_mismatch", f"{entry['name']}: {info.file_size} != {entry['size']}")
-        digest = hashlib.sha256()
-        size = _hash_stored_member(zf, info, digest)
+        seen = streamed.get(info.header_offset)
+        if seen is not None and seen[:2] == (member, info.file_size):
+            size, hexdigest = seen[1], seen[2]
+        else:
+            digest = hashlib.sha256()
+            size = _hash_stored_member(zf, info, digest)
+            hexdigest = digest.hexdigest()
         if size != entry["size"]:
             raise PackageError("file_size_mismatch", f"{entry['name']}: read {size}")
-        if digest.hexdigest() != entry["sha256"]:
+        if hexdigest != entry["sha256"]:
             raise PackageError("file_hash_mismatch", entry["name"])

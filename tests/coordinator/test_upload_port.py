@@ -256,3 +256,85 @@ def test_default_upload_port_is_next_one_and_a_busy_one_is_skipped(tmp_path):
 def test_bad_port_options_refused_in_russian(tmp_path, argv, expected):
     rc, out, err = run_node_cli("serve", "--data", str(tmp_path / "d"), *argv)
     assert rc == 2 and expected in err and "Traceback" not in err + out
+
+
+# -- in process: the port's chunks feed the member digests that `complete` verifies with --
+
+@pytest.fixture()
+def port_in_process(tmp_path, monkeypatch):
+    """A real UploadPortServer (threads, TLS, SQLite) in this process, a station
+    registered in its store, and a list of the package members verification reads."""
+    from coordinator.storage import NodeStore
+    from coordinator.tls import ensure_certificate
+    from coordinator.upload_port import UploadPortServer
+    import sync.package as package_mod
+    from tests.sync.harness import offline_station
+
+    store = NodeStore(tmp_path / "node")
+    tls = ensure_certificate(tmp_path / "node" / "tls")
+    server = UploadPortServer("127.0.0.1", 0, tls, store)
+    server.start()
+    station = offline_station(store, tmp_path / "st")
+    client = NodeClient(f"https://127.0.0.1:{server.port}", tls.fingerprint, station.station_key())
+    client.clock_offset = 0.0
+    reads: list[str] = []
+    original = package_mod._hash_stored_member
+    monkeypatch.setattr(package_mod, "_hash_stored_member",
+                        lambda zf, info, d: (reads.append(info.filename), original(zf, info, d))[1])
+    yield store, station, client, server, reads
+    client.close()
+    server.stop()
+
+
+def _chunks(client, pkg, start=0, step=300_000):
+    data = pkg.path.read_bytes()
+    for off in range(start, len(data), step):
+        client._send("PATCH", f"/api/v1/uploads/{pkg.package_id}", query=f"offset={off}",
+                     body=data[off:off + step], unsigned_body=True)
+
+
+def test_complete_after_unbroken_chunks_reads_nothing_back(port_in_process, tmp_path):
+    from coordinator.ingest import Outcome, finalize_upload
+
+    store, station, client, _, reads = port_in_process
+    pkg = make_package(station, tmp_path, size=1_000_000)
+    reads.clear()  # sealing verified the package once on the "station"
+    sid = station.pairing().station_id
+    store.start_upload(pkg.package_id, sid, pkg.size)
+    _chunks(client, pkg)
+    res = finalize_upload(store, pkg.package_id, sid)
+    assert res.outcome is Outcome.NEW and reads == []
+
+
+def test_digests_lost_or_broken_mean_the_file_is_read_back(port_in_process, tmp_path):
+    from coordinator.ingest import STREAMED, Outcome, finalize_upload
+
+    store, station, client, server, reads = port_in_process
+    sid = station.pairing().station_id
+    lost = make_package(station, tmp_path / "a", code="11111", size=1_000_000)
+    cut = make_package(station, tmp_path / "b", code="22222", size=1_000_000)
+    reads.clear()  # sealing verified the packages once on the "station"
+    store.start_upload(lost.package_id, sid, lost.size)
+    client._send("PATCH", f"/api/v1/uploads/{lost.package_id}", query="offset=0",  # the first chunk only ...
+                 body=lost.path.read_bytes()[:300_000], unsigned_body=True)
+    STREAMED.pop(lost.package_id)  # ... then what a node restart loses
+    _chunks(client, lost, start=300_000)
+    assert finalize_upload(store, lost.package_id, sid).outcome is Outcome.NEW
+    assert reads == ["files/task1.flac", "files/task2.flac"]
+
+    reads.clear()
+    store.start_upload(cut.package_id, sid, cut.size)
+    headers = sign_request(station.station_key(), "PATCH", f"/api/v1/uploads/{cut.package_id}", "offset=0",
+                           UNSIGNED_PAYLOAD)
+    head = [f"PATCH /api/v1/uploads/{cut.package_id}?offset=0 HTTP/1.1", "Content-Length: 300000"]
+    ctx = ssl.create_default_context()
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    with ctx.wrap_socket(socket.create_connection(("127.0.0.1", server.port), timeout=10)) as tls:
+        tls.sendall(("\r\n".join(head + [f"{k}: {v}" for k, v in headers.items()]) + "\r\n\r\n").encode()
+                    + cut.path.read_bytes()[:200_000])  # the line drops mid-chunk
+    time.sleep(0.3)
+    assert store.get_upload(cut.package_id).offset == 0
+    _chunks(client, cut)
+    assert finalize_upload(store, cut.package_id, sid).outcome is Outcome.NEW
+    assert reads == []  # the retried chunk at 0 started fresh digests: nothing from the cut one counted
+    assert len(STREAMED) == 0
