@@ -1,7 +1,8 @@
 """Load benchmark of the node's package ingest.
 
 N simulated stations upload M packages of S MB each to a real node (uvicorn + TLS +
-SQLite, a subprocess) on loopback, all at once. Each station is its own process, as
+SQLite, a subprocess, with its upload data port: chunks go there, the rest to uvicorn;
+``--main-port-only`` runs the node without it) on loopback, all at once. Each station is its own process, as
 in a school where every station is its own PC (its own paired key, outbox and HTTPS
 client - the real ``SyncWorker``); ``--stations-in-threads`` runs them as threads of
 one process instead (30 threads then fight over one GIL and OpenSSL's locks, and the
@@ -20,7 +21,8 @@ machine's cores with the node. Prints:
 * that every package arrived exactly once and was verified.
 
 Usage: python bench/sync_load.py [--stations 30] [--packages 2] [--size-mb 40]
-       [--chunk-mb 8] [--workers 1] [--stations-in-threads] [--no-reference] [--workdir DIR] [--keep]
+       [--chunk-mb 8] [--workers 1] [--main-port-only] [--stations-in-threads] [--no-reference]
+       [--workdir DIR] [--keep]
 Writes a JSON summary to bench-results/sync_load-<time>.json.
 """
 
@@ -315,7 +317,11 @@ def main() -> int:
         ok = (set(ids) == expected and len(ids) == len(expected) and len(stored_files) == len(expected)
               and acked == len(expected) and not store.list_uploads() and not store.list_rejections()
               and all(results.values()))
+        streamed = sum(path.read_text(encoding="utf-8", errors="replace").count("member digests computed as it arrived")
+                       for path in (work / "logs").rglob("*.log*"))
         summary = {
+            "chunks_via": "main port" if not upload_port else "upload data port",
+            "verified_from_streamed_digests": streamed,
             "stations": args.stations, "stations_as": "threads" if args.stations_in_threads else "processes",
             "station_nice": None if args.stations_in_threads else args.station_nice,
             "node_workers": args.workers, "packages_per_station": args.packages,
@@ -342,6 +348,8 @@ def main() -> int:
               f"({args.stations} stations x {args.packages} packages, {args.chunk_mb:g} MiB chunks, TLS, loopback, "
               f"{args.workers} node process(es), stations as "
               f"{'threads of one process' if args.stations_in_threads else f'one process each at nice {args.station_nice}'})")
+        print(f"Chunks via the node's {summary['chunks_via']}; packages verified from member digests computed "
+              f"as they arrived: {streamed} of {len(expected)} (the others read back from disk)")
         print(f"Plain disk write of the same bytes: {base_s:.1f} s = {base_mbps:.1f} MB/s")
         print(f"Ratio ingest / disk write: {100 * ingest_mbps / base_mbps:.0f} %  (target >= 50 %)")
         print(f"CPU during ingest: node {node_cpu:.1f} s ({100 * node_cpu / ingest_s:.0f} % of one core), "

@@ -226,8 +226,10 @@ class NodeClient:
         opens), unless it failed recently; ``None``: send chunks to the main port."""
         if not upload_port or time.monotonic() < self._upload_port_down_until:
             return None
-        parts = urlsplit(self.base_url)
-        host = parts.hostname or ""
+        return self._upload_url(upload_port)
+
+    def _upload_url(self, upload_port: int) -> str:
+        host = urlsplit(self.base_url).hostname or ""
         return f"https://[{host}]:{int(upload_port)}" if ":" in host else f"https://{host}:{int(upload_port)}"
 
     def _send_chunk(self, package_id: str, offset: int, chunk: bytes, upload_base: str | None) -> dict:
@@ -247,6 +249,18 @@ class NodeClient:
                 log.warning("upload port %s unreachable (%s); sending chunks to the main port", upload_base, exc)
                 self._upload_port_down_until = time.monotonic() + UPLOAD_PORT_RETRY_S
         return self._send("PATCH", path, **kwargs).json()
+
+    def upload_port_reachable(self, upload_port: int) -> bool:
+        """Whether a TLS connection to the node's upload data port works (it answers
+        404 to anything but a chunk, which is the proof). Raises
+        :class:`NodeCertificateError` if another certificate answers there."""
+        try:
+            self._send("GET", "/", signed=False, base_url=self._upload_url(upload_port))
+        except NodeRefusedError:
+            return True
+        except NodeUnreachableError:
+            return False
+        return True
 
     def upload(self, path: Path, package_id: str, progress: Progress | None = None,
                chunk_size: int = CHUNK_SIZE) -> str:

@@ -215,6 +215,14 @@ def test_unreachable_upload_port_chunks_go_to_main_port(node, tmp_path, monkeypa
     assert len(_stored(node, pkg.package_id)[0]) == 1
 
 
+def test_upload_port_reachability_as_check_node_sees_it(node, tmp_path):
+    st = pair_station(node, tmp_path / "st")
+    c = st.client()
+    assert c.whoami()["upload_port"] == node.upload_port
+    assert c.upload_port_reachable(node.upload_port) is True
+    assert c.upload_port_reachable(free_port()) is False  # nothing listens there (a closed firewall port)
+
+
 def test_without_upload_port_put_names_none_and_chunks_use_main_port(tmp_path):
     node = NodeProcess(tmp_path / "node", upload_port=0).start()
     try:
