@@ -160,7 +160,7 @@ def app_from_env() -> FastAPI:
     return create_app(data_dir, extension_routers(data_dir))
 
 
-def _check_port_free(host: str, port: int) -> None:
+def _check_port_free(host: str, port: int, option: str = "--port") -> None:
     """Raises :class:`NodeError` (``port_busy``) with a Russian message if the port is taken."""
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -172,7 +172,8 @@ def _check_port_free(host: str, port: int) -> None:
         raise NodeError(f"cannot listen on {host}:{port}: {exc}", code="port_busy",
                         message_ru=f"Не удалось открыть порт {port}: он занят другой программой "
                                    "(возможно, узел уже запущен) или адрес неверен.",
-                        remedy_ru="Закройте вторую копию узла или укажите другой порт: vpr-node serve --port 8444.") from exc
+                        remedy_ru="Закройте вторую копию узла или укажите другой порт: "
+                                  f"vpr-node serve {option} {port + 10}.") from exc
 
 
 def _start_upload_port(host: str, port: int, wanted: int | None, tls: NodeTls, store: NodeStore):
@@ -192,7 +193,7 @@ def _start_upload_port(host: str, port: int, wanted: int | None, tls: NodeTls, s
             print(f"Порт {port + 1} для приёма ответов занят: станции будут передавать ответы через "
                   f"порт {port} (медленнее). Укажите свободный: --upload-port ПОРТ.", flush=True)
             return None
-        _check_port_free(host, wanted)
+        _check_port_free(host, wanted, "--upload-port")
         raise
     server.start()
     return server

@@ -64,7 +64,8 @@ def _cmd_serve(args) -> int:
     for name, value in (("--port", args.port), ("--upload-port", args.upload_port)):
         if value is not None and not (0 if name == "--upload-port" else 1) <= value <= 65535:
             raise UsageError(f"{name} {value}", message_ru=f"Неверный номер порта {name} {value}.",
-                             remedy_ru="Укажите число от 1 до 65535.")
+                             remedy_ru="Укажите число от 1 до 65535" + (" (0 - не открывать порт приёма ответов)."
+                                                                       if name == "--upload-port" else "."))
     if args.upload_port == args.port:
         raise UsageError("--upload-port equals --port", message_ru="Порт приёма ответов совпадает с основным.",
                          remedy_ru="Укажите другой --upload-port или не указывайте его (будет --port + 1).")

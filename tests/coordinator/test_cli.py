@@ -66,3 +66,16 @@ def test_serve_on_busy_port_is_a_clear_error(tmp_path):
         port = s.getsockname()[1]
         rc, _, err = run_node_cli("serve", "--host", "127.0.0.1", "--port", str(port), "--data", str(tmp_path))
     assert rc != 0 and "занят" in err and "Traceback" not in err
+
+
+def test_serve_on_busy_upload_port_names_that_option(tmp_path):
+    with socket.socket() as main, socket.socket() as busy:
+        main.bind(("127.0.0.1", 0))
+        port = main.getsockname()[1]
+        main.close()  # free: only the upload port is taken
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        taken = busy.getsockname()[1]
+        rc, _, err = run_node_cli("serve", "--host", "127.0.0.1", "--port", str(port), "--upload-port", str(taken),
+                                  "--data", str(tmp_path))
+    assert rc != 0 and f"порт {taken}" in err and "--upload-port" in err and "Traceback" not in err
