@@ -156,6 +156,9 @@ def app_from_env() -> FastAPI:
     from the environment the parent set, extensions are looked up again."""
     from coordinator.cli import extension_routers  # the CLI owns the extension list
 
+    from coordinator.ingest import STREAMED
+
+    STREAMED.enabled = False  # another process may write the same part file between two chunks
     data_dir = Path(os.environ[ENV_DATA])
     return create_app(data_dir, extension_routers(data_dir))
 
@@ -219,6 +222,9 @@ def serve(data_dir: Path, host: str, port: int, extra_routers: Iterable[APIRoute
     _check_port_free(host, port)
     chunk_server = None
     if workers > 1:
+        if upload_port:
+            print(f"С --workers {workers} порт приёма ответов не открывается: станции передают ответы "
+                  f"через порт {port}.", flush=True)
         NodeStore(data_dir)  # create the schema once, before the workers race for it
         os.environ[ENV_DATA] = str(Path(data_dir).resolve())
         target = "coordinator.app:app_from_env"

@@ -57,6 +57,15 @@ class ConflictError(NodeError):
         super().__init__(detail, code=code, message_ru=message_ru, remedy_ru=remedy_ru)
 
 
+class NodeBusyError(NodeError):
+    """The package is being written or verified by another request for too long."""
+
+    code = "node_busy"
+    http_status = 503
+    message_ru = "Узел координатора сейчас занят приёмом этого пакета."
+    remedy_ru = "Станция повторит передачу автоматически."
+
+
 class BadRequestError(NodeError):
     code = "bad_request"
     http_status = 400

@@ -11,6 +11,7 @@ Called from the event loop (chunk streaming) and worker threads (fsync, verify).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -86,10 +87,13 @@ def check_space(store: NodeStore, needed: int) -> None:
 
 
 def sync_and_commit(store: NodeStore, fh, package_id: str, old: int, new: int) -> bool:
-    """fsync the part file, then commit the new offset (worker thread)."""
+    """fsync the part file, then commit the new offset (worker thread). Raises
+    :class:`NodeDiskFullError` if the file does not hold the chunk (a short write)."""
     try:
         fh.flush()
         os.fsync(fh.fileno())
+        if os.fstat(fh.fileno()).st_size < new:
+            raise OSError(errno.ENOSPC, f"part file shorter than offset {new} after writing")
     except OSError as exc:
         if is_disk_full(exc):
             raise NodeDiskFullError(str(exc)) from exc
@@ -97,26 +101,82 @@ def sync_and_commit(store: NodeStore, fh, package_id: str, old: int, new: int) -
     return store.commit_offset(package_id, old, new)
 
 
+def write_all(fh, data) -> None:
+    """Write all of ``data`` to an unbuffered file: ``write`` may write less (a disk
+    filling up), and the rest is retried until it fails with the real error."""
+    view = memoryview(data)
+    while len(view):
+        n = fh.write(view)
+        if not n:
+            raise OSError(errno.ENOSPC, "nothing written")
+        view = view[n:]
+
+
+def file_identity(fh_or_path) -> tuple[int, int]:
+    """(device, inode / file index) of an open file or a path: tells one part file
+    from a new one of the same name."""
+    st = os.fstat(fh_or_path.fileno()) if hasattr(fh_or_path, "fileno") else os.stat(fh_or_path)
+    return st.st_dev, st.st_ino
+
+
+def open_part(store: NodeStore, upload: Upload, offset: int, buffering: int = -1):
+    """Open the upload's part file to write a chunk at ``offset`` (truncated there).
+
+    A chunk past 0 needs the part file to hold every committed byte: if it is gone or
+    shorter (removed by hand or by an antivirus, a cleanup in another process), the
+    upload is dropped and :class:`ConflictError` ``no_upload`` tells the station to
+    send the package again from byte 0 - nothing is filled in with zeros."""
+    path = part_path(store, upload.package_id)
+    try:
+        fh = open(path, "r+b" if offset > 0 or path.exists() else "w+b", buffering=buffering)
+    except FileNotFoundError:
+        fh = None
+    if fh is not None and os.fstat(fh.fileno()).st_size >= offset:
+        fh.truncate(offset)
+        fh.seek(offset)
+        return fh
+    if fh is not None:
+        fh.close()
+    log.warning("part file of %s lost or short (committed offset %d): the upload starts again",
+                upload.package_id, offset)
+    store.drop_upload(upload.package_id)
+    path.unlink(missing_ok=True)
+    raise ConflictError("part file lost", code="no_upload", extra={"offset": 0},
+                        message_ru="Узел не нашёл полученную часть пакета; станция передаст его заново.")
+
+
 class StreamedDigests:
     """The :class:`StreamedMembers` of the uploads this node process is receiving:
     every chunk written at the committed offset is also fed to its upload's member
     digests, so ``complete`` verifies the package without reading it back (the
     bytes are hashed while still in the CPU cache). Digests survive only an unbroken
-    run of chunks: a chunk that fails, a gap, another upload of the same id (told
-    apart by its creation time) or a node restart drop them, and ``complete`` then
-    reads the file as before. Used under the package lock."""
+    run of chunks into one part file: a chunk that fails, a gap, another upload of
+    the same id (told apart by its creation time), another part file (told apart by
+    its device and inode) or a node restart drop them, and ``complete`` then reads
+    the file as before. Used under the package lock. Off (``enabled = False``) when
+    several node processes share the uploads (``--workers N``)."""
 
     def __init__(self) -> None:
+        self.enabled = True
         self._guard = threading.Lock()
         self._by_id: dict[str, tuple[float, StreamedMembers]] = {}
 
-    def take(self, upload: Upload, offset: int) -> StreamedMembers | None:
-        """The digests to feed a chunk at ``offset`` with (removed until given back)."""
+    def take(self, upload: Upload, offset: int, fh) -> StreamedMembers | None:
+        """The digests to feed a chunk at ``offset`` of the open part file ``fh``
+        with (removed until given back), or ``None``."""
         with self._guard:
             created, streamed = self._by_id.pop(upload.package_id, (None, None))
-        if streamed is not None and created == upload.created_at and streamed.position == offset:
+        if not self.enabled:
+            return None
+        ident = file_identity(fh)
+        if (streamed is not None and created == upload.created_at and streamed.position == offset
+                and streamed.file_id == ident):
             return streamed
-        return StreamedMembers() if offset == 0 else None
+        if offset != 0:
+            return None
+        fresh = StreamedMembers()
+        fresh.file_id = ident
+        return fresh
 
     def give_back(self, upload: Upload, streamed: StreamedMembers | None) -> None:
         """After the chunk fed to ``streamed`` was written, fsync'd and committed."""
@@ -204,10 +264,13 @@ def finalize_upload(store: NodeStore, package_id: str, station_id: str) -> Accep
                             message_ru="Пакет передан не полностью; станция дошлёт недостающее.")
     if not src.exists() and final_path(store, package_id).exists():
         src = final_path(store, package_id)  # crashed between rename and commit last time
+        streamed = None
     elif not src.exists():  # the part file was removed (housekeeping): start again
         store.drop_upload(package_id)
         raise ConflictError("part file missing", code="no_upload", extra={"offset": 0},
                             message_ru="Узел не нашёл полученную часть пакета; станция передаст его заново.")
+    if streamed is not None and (streamed.file_id != file_identity(src) or streamed.position != src.stat().st_size):
+        streamed = None  # not the file they were computed on: read it
     try:
         verified = verify_package(src, key_lookup(store)(station_id), expected_id=package_id,
                                   expected_station=station_id, allow_unpaired=True, streamed=streamed)

@@ -15,6 +15,8 @@ from typing import AsyncIterator, Iterator
 
 import anyio
 
+from coordinator.errors import NodeBusyError
+
 
 #: How often a waiter on the event loop tries the lock again.
 POLL_S = 0.005
@@ -43,12 +45,17 @@ class PackageLocks:
             return len(self._entries)
 
     @contextmanager
-    def held(self, package_id: str) -> Iterator[None]:
-        """Hold the package's lock (blocking: for worker threads)."""
+    def held(self, package_id: str, timeout: float | None = None) -> Iterator[None]:
+        """Hold the package's lock (blocking: for worker threads). Raises
+        :class:`NodeBusyError` if it is not free within ``timeout`` seconds."""
         lock = self._enter(package_id)
         try:
-            with lock:
+            if not lock.acquire(timeout=-1 if timeout is None else timeout):
+                raise NodeBusyError(f"package {package_id} busy for {timeout} s")
+            try:
                 yield
+            finally:
+                lock.release()
         finally:
             self._leave(package_id)
 

@@ -24,7 +24,7 @@ from coordinator.auth import AuthContext, checked_body, station_auth
 from coordinator import housekeeping
 from coordinator.errors import BadRequestError, ConflictError, NodeDiskFullError
 from coordinator.ingest import (STREAMED, Outcome, check_space, chunk_precheck, commit_chunk, finalize_upload,
-                                part_path)
+                                open_part)
 from coordinator.package_locks import LOCKS
 from coordinator.storage import NodeStore, Upload, is_disk_full
 from sync.errors import PackageError
@@ -121,8 +121,6 @@ async def _receive_chunk(store: NodeStore, request: Request, auth: AuthContext, 
     # writing a batch runs in a worker thread (both release the GIL), so the event
     # loop keeps serving the other stations and a second core is used.
     package_id = upload.package_id
-    path = part_path(store, package_id)
-    streamed = STREAMED.take(upload, offset)  # member digests for complete (ingest.StreamedDigests)
     # A chunk signed with its SHA-256 is checked against it; an unsigned-payload chunk
     # (what stations send) is not hashed here: the whole package is verified at
     # ``complete`` before anything is acknowledged.
@@ -131,10 +129,9 @@ async def _receive_chunk(store: NodeStore, request: Request, auth: AuthContext, 
     pending: list[bytes] = []
     pending_len = 0
     try:
-        fh = open(path, "r+b" if path.exists() else "w+b")
+        fh = await anyio.to_thread.run_sync(open_part, store, upload, offset)
         try:
-            fh.truncate(offset)
-            fh.seek(offset)
+            streamed = STREAMED.take(upload, offset, fh)  # member digests for complete (ingest.StreamedDigests)
             async for piece in request.stream():
                 received += len(piece)
                 if received > length:

@@ -22,16 +22,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import socket
 import ssl
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from coordinator.auth import authenticate
 from coordinator.errors import BadRequestError, NodeDiskFullError, NotFoundError, error_response
-from coordinator.ingest import STREAMED, chunk_precheck, commit_chunk, part_path
+from coordinator.ingest import STREAMED, chunk_precheck, commit_chunk, open_part, write_all
 from coordinator.package_locks import LOCKS
 from coordinator.storage import NodeStore, Upload, is_disk_full
 from coordinator.tls import NodeTls
@@ -43,11 +45,23 @@ log = logging.getLogger(__name__)
 
 #: Bytes read from TLS and written to the part file at a time (one buffer per connection).
 BUFFER = 1024 * 1024
-#: Connections served at once; more are closed at once (the station then uses the main port).
+#: Connections served at once; more are closed at once (the station then sends that
+#: chunk to the main port). A station keeps one connection here while it uploads.
 MAX_CONNECTIONS = 64
-#: Seconds for the TLS handshake, for each read of a request, and of an idle keep-alive.
+#: Seconds for the TLS handshake and for each read within a request.
 TIMEOUT_S = 30
+#: Seconds an idle keep-alive connection may wait for its next request.
+IDLE_S = 10
+#: Longest a chunk's body may take to arrive (its package stays locked meanwhile):
+#: 16 MiB in 5 minutes is 55 KB/s, far below any school LAN.
+BODY_DEADLINE_S = 300
+#: Longest a chunk waits for its package's lock before it is answered 503 (retried).
+LOCK_WAIT_S = 30
 _ROUTE = re.compile(r"/api/v1/uploads/([0-9a-f]{64})")
+
+
+class _ConnectionLost(Exception):
+    """The station's connection broke or stalled mid-request: nobody to answer."""
 
 
 class _ChunkHandler(BaseHTTPRequestHandler):
@@ -62,6 +76,15 @@ class _ChunkHandler(BaseHTTPRequestHandler):
         self.request.do_handshake()  # here, in the connection's thread, not in the accept loop
         super().setup()
         self._buffer: bytearray | None = None
+        self._body_left = 0  # body bytes not read yet; -1: unknown (the body cannot be skipped)
+
+    def handle_one_request(self) -> None:
+        self.request.settimeout(IDLE_S)  # waiting for the next request on a kept-alive connection
+        super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        self.request.settimeout(TIMEOUT_S)  # the request line arrived: reads within it
+        return super().parse_request()
 
     # -- the one route -----------------------------------------------------------
     def do_PATCH(self) -> None:  # noqa: N802 - http.server's naming
@@ -69,7 +92,7 @@ class _ChunkHandler(BaseHTTPRequestHandler):
             length = int(self.headers.get("Content-Length", ""))
         except ValueError:
             length = -1
-        unread = length if 0 < length <= MAX_CHUNK else -1  # -1: the body cannot be skipped safely
+        self._body_left = length if 0 < length <= MAX_CHUNK and not self.headers.get("Transfer-Encoding") else -1
         try:
             if length < 0 or self.headers.get("Transfer-Encoding"):
                 raise BadRequestError("Content-Length required", code="length_required")
@@ -86,26 +109,39 @@ class _ChunkHandler(BaseHTTPRequestHandler):
             store = self.server.store
             auth = authenticate(store, self.headers, "PATCH", parts.path, parts.query)
             package_id = route.group(1)
-            with LOCKS.held(package_id):
+            with LOCKS.held(package_id, timeout=LOCK_WAIT_S):
                 answer = chunk_precheck(store, package_id, auth.station.station_id, offset, length)
                 if isinstance(answer, Upload):
-                    unread = -1  # from here on a failure leaves the body half read
                     answer = self._receive(store, answer, offset, length, auth.signed.body_sha256)
-                    unread = 0
+        except _ConnectionLost as exc:
+            log.info("upload port: PATCH %s: connection lost: %s", self.path, exc)
+            self.close_connection = True
         except VprError as exc:
             status, body = error_response(exc)
             log.info("upload port: PATCH %s -> %s %s %s", self.path, status, exc.code, exc.detail)
-            self._answer(status, body, unread)
-        except (OSError, ssl.SSLError) as exc:  # the station went away mid-chunk
-            log.info("upload port: PATCH %s: connection lost: %s", self.path, exc)
-            self.close_connection = True
-        except Exception:  # noqa: BLE001 - a bug must not kill the port; the log keeps it
+            self._answer(status, body)
+        except Exception:  # noqa: BLE001 - a bug or a file fault must not kill the port; the log keeps it
             log.exception("upload port: PATCH %s failed", self.path)
+            self._body_left = -1
             self._answer(500, {"error": {"code": "node", "reason": "node", "message": "internal error",
-                                         "message_ru": "Ошибка узла координатора.",
-                                         "remedy_ru": "Станция повторит передачу автоматически."}}, -1)
+                                         "message_ru": "Ошибка узла координатора при приёме части пакета.",
+                                         "remedy_ru": "Станция повторит передачу автоматически; если ошибка "
+                                                      "повторяется, проверьте диск узла и журнал vpr-node."}})
         else:
-            self._answer(200, answer, unread)
+            self._answer(200, answer)
+
+    def _read_into(self, view: memoryview, deadline: float) -> int:
+        """Fill ``view`` from the body; raises :class:`_ConnectionLost`."""
+        if time.monotonic() > deadline:
+            raise _ConnectionLost(f"body slower than {BODY_DEADLINE_S} s")
+        try:
+            got = self.rfile.readinto(view)
+        except (OSError, ssl.SSLError) as exc:  # includes the socket timeout
+            raise _ConnectionLost(str(exc)) from exc
+        if not got:
+            raise _ConnectionLost("body ended early")
+        self._body_left -= got
+        return got
 
     def _receive(self, store: NodeStore, upload: Upload, offset: int, length: int, body_sha256: str) -> dict:
         """Read ``length`` body bytes into the part file at ``offset`` (feeding the
@@ -114,47 +150,41 @@ class _ChunkHandler(BaseHTTPRequestHandler):
             self._buffer = bytearray(BUFFER)
         view = memoryview(self._buffer)
         digest = None if body_sha256 == UNSIGNED_PAYLOAD else hashlib.sha256()
-        package_id = upload.package_id
-        path = part_path(store, package_id)
-        streamed = STREAMED.take(upload, offset)
+        deadline = time.monotonic() + BODY_DEADLINE_S
         try:
-            with open(path, "r+b" if path.exists() else "w+b", buffering=0) as fh:
-                fh.truncate(offset)
-                fh.seek(offset)
+            with open_part(store, upload, offset, buffering=0) as fh:
+                streamed = STREAMED.take(upload, offset, fh)
                 left = length
                 while left:
-                    got = self.rfile.readinto(view[:min(left, BUFFER)])
-                    if not got:
-                        self.close_connection = True
-                        raise BadRequestError(f"got {length - left} of {length} bytes", code="chunk_truncated")
+                    got = self._read_into(view[:min(left, BUFFER)], deadline)
                     if digest is not None:
                         digest.update(view[:got])
                     if streamed is not None:
                         streamed.update(view[:got])
-                    fh.write(view[:got])
+                    write_all(fh, view[:got])
                     left -= got
                 if digest is not None and digest.hexdigest() != body_sha256:
                     raise BadRequestError("chunk hash differs from the signed one", code="chunk_hash_mismatch")
-                answer = commit_chunk(store, fh, package_id, offset, offset + length)
+                answer = commit_chunk(store, fh, upload.package_id, offset, offset + length)
                 STREAMED.give_back(upload, streamed)
                 return answer
-        except OSError as exc:
+        except OSError as exc:  # the part file (socket faults are _ConnectionLost)
             if is_disk_full(exc):
                 raise NodeDiskFullError(str(exc)) from exc
             raise
 
     # -- plumbing ------------------------------------------------------------------
-    def _answer(self, status: int, body: dict, unread: int) -> None:
-        """Send a JSON answer. A body left unread is read and dropped first when that
-        is bounded (so the station, still sending, gets the answer, e.g. the offset
-        to resume at); otherwise the connection is closed after the answer."""
-        if unread > 0:
+    def _answer(self, status: int, body: dict) -> None:
+        """Send a JSON answer. What is left of the body is read and dropped first when
+        that is bounded (so the station, still sending, gets the answer, e.g. the
+        offset to resume at); otherwise the connection is closed after the answer."""
+        if self._body_left > 0:
             try:
-                self._skip(unread)
-            except (OSError, ssl.SSLError):
+                self._skip()
+            except _ConnectionLost:
                 self.close_connection = True
                 return
-        elif unread < 0:
+        elif self._body_left < 0:
             self.close_connection = True
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         try:
@@ -164,25 +194,25 @@ class _ChunkHandler(BaseHTTPRequestHandler):
             if self.close_connection:
                 self.send_header("Connection", "close")
             self.end_headers()
-            self.wfile.write(data)
+            if self.command != "HEAD":
+                self.wfile.write(data)
         except (OSError, ssl.SSLError):
             self.close_connection = True
 
-    def _skip(self, n: int) -> None:
+    def _skip(self) -> None:
         if self._buffer is None:
             self._buffer = bytearray(BUFFER)
         view = memoryview(self._buffer)
-        while n:
-            got = self.rfile.readinto(view[:min(n, BUFFER)])
-            if not got:
-                raise ConnectionError("body ended early")
-            n -= got
+        deadline = time.monotonic() + BODY_DEADLINE_S
+        while self._body_left > 0:
+            self._read_into(view[:min(self._body_left, BUFFER)], deadline)
 
     def _not_here(self) -> None:
         exc = NotFoundError(f"{self.command} {self.path} on the upload port", code="not_found",
                             message_ru="Этот порт узла принимает только части пакетов ответов.",
                             remedy_ru="Укажите на станции основной адрес узла (его показывает vpr-node serve).")
-        self._answer(*error_response(exc), unread=-1)
+        self._body_left = -1
+        self._answer(*error_response(exc))
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _not_here  # noqa: N815
 
@@ -192,7 +222,8 @@ class _ChunkHandler(BaseHTTPRequestHandler):
         body = {"error": {"code": "bad_request", "reason": "bad_request", "message": message or str(code),
                           "message_ru": "Узел получил неверный запрос.",
                           "remedy_ru": "Станция повторит передачу автоматически."}}
-        self._answer(code, body, unread=0)
+        self._body_left = 0
+        self._answer(code, body)
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - http.server's signature
         log.debug("upload port %s: " + format, self.address_string(), *args)
@@ -205,6 +236,9 @@ class UploadPortServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     request_queue_size = 64
+    # On Windows SO_REUSEADDR would let the bind succeed on a port another program
+    # listens on; there a taken port must fail (POSIX: only TIME_WAIT leftovers pass).
+    allow_reuse_address = os.name == "posix"
 
     def __init__(self, host: str, port: int, tls: NodeTls, store: NodeStore) -> None:
         self.store = store
@@ -230,7 +264,12 @@ class UploadPortServer(ThreadingHTTPServer):
                         client_address[0])
             self.shutdown_request(request)
             return
-        super().process_request(request, client_address)
+        try:
+            super().process_request(request, client_address)
+        except BaseException:  # the thread did not start: give the slot back
+            self._slots.release()
+            self.shutdown_request(request)
+            raise
 
     def process_request_thread(self, request, client_address) -> None:
         try:

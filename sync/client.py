@@ -34,8 +34,12 @@ from vpr_common.atomic import atomic_write_with
 log = logging.getLogger(__name__)
 CHUNK_SIZE = 8 * 1024 * 1024
 TIMEOUT = (10, 120)
-#: After the node's upload data port failed, chunks go to the main port for this long.
+#: After no connection could be made to the node's upload data port, chunks go to the
+#: main port for this long.
 UPLOAD_PORT_RETRY_S = 600
+#: Upload data port URL -> monotonic time until which it is not tried (all clients of
+#: this process: the uploader makes a new client after every failure).
+_UPLOAD_PORT_DOWN_UNTIL: dict[str, float] = {}
 Progress = Callable[[int, int], None]
 
 
@@ -110,7 +114,6 @@ class NodeClient:
         self.session.trust_env = False
         self.session.mount("https://", _PinnedAdapter(fingerprint))
         self.clock_offset: float | None = None
-        self._upload_port_down_until = 0.0
 
     def close(self) -> None:
         self.session.close()
@@ -223,20 +226,29 @@ class NodeClient:
 
     def _upload_base(self, upload_port) -> str | None:
         """The URL of the node's upload data port (the node names it when an upload
-        opens), unless it failed recently; ``None``: send chunks to the main port."""
-        if not upload_port or time.monotonic() < self._upload_port_down_until:
+        opens), unless no connection could be made to it lately; ``None``: send
+        chunks to the main port."""
+        if not upload_port:
             return None
-        return self._upload_url(upload_port)
+        url = self._upload_url(upload_port)
+        return None if time.monotonic() < _UPLOAD_PORT_DOWN_UNTIL.get(url, 0.0) else url
 
     def _upload_url(self, upload_port: int) -> str:
         host = urlsplit(self.base_url).hostname or ""
         return f"https://[{host}]:{int(upload_port)}" if ":" in host else f"https://{host}:{int(upload_port)}"
 
     def _send_chunk(self, package_id: str, offset: int, chunk: bytes, upload_base: str | None) -> dict:
-        """PATCH one chunk, to the upload data port when there is one. If no connection
-        to that port can be made (a firewall, say), the chunk goes to the main port at
-        once, and later chunks too for :data:`UPLOAD_PORT_RETRY_S`. A connection cut
-        mid-chunk is raised as on the main port (the uploader retries)."""
+        """PATCH one chunk, to the upload data port when there is one.
+
+        * No connection to that port at all (refused, timed out: a firewall): this
+          chunk goes to the main port at once, and later ones too for
+          :data:`UPLOAD_PORT_RETRY_S` (remembered for every client of this station).
+        * Any other failure there without an answer (the connection reset or cut, a
+          failed handshake: the port is full): this chunk goes to the main port at
+          once. If the node had committed it after all, the main port answers that
+          it already has it (``duplicate_chunk``).
+        A refusal with an answer (a 4xx/5xx) is the node's verdict and is raised.
+        """
         kwargs = dict(query=f"offset={offset}", body=chunk, headers={"Content-Type": "application/octet-stream"},
                       unsigned_body=True)
         path = f"/api/v1/uploads/{package_id}"
@@ -244,10 +256,12 @@ class NodeClient:
             try:
                 return self._send("PATCH", path, base_url=upload_base, **kwargs).json()
             except NodeUnreachableError as exc:
-                if not exc.connect_failed:
-                    raise
-                log.warning("upload port %s unreachable (%s); sending chunks to the main port", upload_base, exc)
-                self._upload_port_down_until = time.monotonic() + UPLOAD_PORT_RETRY_S
+                if exc.connect_failed:
+                    _UPLOAD_PORT_DOWN_UNTIL[upload_base] = time.monotonic() + UPLOAD_PORT_RETRY_S
+                    log.warning("upload port %s unreachable (%s); chunks go to the main port for %d s",
+                                upload_base, exc, UPLOAD_PORT_RETRY_S)
+                else:
+                    log.warning("upload port %s: no answer (%s); this chunk goes to the main port", upload_base, exc)
         return self._send("PATCH", path, **kwargs).json()
 
     def upload_port_reachable(self, upload_port: int) -> bool:

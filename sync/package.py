@@ -281,6 +281,8 @@ class StreamedMembers:
     def __init__(self) -> None:
         self.position = 0
         self.members: dict[int, tuple[str, int, str]] = {}
+        #: Set by the owner: which file these bytes went into (the node: device, inode).
+        self.file_id: object = None
         self._head = bytearray()
         self._header_at = 0
         self._name = ""

@@ -64,3 +64,42 @@ def test_cancelled_waiter_does_not_keep_the_lock():
     anyio.run(main)
     t.join(5)
     assert len(locks) == 0
+
+
+def test_event_loop_holder_excludes_thread_and_a_long_wait_is_refused():
+    from coordinator.errors import NodeBusyError
+
+    locks = PackageLocks()
+    order: list[str] = []
+
+    async def main() -> None:
+        async with locks.held_async("p"):
+            waiter = threading.Thread(target=lambda: _thread_wait(locks, order))
+            waiter.start()
+            await anyio.sleep(0.3)
+            order.append("loop done")
+        await anyio.to_thread.run_sync(waiter.join, 5)
+
+    anyio.run(main)
+    assert order == ["loop done", "thread in"]
+    with locks.held("q"):  # a thread that cannot get the lock in time is told the node is busy
+        other = threading.Thread(target=lambda: order.append(_try(locks, "q")))
+        other.start()
+        other.join(5)
+    assert order[-1] == "busy" and len(locks) == 0
+    assert NodeBusyError.http_status == 503 and NodeBusyError.message_ru
+
+
+def _thread_wait(locks: PackageLocks, order: list[str]) -> None:
+    with locks.held("p"):
+        order.append("thread in")
+
+
+def _try(locks: PackageLocks, package_id: str) -> str:
+    from coordinator.errors import NodeBusyError
+
+    try:
+        with locks.held(package_id, timeout=0.2):
+            return "got it"
+    except NodeBusyError:
+        return "busy"

@@ -11,6 +11,7 @@ import json
 import logging
 import socket
 import ssl
+import threading
 import time
 
 import pytest
@@ -198,9 +199,11 @@ def test_anything_but_a_chunk_refused_plainly(node):
 
 
 def test_unreachable_upload_port_chunks_go_to_main_port(node, tmp_path, monkeypatch, caplog):
+    import sync.client as client_mod
+
     closed = free_port()  # nothing listens here: as a firewall that refuses the port
-    monkeypatch.setattr(NodeClient, "_upload_base", lambda self, port: f"https://127.0.0.1:{closed}"
-                        if port and time.monotonic() >= self._upload_port_down_until else None)
+    monkeypatch.setattr(client_mod, "_UPLOAD_PORT_DOWN_UNTIL", {})
+    monkeypatch.setattr(NodeClient, "_upload_url", lambda self, port: f"https://127.0.0.1:{closed}")
     st = pair_station(node, tmp_path / "st")
     pkg = make_package(st, tmp_path, size=2_500_000)
     c = st.client()
@@ -210,9 +213,51 @@ def test_unreachable_upload_port_chunks_go_to_main_port(node, tmp_path, monkeypa
     patches = [url for method, url in seen if method == "PATCH"]
     assert patches[0].startswith(f"https://127.0.0.1:{closed}/")  # tried once ...
     assert len(patches) == 4 and all(u.startswith(node.url + "/") for u in patches[1:])  # ... then the main port
-    assert c._upload_port_down_until > time.monotonic()
-    assert "sending chunks to the main port" in caplog.text
+    assert "chunks go to the main port" in caplog.text
     assert len(_stored(node, pkg.package_id)[0]) == 1
+    # the uploader makes a new client after a failure: the next one remembers the closed port
+    other = make_package(st, tmp_path / "2", code="33333", size=500_000)
+    c2 = st.client()
+    seen2 = _spy_urls(c2)
+    assert c2.upload(other.path, other.package_id) == "verified"
+    assert all(u.startswith(node.url + "/") for _, u in seen2)
+
+
+def test_full_upload_port_sends_that_chunk_to_main_port(node, tmp_path, monkeypatch, caplog):
+    # A full data port accepts a connection and closes it before the TLS handshake
+    # (UploadPortServer.process_request); a stand-in listener does just that here.
+    import sync.client as client_mod
+
+    full = socket.socket()
+    full.bind(("127.0.0.1", 0))
+    full.listen(8)
+    stop = threading.Event()
+
+    def accept_and_close() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = full.accept()
+            except OSError:
+                return
+            conn.close()
+
+    threading.Thread(target=accept_and_close, daemon=True).start()
+    monkeypatch.setattr(client_mod, "_UPLOAD_PORT_DOWN_UNTIL", {})
+    monkeypatch.setattr(NodeClient, "_upload_url", lambda self, port: f"https://127.0.0.1:{full.getsockname()[1]}")
+    try:
+        st = pair_station(node, tmp_path / "st")
+        pkg = make_package(st, tmp_path, size=1_500_000)
+        c = st.client()
+        seen = _spy_urls(c)
+        with caplog.at_level(logging.WARNING, logger="sync.client"):
+            assert c.upload(pkg.path, pkg.package_id, chunk_size=1 << 20) == "verified"
+        patches = [url for method, url in seen if method == "PATCH"]
+        assert len(patches) == 4  # each chunk: the full port, then the main port at once
+        assert [u.startswith(node.url + "/") for u in patches] == [False, True, False, True]
+        assert "no answer" in caplog.text and client_mod._UPLOAD_PORT_DOWN_UNTIL == {}  # no 10-minute window
+    finally:
+        stop.set()
+        full.close()
 
 
 def test_upload_port_reachability_as_check_node_sees_it(node, tmp_path):
@@ -332,17 +377,56 @@ def test_digests_lost_or_broken_mean_the_file_is_read_back(port_in_process, tmp_
 
     reads.clear()
     store.start_upload(cut.package_id, sid, cut.size)
-    headers = sign_request(station.station_key(), "PATCH", f"/api/v1/uploads/{cut.package_id}", "offset=0",
+    data = cut.path.read_bytes()
+    client._send("PATCH", f"/api/v1/uploads/{cut.package_id}", query="offset=0", body=data[:300_000],
+                 unsigned_body=True)
+    headers = sign_request(station.station_key(), "PATCH", f"/api/v1/uploads/{cut.package_id}", "offset=300000",
                            UNSIGNED_PAYLOAD)
-    head = [f"PATCH /api/v1/uploads/{cut.package_id}?offset=0 HTTP/1.1", "Content-Length: 300000"]
+    head = [f"PATCH /api/v1/uploads/{cut.package_id}?offset=300000 HTTP/1.1", "Content-Length: 300000"]
     ctx = ssl.create_default_context()
     ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
     with ctx.wrap_socket(socket.create_connection(("127.0.0.1", server.port), timeout=10)) as tls:
         tls.sendall(("\r\n".join(head + [f"{k}: {v}" for k, v in headers.items()]) + "\r\n\r\n").encode()
-                    + cut.path.read_bytes()[:200_000])  # the line drops mid-chunk
-    time.sleep(0.3)
-    assert store.get_upload(cut.package_id).offset == 0
-    _chunks(client, cut)
+                    + data[300_000:500_000])  # the line drops mid-chunk: 200 KB of it fed to the digests
+    time.sleep(0.3)  # the port took the digests out when the chunk began; a cut chunk never gives them back
+    assert store.get_upload(cut.package_id).offset == 300_000
+    _chunks(client, cut, start=300_000)  # the station resends from the committed offset
     assert finalize_upload(store, cut.package_id, sid).outcome is Outcome.NEW
-    assert reads == []  # the retried chunk at 0 started fresh digests: nothing from the cut one counted
+    assert reads == ["files/task1.flac", "files/task2.flac"]  # digests broken by the cut: read back
     assert len(STREAMED) == 0
+
+
+def test_lost_part_file_restarts_the_upload_instead_of_filling_zeros(port_in_process, tmp_path):
+    # Found in review: chunk 0 arrives, the part file then disappears (removed by hand,
+    # an antivirus, a cleanup in another process) while its row stays. The next chunk
+    # must not recreate the file with zeros before it: the upload starts again.
+    from coordinator.ingest import Outcome, final_path, finalize_upload, part_path
+
+    store, station, client, _, _ = port_in_process
+    sid = station.pairing().station_id
+    pkg = make_package(station, tmp_path, size=1_000_000)
+    data = pkg.path.read_bytes()
+    store.start_upload(pkg.package_id, sid, pkg.size)
+    client._send("PATCH", f"/api/v1/uploads/{pkg.package_id}", query="offset=0", body=data[:300_000],
+                 unsigned_body=True)
+    part_path(store, pkg.package_id).unlink()
+    with pytest.raises(NodeRefusedError) as err:
+        client._send("PATCH", f"/api/v1/uploads/{pkg.package_id}", query="offset=300000",
+                     body=data[300_000:600_000], unsigned_body=True)
+    assert (err.value.status, err.value.reason, err.value.body["offset"]) == (409, "no_upload", 0)
+    assert store.get_upload(pkg.package_id) is None
+    store.start_upload(pkg.package_id, sid, pkg.size)  # what the station's next PUT does
+    with open(part_path(store, pkg.package_id), "wb") as fh:  # a shorter file than committed is lost data too
+        fh.write(data[:100])
+    client._send("PATCH", f"/api/v1/uploads/{pkg.package_id}", query="offset=0", body=data[:300_000],
+                 unsigned_body=True)
+    with open(part_path(store, pkg.package_id), "r+b") as fh:
+        fh.truncate(200_000)
+    with pytest.raises(NodeRefusedError) as err:
+        client._send("PATCH", f"/api/v1/uploads/{pkg.package_id}", query="offset=300000",
+                     body=data[300_000:600_000], unsigned_body=True)
+    assert (err.value.status, err.value.reason) == (409, "no_upload")
+    store.start_upload(pkg.package_id, sid, pkg.size)
+    _chunks(client, pkg)
+    assert finalize_upload(store, pkg.package_id, sid).outcome is Outcome.NEW
+    assert final_path(store, pkg.package_id).read_bytes() == data

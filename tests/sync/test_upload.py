@@ -304,3 +304,22 @@ def test_many_packages_completed_at_once_all_verified_once(node, tmp_path):
     for _, pkg in jobs:
         rows, files = _stored(node, pkg.package_id)
         assert len(rows) == 1 and len(files) == 1
+
+
+def test_lost_part_file_on_main_port_restarts_the_upload(node, tmp_path):
+    # The main port's chunk route: a part file gone between two chunks is not
+    # recreated with zeros before the offset; the station starts the upload again.
+    st = pair_station(node, tmp_path / "st")
+    pkg = make_package(st, tmp_path, size=600_000)
+    c = st.client()
+    pid, data = pkg.package_id, pkg.path.read_bytes()
+    c._json("PUT", f"/api/v1/uploads/{pid}", {"size": pkg.size})
+    c._send("PATCH", f"/api/v1/uploads/{pid}", query="offset=0", body=data[:200_000], unsigned_body=True)
+    (node.store().incoming_dir / f"{pid}.part").unlink()
+    with pytest.raises(NodeRefusedError) as err:
+        c._send("PATCH", f"/api/v1/uploads/{pid}", query="offset=200000", body=data[200_000:400_000],
+                unsigned_body=True)
+    assert (err.value.status, err.value.reason, err.value.body["offset"]) == (409, "no_upload", 0)
+    assert c.upload(pkg.path, pid) == "verified"
+    rows, files = _stored(node, pid)
+    assert len(rows) == 1 and files[0].read_bytes() == data
