@@ -27,18 +27,19 @@ class PackageLocks:
         self._guard = threading.Lock()
         self._entries: dict[str, list] = {}  # package id -> [lock, users]
 
-    def _enter(self, package_id: str) -> threading.Lock:
+    @contextmanager
+    def _entry(self, package_id: str) -> Iterator[threading.Lock]:
+        """The package's lock, its entry kept while the caller holds or waits for it."""
         with self._guard:
             entry = self._entries.setdefault(package_id, [threading.Lock(), 0])
             entry[1] += 1
-            return entry[0]
-
-    def _leave(self, package_id: str) -> None:
-        with self._guard:
-            entry = self._entries[package_id]
-            entry[1] -= 1
-            if entry[1] == 0:
-                del self._entries[package_id]
+        try:
+            yield entry[0]
+        finally:
+            with self._guard:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._entries[package_id]
 
     def __len__(self) -> int:
         with self._guard:
@@ -48,32 +49,26 @@ class PackageLocks:
     def held(self, package_id: str, timeout: float | None = None) -> Iterator[None]:
         """Hold the package's lock (blocking: for worker threads). Raises
         :class:`NodeBusyError` if it is not free within ``timeout`` seconds."""
-        lock = self._enter(package_id)
-        try:
+        with self._entry(package_id) as lock:
             if not lock.acquire(timeout=-1 if timeout is None else timeout):
                 raise NodeBusyError(f"package {package_id} busy for {timeout} s")
             try:
                 yield
             finally:
                 lock.release()
-        finally:
-            self._leave(package_id)
 
     @asynccontextmanager
     async def held_async(self, package_id: str) -> AsyncIterator[None]:
         """Hold the package's lock from the event loop. Waiting polls (locks are held
         for one chunk or one verification, and rarely contended): it ties up no
         thread, and a cancelled waiter never ends up holding the lock."""
-        lock = self._enter(package_id)
-        try:
+        with self._entry(package_id) as lock:
             while not lock.acquire(blocking=False):
                 await anyio.sleep(POLL_S)
             try:
                 yield
             finally:
                 lock.release()
-        finally:
-            self._leave(package_id)
 
 
 #: The node process's package locks.

@@ -19,6 +19,7 @@ import pytest
 from sync.client import NodeClient, fetch_certificate
 from sync.errors import NodeRefusedError
 from sync.signing import UNSIGNED_PAYLOAD, StationKey, generate_private_key, sign_request
+from sync.station_config import StationSync
 from tests.sync.harness import NodeProcess, free_port, make_package, pair_station, run_node_cli
 
 
@@ -38,6 +39,17 @@ def _spy_urls(client: NodeClient) -> list[tuple[str, str]]:
 
     client.session.request = spy
     return seen
+
+
+def _upload_spied(node, tmp_path, size: int) -> tuple[object, list[str]]:
+    """A new station uploads one package of ``size`` bytes in 1 MiB chunks (verified);
+    returns the package and the URLs its chunks went to."""
+    st = pair_station(node, tmp_path / "st")
+    pkg = make_package(st, tmp_path, size=size)
+    c = st.client()
+    seen = _spy_urls(c)
+    assert c.upload(pkg.path, pkg.package_id, chunk_size=1 << 20) == "verified"
+    return pkg, [url for method, url in seen if method == "PATCH"]
 
 
 def _upload_url(node) -> str:
@@ -204,18 +216,14 @@ def test_unreachable_upload_port_chunks_go_to_main_port(node, tmp_path, monkeypa
     closed = free_port()  # nothing listens here: as a firewall that refuses the port
     monkeypatch.setattr(client_mod, "_UPLOAD_PORT_DOWN_UNTIL", {})
     monkeypatch.setattr(NodeClient, "_upload_url", lambda self, port: f"https://127.0.0.1:{closed}")
-    st = pair_station(node, tmp_path / "st")
-    pkg = make_package(st, tmp_path, size=2_500_000)
-    c = st.client()
-    seen = _spy_urls(c)
     with caplog.at_level(logging.WARNING, logger="sync.client"):
-        assert c.upload(pkg.path, pkg.package_id, chunk_size=1 << 20) == "verified"
-    patches = [url for method, url in seen if method == "PATCH"]
+        pkg, patches = _upload_spied(node, tmp_path, 2_500_000)
     assert patches[0].startswith(f"https://127.0.0.1:{closed}/")  # tried once ...
     assert len(patches) == 4 and all(u.startswith(node.url + "/") for u in patches[1:])  # ... then the main port
     assert "chunks go to the main port" in caplog.text
     assert len(_stored(node, pkg.package_id)[0]) == 1
     # the uploader makes a new client after a failure: the next one remembers the closed port
+    st = StationSync(tmp_path / "st")
     other = make_package(st, tmp_path / "2", code="33333", size=500_000)
     c2 = st.client()
     seen2 = _spy_urls(c2)
@@ -245,13 +253,8 @@ def test_full_upload_port_sends_that_chunk_to_main_port(node, tmp_path, monkeypa
     monkeypatch.setattr(client_mod, "_UPLOAD_PORT_DOWN_UNTIL", {})
     monkeypatch.setattr(NodeClient, "_upload_url", lambda self, port: f"https://127.0.0.1:{full.getsockname()[1]}")
     try:
-        st = pair_station(node, tmp_path / "st")
-        pkg = make_package(st, tmp_path, size=1_500_000)
-        c = st.client()
-        seen = _spy_urls(c)
         with caplog.at_level(logging.WARNING, logger="sync.client"):
-            assert c.upload(pkg.path, pkg.package_id, chunk_size=1 << 20) == "verified"
-        patches = [url for method, url in seen if method == "PATCH"]
+            _, patches = _upload_spied(node, tmp_path, 1_500_000)
         assert len(patches) == 4  # each chunk: the full port, then the main port at once
         assert [u.startswith(node.url + "/") for u in patches] == [False, True, False, True]
         assert "no answer" in caplog.text and client_mod._UPLOAD_PORT_DOWN_UNTIL == {}  # no 10-minute window
