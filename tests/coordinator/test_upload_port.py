@@ -283,8 +283,21 @@ def test_without_upload_port_put_names_none_and_chunks_use_main_port(tmp_path):
         node.stop()
 
 
+def _free_port_pair() -> int:
+    """A free port whose next port is free too (the node's default upload port)."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no two adjacent free ports")
+
+
 def test_default_upload_port_is_next_one_and_a_busy_one_is_skipped(tmp_path):
-    port = free_port()
+    port = _free_port_pair()
     node = NodeProcess(tmp_path / "a", port=port, upload_port="default").start()
     try:
         _, _, _, state = _opened(node, tmp_path / "x")
