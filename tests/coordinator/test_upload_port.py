@@ -375,10 +375,11 @@ def test_complete_after_unbroken_chunks_reads_nothing_back(port_in_process, tmp_
     assert res.outcome is Outcome.NEW and reads == []
 
 
-def test_digests_lost_or_broken_mean_the_file_is_read_back(port_in_process, tmp_path):
+def test_digests_lost_or_broken_mean_the_file_is_read_back(port_in_process, tmp_path, caplog):
     from coordinator.ingest import STREAMED, Outcome, finalize_upload
 
     store, station, client, server, reads = port_in_process
+    caplog.set_level(logging.INFO, logger="coordinator.upload_port")
     sid = station.pairing().station_id
     lost = make_package(station, tmp_path / "a", code="11111", size=1_000_000)
     cut = make_package(station, tmp_path / "b", code="22222", size=1_000_000)
@@ -404,7 +405,10 @@ def test_digests_lost_or_broken_mean_the_file_is_read_back(port_in_process, tmp_
     with ctx.wrap_socket(socket.create_connection(("127.0.0.1", server.port), timeout=10)) as tls:
         tls.sendall(("\r\n".join(head + [f"{k}: {v}" for k, v in headers.items()]) + "\r\n\r\n").encode()
                     + data[300_000:500_000])  # the line drops mid-chunk: 200 KB of it fed to the digests
-    time.sleep(0.3)  # the port took the digests out when the chunk began; a cut chunk never gives them back
+    deadline = time.time() + 20  # until the port has seen the cut (it took the digests out when the
+    while "connection lost" not in caplog.text and time.time() < deadline:  # chunk began, and a cut
+        time.sleep(0.05)  # chunk never gives them back)
+    assert "connection lost" in caplog.text
     assert store.get_upload(cut.package_id).offset == 300_000
     _chunks(client, cut, start=300_000)  # the station resends from the committed offset
     assert finalize_upload(store, cut.package_id, sid).outcome is Outcome.NEW
