@@ -139,9 +139,15 @@ def open_part(store: NodeStore, upload: Upload, offset: int, buffering: int = -1
         fh.close()
     log.warning("part file of %s lost or short (committed offset %d): the upload starts again",
                 upload.package_id, offset)
-    store.drop_upload(upload.package_id)
     path.unlink(missing_ok=True)
-    raise ConflictError("part file lost", code="no_upload", extra={"offset": 0},
+    restart_upload(store, upload.package_id, "part file lost or short")
+
+
+def restart_upload(store: NodeStore, package_id: str, detail: str) -> None:
+    """Drop an upload whose received bytes are gone and raise :class:`ConflictError`
+    ``no_upload`` (offset 0): the station sends the package again from byte 0."""
+    store.drop_upload(package_id)
+    raise ConflictError(detail, code="no_upload", extra={"offset": 0},
                         message_ru="Узел не нашёл полученную часть пакета; станция передаст его заново.")
 
 
@@ -266,9 +272,7 @@ def finalize_upload(store: NodeStore, package_id: str, station_id: str) -> Accep
         src = final_path(store, package_id)  # crashed between rename and commit last time
         streamed = None
     elif not src.exists():  # the part file was removed (housekeeping): start again
-        store.drop_upload(package_id)
-        raise ConflictError("part file missing", code="no_upload", extra={"offset": 0},
-                            message_ru="Узел не нашёл полученную часть пакета; станция передаст его заново.")
+        restart_upload(store, package_id, "part file missing")
     if streamed is not None and (streamed.file_id != file_identity(src) or streamed.position != src.stat().st_size):
         streamed = None  # not the file they were computed on: read it
     try:
