@@ -12,7 +12,6 @@ Threads: runs in the caller's thread (the recorder's ``stop()`` or recovery).
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import shutil
@@ -29,6 +28,7 @@ from audio.errors import DiskFullError, EmptyRecordingError, StorageError
 from audio.journal import SUFFIX, read_journal, read_params
 from audio.resample import Resampler
 from audio.results import RecordingResult
+from vpr_common.errors import is_disk_full
 from vpr_common.atomic import fsync_dir
 
 
@@ -46,7 +46,7 @@ def flac_path_for(journal: Path) -> Path:
 
 
 def _os_error(exc: OSError, what: str):
-    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EFBIG):
+    if is_disk_full(exc):
         return DiskFullError(f"{what}: {exc}")
     return StorageError(f"{what}: {exc}")
 
@@ -92,7 +92,8 @@ def finalize_journal(journal: Path, *, recovered: bool, overflows: int | None = 
     pcm_hash = hashlib.sha256()
     written = 0
     try:
-        channels = int(params["channels"])
+        if int(params["channels"]) != 1:  # the recorder mixes to mono before the journal
+            raise StorageError(f"{journal}: {params['channels']} channels in the journal, expected 1")
         rate = int(params["capture_rate"])
         resampler = Resampler(rate, STORAGE_RATE)
         with sf.SoundFile(tmp, "w", samplerate=STORAGE_RATE, channels=1, subtype="PCM_16", format="FLAC",
@@ -110,11 +111,7 @@ def finalize_journal(journal: Path, *, recovered: bool, overflows: int | None = 
                 written += len(mono)
 
             def sink(payload: bytes) -> None:
-                a = np.frombuffer(payload, dtype="<i2").reshape(-1, channels)
-                if channels == 1:
-                    mono = a[:, 0]
-                else:
-                    mono = np.round(a.astype(np.float64).mean(axis=1)).astype(np.int16)
+                mono = np.frombuffer(payload, dtype="<i2")
                 if resampler.identity:
                     emit(mono)
                 else:

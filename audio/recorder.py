@@ -17,7 +17,6 @@ Threads:
 
 from __future__ import annotations
 
-import errno
 import queue
 import re
 import threading
@@ -40,6 +39,7 @@ from audio.errors import (
 from audio.finalize import finalize_journal, flac_path_for
 from audio.journal import SUFFIX, JournalWriter
 from audio.results import RecordingResult
+from vpr_common.errors import is_disk_full
 
 _STOP = object()
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -154,7 +154,7 @@ class Recorder:
         except FileExistsError as exc:
             raise RecordingExistsError(str(exc)) from exc
         except OSError as exc:
-            raise (DiskFullError if exc.errno == errno.ENOSPC else StorageError)(str(exc)) from exc
+            raise (DiskFullError if is_disk_full(exc) else StorageError)(str(exc)) from exc
         blocksize = max(1, int(round(fmt.samplerate * self.block_s)))
         self._queue: queue.Queue = queue.Queue(maxsize=max(4, int(self.queue_s / self.block_s)))
         self._drop_events = 0
@@ -328,7 +328,7 @@ class Recorder:
                 try:
                     self._journal.append(bytes(buf))
                 except OSError as exc:
-                    fault = (DiskFullError if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1))
+                    fault = (DiskFullError if is_disk_full(exc)
                              else StorageError)(f"journal write: {exc}")
                     break
                 buf.clear()

@@ -51,12 +51,8 @@ def pair(body: PairRequest, request: Request) -> dict:
 
 @router.get("/whoami", tags=["station"])
 def whoami(request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
-    """Who the node thinks the caller is (a cheap authenticated check), and the
-    upload data port when the node runs one (``vpr-station check-node`` tries it)."""
-    answer = {"station_id": auth.station.station_id, "name": auth.station.name, "node_time": time.time()}
-    if getattr(request.app.state, "upload_port", None):
-        answer["upload_port"] = request.app.state.upload_port
-    return answer
+    """Who the node thinks the caller is (a cheap authenticated check)."""
+    return {"station_id": auth.station.station_id, "name": auth.station.name, "node_time": time.time()}
 
 
 @router.post("/heartbeat", tags=["station"])

@@ -25,6 +25,7 @@ from coordinator.api import router as api_router
 from coordinator.errors import BadRequestError, NodeError, error_response
 from coordinator.storage import NodeStore
 from coordinator.tls import NodeTls, ensure_certificate, format_fingerprint
+from sync.protocol import Reason
 from coordinator.upload_api import VERIFY_AT_ONCE, clean_incoming
 from coordinator.upload_api import router as upload_router
 from vpr_common.errors import VprError
@@ -69,19 +70,19 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > MAX_JSON_BODY:
-                raise BadRequestError(f"body over {MAX_JSON_BODY} bytes", code="body_too_large")
+                raise BadRequestError(f"body over {MAX_JSON_BODY} bytes", code=Reason.BODY_TOO_LARGE)
             return message
 
         return await self.app(scope, limited_receive, send)
 
 
 async def _too_large(send) -> None:
-    body = json.dumps({"error": {"code": "body_too_large", "reason": "body_too_large",
-                                 "message": "request body too large", "message_ru": "Слишком большой запрос.",
-                                 "remedy_ru": ""}}).encode()
+    status, body = error_response(BadRequestError(f"body over {MAX_JSON_BODY} bytes", code=Reason.BODY_TOO_LARGE,
+                                                  message_ru="Слишком большой запрос."))
+    raw = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]})
+    await send({"type": "http.response.body", "body": raw})
 
 
 #: How often the running node drops abandoned partial uploads (also once at start).
@@ -109,10 +110,18 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         task.cancel()
 
 
+def node_routers(data_dir: Path) -> list[APIRouter]:
+    """Every router of the node: the station API, the upload and the school API."""
+    from coordinator.school.api import school_router
+
+    return [api_router, upload_router, school_router(data_dir)]
+
+
 def create_app(data_dir: Path, extra_routers: Iterable[APIRouter] = (), tls: NodeTls | None = None) -> FastAPI:
     """Build the node app on ``data_dir`` (creating storage and, unless given, the
-    TLS certificate whose fingerprint pairing uses). While served, the app drops
-    abandoned partial uploads at start and hourly (:mod:`coordinator.housekeeping`)."""
+    TLS certificate whose fingerprint pairing uses) with every node router and
+    ``extra_routers`` (tests). While served, the app drops abandoned partial uploads
+    at start and hourly (:mod:`coordinator.housekeeping`)."""
     data_dir = Path(data_dir)
     tls = tls or ensure_certificate(data_dir / "tls")
     app = FastAPI(title="VPR school coordinator node", version=API_VERSION, lifespan=_lifespan,
@@ -122,9 +131,7 @@ def create_app(data_dir: Path, extra_routers: Iterable[APIRouter] = (), tls: Nod
     app.state.verify_slots = anyio.Semaphore(VERIFY_AT_ONCE)
     app.state.data_dir = data_dir
     app.add_exception_handler(VprError, _vpr_error)
-    app.include_router(api_router)
-    app.include_router(upload_router)
-    for router in extra_routers:
+    for router in [*node_routers(data_dir), *extra_routers]:
         app.include_router(router)
     app.add_middleware(BodyLimit)
     return app
@@ -153,17 +160,11 @@ ENV_DATA = "VPR_NODE_SERVE_DATA"
 
 def app_from_env() -> FastAPI:
     """App factory for uvicorn worker processes (``--workers N``): the data dir comes
-    from the environment the parent set, extensions are looked up again."""
-    from coordinator.cli import extension_routers  # the CLI owns the extension list
-
-    from coordinator.ingest import STREAMED
-
-    STREAMED.enabled = False  # another process may write the same part file between two chunks
-    data_dir = Path(os.environ[ENV_DATA])
-    return create_app(data_dir, extension_routers(data_dir))
+    from the environment the parent set."""
+    return create_app(Path(os.environ[ENV_DATA]))
 
 
-def _check_port_free(host: str, port: int, option: str = "--port") -> None:
+def _check_port_free(host: str, port: int) -> None:
     """Raises :class:`NodeError` (``port_busy``) with a Russian message if the port is taken."""
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -176,73 +177,32 @@ def _check_port_free(host: str, port: int, option: str = "--port") -> None:
                         message_ru=f"Не удалось открыть порт {port}: он занят другой программой "
                                    "(возможно, узел уже запущен) или адрес неверен.",
                         remedy_ru="Закройте вторую копию узла или укажите другой порт: "
-                                  f"vpr-node serve {option} {port + 10}.") from exc
+                                  f"vpr-node serve --port {port + 10}.") from exc
 
 
-def _start_upload_port(host: str, port: int, wanted: int | None, tls: NodeTls, store: NodeStore):
-    """Start the upload data port (:mod:`coordinator.upload_port`) on ``wanted``
-    (``None``: the main port + 1, skipped with a notice if that one is taken; 0: not
-    at all). Returns the running server or ``None``. Raises :class:`NodeError`
-    (``port_busy``) if a port asked for explicitly is taken."""
-    from coordinator.upload_port import UploadPortServer
+def serve(data_dir: Path, host: str, port: int, workers: int = 1) -> None:
+    """Run the node on one HTTPS port until interrupted (blocks). Raises
+    :class:`NodeDataError`, or :class:`NodeError` (``port_busy``).
 
-    if wanted == 0:
-        return None
-    try:
-        server = UploadPortServer(host, wanted or port + 1, tls, store)
-    except (OSError, OverflowError) as exc:  # OverflowError: --port 65535 has no port + 1
-        if wanted is None:
-            log.warning("upload port %d not opened: %s", port + 1, exc)
-            print(f"Порт {port + 1} для приёма ответов занят: станции будут передавать ответы через "
-                  f"порт {port} (медленнее). Укажите свободный: --upload-port ПОРТ.", flush=True)
-            return None
-        _check_port_free(host, wanted, "--upload-port")
-        raise
-    server.start()
-    return server
-
-
-def serve(data_dir: Path, host: str, port: int, extra_routers: Iterable[APIRouter] = (), workers: int = 1,
-          upload_port: int | None = None) -> None:
-    """Run the node until interrupted (blocks). Raises :class:`NodeDataError`, or
-    :class:`NodeError` (``port_busy``).
-
-    With one process the node also runs its upload data port (``upload_port``; by
-    default ``port + 1``; 0 turns it off), which takes upload chunks at a lower CPU
-    cost per byte (see :mod:`coordinator.upload_port`).
-    With ``workers > 1`` uvicorn runs that many processes on the same socket and there
-    is no upload data port (its package locks are per process); the upload path stays
-    correct across processes (offsets are committed with a conditional update, every
-    package is verified in full before it is accepted), and each worker costs about
-    75 MB of memory.
+    With ``workers > 1`` uvicorn runs that many processes on the same socket; the
+    upload path stays correct across processes (offsets are committed with a
+    conditional update, every package is verified in full before it is accepted),
+    and each worker costs about 75 MB of memory.
     """
     import uvicorn  # imported here: the other vpr-node commands start faster without it
 
     tls = ensure_certificate(Path(data_dir) / "tls")
     _check_port_free(host, port)
-    chunk_server = None
     if workers > 1:
-        if upload_port:
-            print(f"С --workers {workers} порт приёма ответов не открывается: станции передают ответы "
-                  f"через порт {port}.", flush=True)
         NodeStore(data_dir)  # create the schema once, before the workers race for it
         os.environ[ENV_DATA] = str(Path(data_dir).resolve())
         target = "coordinator.app:app_from_env"
     else:
-        target = create_app(data_dir, extra_routers, tls)
-        chunk_server = _start_upload_port(host, port, upload_port, tls, target.state.store)
-        target.state.upload_port = chunk_server.port if chunk_server else None
+        target = create_app(data_dir, tls=tls)
     shown = lan_addresses() if host in ("0.0.0.0", "::") else [host]
     print("Узел координатора: " + ", ".join(f"https://{h}:{port}" for h in shown), flush=True)
-    if chunk_server:
-        print(f"Порт приёма ответов: {chunk_server.port} (откройте в брандмауэре оба порта: "
-              f"{port} и {chunk_server.port}).", flush=True)
     print(f"Отпечаток сертификата: {format_fingerprint(tls.fingerprint)}", flush=True)
     print(f"Данные: {data_dir}. Остановка: Ctrl+C.", flush=True)
-    try:
-        uvicorn.run(target, factory=workers > 1, workers=workers if workers > 1 else None, host=host, port=port,
-                    ssl_certfile=str(tls.cert_path), ssl_keyfile=str(tls.key_path), log_level="warning",
-                    access_log=False, timeout_keep_alive=30, timeout_graceful_shutdown=3)
-    finally:
-        if chunk_server:
-            chunk_server.stop()
+    uvicorn.run(target, factory=workers > 1, workers=workers if workers > 1 else None, host=host, port=port,
+                ssl_certfile=str(tls.cert_path), ssl_keyfile=str(tls.key_path), log_level="warning",
+                access_log=False, timeout_keep_alive=30, timeout_graceful_shutdown=3)

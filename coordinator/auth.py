@@ -1,7 +1,6 @@
-"""Authentication of station requests (a FastAPI dependency, and a plain function for
-the upload data port): the station must be paired and not revoked, the signature must
-verify, the timestamp must be within the window and the nonce must be new. Runs in a
-worker thread (it touches SQLite)."""
+"""Authentication of station requests (a FastAPI dependency): the station must be
+paired and not revoked, the signature must verify, the timestamp must be within the
+window and the nonce must be new. Runs in a worker thread (it touches SQLite)."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ from fastapi import Request
 
 from coordinator.storage import NodeStore, Station
 from sync.errors import AuthError
+from sync.protocol import Reason
 from sync.signing import SignedHeaders, load_public_key_b64, parse_signed_headers, verify_request
 
 
@@ -28,12 +28,12 @@ def authenticate(store: NodeStore, headers, method: str, path: str, query: str) 
     signed = parse_signed_headers(headers)
     station = store.get_station(signed.station_id)
     if station is None:
-        raise AuthError("unknown_station", signed.station_id)
+        raise AuthError(Reason.UNKNOWN_STATION, signed.station_id)
     if station.revoked_at is not None:
-        raise AuthError("revoked_station", signed.station_id)
+        raise AuthError(Reason.REVOKED_STATION, signed.station_id)
     verify_request(load_public_key_b64(station.public_key), signed, method, path, query)
     if not store.use_nonce(station.station_id, signed.nonce):
-        raise AuthError("replayed_request", f"nonce {signed.nonce} already used")
+        raise AuthError(Reason.REPLAYED_REQUEST, f"nonce {signed.nonce} already used")
     return AuthContext(station, signed)
 
 
@@ -47,5 +47,5 @@ async def checked_body(request: Request, auth: AuthContext) -> bytes:
     """The (small) request body, refused unless it matches the signed hash."""
     body = await request.body()
     if hashlib.sha256(body).hexdigest() != auth.signed.body_sha256:
-        raise AuthError("body_mismatch", "body does not match the signed hash")
+        raise AuthError(Reason.BODY_MISMATCH, "body does not match the signed hash")
     return body

@@ -4,26 +4,24 @@ Subcommands: serve, pair-code, stations, revoke, set-package, release-password,
 import-codes, status, import, cleanup. Each takes ``--data DIR`` (default
 ``<user data dir>/node``); those that print state take ``--json``.
 
-Other node modules add subcommand groups with a ``register(subparsers)`` function
-listed in :data:`EXTENSIONS` (imported when present), using :func:`add_common` so
-their commands take the same options; a handler is ``set_defaults(handler=fn)`` with
-``fn(args) -> int``.
+The school side adds its command groups (``coordinator.school.cli.register``).
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import importlib
+import logging
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Sequence
 
 from coordinator import content, housekeeping, monitoring
 from coordinator.errors import UnknownStationError
-from coordinator.ingest import import_dir
+from coordinator.usb_import import import_dir
 from coordinator.pairing import CODE_TTL_S, new_pair_code
+from coordinator.school.cli import register as register_school
 from coordinator.storage import NodeStore
 from coordinator.tls import ensure_certificate, format_fingerprint
 from vpr_common import paths
@@ -31,8 +29,7 @@ from vpr_common.argparse_ru import RuArgumentParser
 from vpr_common.cli import print_json, run_cli
 from vpr_common.errors import UsageError
 
-#: Modules with ``register(subparsers)`` that add subcommands when installed.
-EXTENSIONS: tuple[str, ...] = ("coordinator.school.cli",)
+log = logging.getLogger(__name__)
 DEFAULT_PORT = 8443
 
 
@@ -61,16 +58,12 @@ def _store(args) -> NodeStore:
 def _cmd_serve(args) -> int:
     from coordinator.app import serve  # FastAPI/uvicorn only for this command
 
-    for name, value in (("--port", args.port), ("--upload-port", args.upload_port)):
-        if value is not None and not (0 if name == "--upload-port" else 1) <= value <= 65535:
-            raise UsageError(f"{name} {value}", message_ru=f"Неверный номер порта {name} {value}.",
-                             remedy_ru="Укажите число от 1 до 65535" + (" (0 - не открывать порт приёма ответов)."
-                                                                       if name == "--upload-port" else "."))
-    if args.upload_port == args.port:
-        raise UsageError("--upload-port equals --port", message_ru="Порт приёма ответов совпадает с основным.",
-                         remedy_ru="Укажите другой --upload-port или не указывайте его (будет --port + 1).")
-    d = data_dir_of(args)
-    serve(d, args.host, args.port, extension_routers(d), workers=args.workers, upload_port=args.upload_port)
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}", message_ru=f"Неверный номер порта {args.port}.",
+                         remedy_ru="Укажите число от 1 до 65535.")
+    if args.upload_port is not None:  # the second port of older versions: everything uses --port now
+        log.info("--upload-port %s ignored: the node receives everything on --port", args.upload_port)
+    serve(data_dir_of(args), args.host, args.port, workers=args.workers)
     return 0
 
 
@@ -200,16 +193,14 @@ def _cmd_cleanup(args) -> int:
     return 0
 
 
-def build_parser(extensions: Iterable[Callable] = ()) -> RuArgumentParser:
+def build_parser() -> RuArgumentParser:
     parser = RuArgumentParser(prog="vpr-node", description="Узел школьного координатора ВПР")
     sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=RuArgumentParser)
     p = sub.add_parser("serve", help="запустить узел (HTTPS)")
     add_common(p, json=False)
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
-    p.add_argument("--upload-port", type=int, default=None, metavar="ПОРТ",
-                   help="порт приёма ответов станций (по умолчанию --port + 1; 0 - не открывать, "
-                        "тогда ответы идут через основной порт, медленнее)")
+    p.add_argument("--upload-port", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--workers", type=int, default=1,
                    help="число процессов узла (больше - быстрее приём на многоядерном ПК, ~75 МБ памяти каждый)")
     p.set_defaults(handler=_cmd_serve)
@@ -250,36 +241,12 @@ def build_parser(extensions: Iterable[Callable] = ()) -> RuArgumentParser:
                    help="без движения дольше стольких часов (по умолчанию 24; работающий узел "
                         "убирает такие сам раз в час)")
     p.set_defaults(handler=_cmd_cleanup)
-    for register in extensions:
-        register(sub)
+    register_school(sub)
     return parser
 
 
-def _load(module: str, attr: str):
-    try:
-        return getattr(importlib.import_module(module), attr, None)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None  # the extension is not installed
-        raise
-
-
-def extension_registrars() -> list[Callable]:
-    return [f for f in (_load(m, "register") for m in EXTENSIONS) if f is not None]
-
-
-def extension_routers(data_dir: Path) -> list:
-    """``APIRouter`` s of installed extensions: ``routers(data_dir)`` next to their ``register``."""
-    out = []
-    for m in EXTENSIONS:
-        fn = _load(m, "routers")
-        if fn is not None:
-            out.extend(fn(data_dir))
-    return out
-
-
 def _main(argv: Sequence[str]) -> int:
-    parser = build_parser(extension_registrars())
+    parser = build_parser()
     args = parser.parse_args(list(argv))
     handler = getattr(args, "handler", None) or getattr(args, "func", None)
     if handler is None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coordinator.errors import ConflictError, NodeDiskFullError, NotFoundError
-from coordinator.storage import NodeStore, is_disk_full
+from coordinator.storage import NodeStore
+from vpr_common.errors import is_disk_full
 from vpr_common.atomic import fsync_dir
 from vpr_common.errors import InputFileError
 

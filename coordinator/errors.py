@@ -4,7 +4,8 @@ with, and a Russian message and remedy for the coordinator or the station screen
 from __future__ import annotations
 
 from sync.errors import AuthError, PackageError
-from vpr_common.errors import VprError
+from sync.protocol import Reason
+from vpr_common.errors import VprError, error_body
 
 
 class NodeError(VprError):
@@ -27,7 +28,7 @@ class NodeDataError(NodeError):
 class NodeDiskFullError(NodeError):
     """No space left for incoming data (files or database)."""
 
-    code = "node_disk_full"
+    code = Reason.NODE_DISK_FULL
     http_status = 507
     message_ru = "На диске узла координатора закончилось место; ответы не приняты, но сохранены на станциях."
     remedy_ru = "Освободите место на диске узла; станции досылают ответы автоматически."
@@ -57,15 +58,6 @@ class ConflictError(NodeError):
         super().__init__(detail, code=code, message_ru=message_ru, remedy_ru=remedy_ru)
 
 
-class NodeBusyError(NodeError):
-    """The package is being written or verified by another request for too long."""
-
-    code = "node_busy"
-    http_status = 503
-    message_ru = "Узел координатора сейчас занят приёмом этого пакета."
-    remedy_ru = "Станция повторит передачу автоматически."
-
-
 class BadRequestError(NodeError):
     code = "bad_request"
     http_status = 400
@@ -83,7 +75,7 @@ class PairCodeError(NodeError):
 
 
 class UnknownStationError(NodeError):
-    code = "unknown_station"
+    code = Reason.UNKNOWN_STATION
     http_status = 404
     message_ru = "Станция с таким номером не подключена к узлу."
     remedy_ru = "Проверьте номер станции: vpr-node stations."
@@ -93,14 +85,13 @@ def http_status_for(exc: VprError) -> int:
     if isinstance(exc, NodeError):
         return exc.http_status
     if isinstance(exc, AuthError):
-        return 403 if exc.reason == "revoked_station" else 401
+        return 403 if exc.reason == Reason.REVOKED_STATION else 401
     if isinstance(exc, PackageError):
         return 422
     return 400
 
 
 def error_response(exc: VprError) -> tuple[int, dict]:
-    """The HTTP status and JSON body the node answers an error with (both listeners)."""
-    body = {"error": dict(exc.as_dict(), reason=getattr(exc, "reason", exc.code))}
-    body.update(getattr(exc, "extra", {}))
-    return http_status_for(exc), body
+    """The HTTP status and JSON body (:func:`vpr_common.errors.error_body`) the node
+    answers an error with."""
+    return http_status_for(exc), error_body(exc)

@@ -9,21 +9,22 @@ import time
 from datetime import datetime
 
 from coordinator.storage import NodeStore
+from sync.protocol import Reason
 
 ONLINE_WINDOW_S = 120
 
 REASONS_RU = {
-    "bad_format": "файл не является пакетом ответов или обрезан",
-    "unsupported_version": "неизвестная версия формата пакета",
-    "id_mismatch": "идентификатор не совпадает с содержимым",
-    "station_mismatch": "пакет подписан другой станцией",
-    "bad_signature": "подпись станции не совпадает (пакет изменён)",
-    "file_missing": "в пакете не хватает файла",
-    "extra_file": "в пакете лишний файл",
-    "file_size_mismatch": "размер файла не совпадает с описью",
-    "file_hash_mismatch": "содержимое файла изменено или повреждено",
-    "unknown_station": "станция не подключена к узлу",
-    "revoked_station": "станция отключена координатором",
+    Reason.BAD_FORMAT: "файл не является пакетом ответов или обрезан",
+    Reason.UNSUPPORTED_VERSION: "неизвестная версия формата пакета",
+    Reason.ID_MISMATCH: "идентификатор не совпадает с содержимым",
+    Reason.STATION_MISMATCH: "пакет подписан другой станцией",
+    Reason.BAD_SIGNATURE: "подпись станции не совпадает (пакет изменён)",
+    Reason.FILE_MISSING: "в пакете не хватает файла",
+    Reason.EXTRA_FILE: "в пакете лишний файл",
+    Reason.FILE_SIZE_MISMATCH: "размер файла не совпадает с описью",
+    Reason.FILE_HASH_MISMATCH: "содержимое файла изменено или повреждено",
+    Reason.UNKNOWN_STATION: "станция не подключена к узлу",
+    Reason.REVOKED_STATION: "станция отключена координатором",
 }
 
 

@@ -9,7 +9,6 @@ transaction. Other node modules (``coordinator/school``) keep their own database
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import secrets
@@ -23,6 +22,7 @@ from typing import Iterator
 
 from coordinator.errors import NodeDataError, NodeDiskFullError
 from vpr_common import sqlite as sqlite_db
+from vpr_common.errors import is_disk_full
 
 DB_NAME = "node.sqlite"
 NONCE_KEEP_S = 900
@@ -52,12 +52,6 @@ CREATE TABLE IF NOT EXISTS rejections (
     reason TEXT NOT NULL, detail TEXT, at REAL NOT NULL, via TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS codes (code TEXT PRIMARY KEY, imported_at REAL NOT NULL);
 """
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
-        return True
-    return isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower()
 
 
 def hash_code(code: str) -> str:

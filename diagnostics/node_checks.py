@@ -41,8 +41,6 @@ class NodeProbe:
     rtt_s: float | None = None
     node_utc_offset_s: int | None = None
     error: Exception | None = None
-    upload_port: int | None = None
-    upload_port_reachable: bool | None = None
 
 
 def _utc_offset_of(iso: Any) -> int | None:
@@ -98,19 +96,12 @@ def probe_node(node_url: str | None = None, sync_root: Path | None = None,
         return NodeProbe(configured=True, url=url, paired=paired, error=exc)
     accepted = None
     error = None
-    upload_port = upload_ok = None
     station_id = pairing.station_id if paired else None
     if paired:
         try:
             who = client.whoami()
             accepted = True
             station_id = who.get("station_id", station_id)
-            upload_port = who.get("upload_port")
-            if upload_port:
-                try:
-                    upload_ok = client.upload_port_reachable(int(upload_port))
-                except VprError:  # another certificate there: not the node's port either
-                    upload_ok = False
         except NodeRefusedError as exc:
             accepted = False
             error = exc
@@ -118,17 +109,14 @@ def probe_node(node_url: str | None = None, sync_root: Path | None = None,
             error = exc
     client.close()
     return NodeProbe(configured=True, url=url, paired=paired, reachable=True, accepted=accepted,
-                     station_id=station_id, offset_s=offset, rtt_s=rtt, node_utc_offset_s=node_tz, error=error,
-                     upload_port=upload_port, upload_port_reachable=upload_ok)
+                     station_id=station_id, offset_s=offset, rtt_s=rtt, node_utc_offset_s=node_tz, error=error)
 
 
 def check_node(probe: NodeProbe) -> CheckResult:
-    """Reachable and paired: pass; not configured, reachable but unpaired, or the
-    node's upload data port closed (answers still arrive, slower): warn;
+    """Reachable and paired: pass; not configured or reachable but unpaired: warn;
     unreachable, wrong certificate or the station refused: fail."""
     values = {"url": probe.url, "paired": probe.paired, "reachable": probe.reachable,
-              "accepted": probe.accepted, "station_id": probe.station_id, "rtt_s": probe.rtt_s,
-              "upload_port": probe.upload_port, "upload_port_reachable": probe.upload_port_reachable}
+              "accepted": probe.accepted, "station_id": probe.station_id, "rtt_s": probe.rtt_s}
     pair_remedy = "Подключите станцию: vpr-station pair АДРЕС_УЗЛА КОД (код покажет vpr-node pair-code)."
     if not probe.configured:
         return CheckResult(CheckId.NODE, Status.WARN, "Не настроено: станция ещё не подключена к узлу координатора.",
@@ -144,12 +132,6 @@ def check_node(probe: NodeProbe) -> CheckResult:
                            "Подключите станцию заново: " + pair_remedy, values | {"error": getattr(probe.error, "reason", None)})
     if probe.accepted is None:
         return from_error(CheckId.NODE, probe.error or RuntimeError("not verified"), values, Status.WARN)
-    if probe.upload_port and probe.upload_port_reachable is False:
-        return CheckResult(CheckId.NODE, Status.WARN,
-                           f"Узел {probe.url} доступен, станция подключена, но порт приёма ответов "
-                           f"{probe.upload_port} закрыт: ответы будут передаваться медленнее, через основной порт.",
-                           f"Откройте входящие подключения на порт {probe.upload_port} в брандмауэре компьютера "
-                           "координатора.", values)
     return CheckResult(CheckId.NODE, Status.PASS, f"Узел {probe.url} доступен, станция подключена.", "", values)
 
 

@@ -188,7 +188,7 @@ def check_package(package_path: Path | str | None, password_file: Path | str | N
     the real answer timings for the disk plan. Returns (result, day plan)."""
     from exam_content.archive import open_package, read_password_file
     from exam_content.errors import ContentError
-    from exam_content.public_facts import archive_facts
+    from exam_content.archive import archive_facts
 
     plan = default_plan(participants)
     if not package_path:

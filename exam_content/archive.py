@@ -25,7 +25,7 @@ import stat
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pyzipper
 
@@ -33,6 +33,7 @@ from exam_content import aes_entry
 from exam_content import errors as E
 from exam_content.manifest import MANIFEST_NAME, parse_manifest_bytes, validate_manifest
 from exam_content.model import Manifest
+from exam_content.public_facts import facts_from_comment, facts_of_manifest
 
 log = logging.getLogger(__name__)
 
@@ -272,7 +273,6 @@ def open_package(path: Path | str, password: bytes, limits: Limits = Limits()) -
 
 def _check_public_facts(zf: pyzipper.AESZipFile, manifest: Manifest) -> None:
     """The unencrypted zip comment must agree with the authenticated manifest."""
-    from exam_content.public_facts import facts_from_comment, facts_of_manifest
 
     comment = facts_from_comment(zf.comment)
     if comment is not None and comment != facts_of_manifest(manifest):
@@ -285,3 +285,27 @@ def _check_public_facts(zf: pyzipper.AESZipFile, manifest: Manifest) -> None:
 def manifest_json_bytes(obj: dict) -> bytes:
     """Canonical pretty JSON used inside packages."""
     return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
+
+
+def archive_facts(path: Path) -> dict[str, Any]:
+    """Facts of the archive file and its unverified public facts (no password needed).
+
+    Raises the same structural errors as :func:`check_structure`.
+    """
+    with _open_zip(Path(path)) as zf:
+        files = check_structure(zf, Limits())
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        public = facts_from_comment(zf.comment)
+        return {
+            "file": str(path),
+            "size": Path(path).stat().st_size,
+            "sha256": digest.hexdigest(),
+            "entries": len(files),
+            "uncompressed_bytes": sum(i.file_size for i in files),
+            "encryption": "WinZip AES-256",
+            "public_facts": public,
+            "public_facts_verified": False,
+        }

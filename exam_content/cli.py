@@ -11,7 +11,7 @@ from exam_content.archive import open_package, read_password_file
 from exam_content.builder import build_package
 from exam_content.demo import write_demo_packages
 from exam_content.model import Manifest
-from exam_content.public_facts import archive_facts
+from exam_content.archive import archive_facts
 from vpr_common.argparse_ru import RuArgumentParser
 from vpr_common.cli import print_json, run_cli
 

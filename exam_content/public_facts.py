@@ -8,9 +8,7 @@ encryption)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 from exam_content.model import Manifest
@@ -50,28 +48,3 @@ def facts_from_comment(comment: bytes) -> dict[str, Any] | None:
         return obj
     return None
 
-
-def archive_facts(path: Path) -> dict[str, Any]:
-    """Facts of the archive file and its unverified public facts (no password needed).
-
-    Raises the same structural errors as :func:`exam_content.archive.check_structure`.
-    """
-    from exam_content.archive import Limits, _open_zip, check_structure
-
-    with _open_zip(Path(path)) as zf:
-        files = check_structure(zf, Limits())
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        public = facts_from_comment(zf.comment)
-        return {
-            "file": str(path),
-            "size": Path(path).stat().st_size,
-            "sha256": digest.hexdigest(),
-            "entries": len(files),
-            "uncompressed_bytes": sum(i.file_size for i in files),
-            "encryption": "WinZip AES-256",
-            "public_facts": public,
-            "public_facts_verified": False,
-        }

@@ -4,8 +4,7 @@ The node certificate is pinned by its SHA-256 fingerprint (urllib3's
 ``assert_fingerprint``): no CA, no host-name check, and any other certificate is
 refused as :class:`NodeCertificateError`. Every request but ``/time`` and ``/pair``
 is signed (:mod:`sync.signing`) with the station key, with the timestamp corrected
-by the node's clock. Uploads are resumable by offset, and their chunks go to the
-node's upload data port when it names one (see docs/sync-protocol.md).
+by the node's clock. Uploads are resumable by offset (see docs/sync-protocol.md).
 One client per thread (a requests session is not shared across threads).
 """
 
@@ -22,24 +21,20 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 import requests
-import urllib3
 from requests.adapters import HTTPAdapter
 
 from sync.errors import NodeCertificateError, NodeRefusedError, NodeUnreachableError, PairingError
-from sync.signing import (EMPTY_SHA256, UNSIGNED_PAYLOAD, StationKey, generate_private_key, node_pair_proof,
-                          pair_proof, public_key_b64, sign_request)
+from sync.protocol import (PATH_CODES, PATH_EXAM, PATH_EXAM_INFO, PATH_HEARTBEAT, PATH_PAIR, PATH_PASSWORD,
+                           PATH_TIME, PATH_WHOAMI, UNSIGNED_PAYLOAD, Reason, UploadStatus, complete_path,
+                           package_path, upload_path)
+from sync.signing import (EMPTY_SHA256, StationKey, generate_private_key, node_pair_proof, pair_proof,
+                          public_key_b64, sign_request)
 from sync.tlsfp import normalize
 from vpr_common.atomic import atomic_write_with
 
 log = logging.getLogger(__name__)
 CHUNK_SIZE = 8 * 1024 * 1024
 TIMEOUT = (10, 120)
-#: After no connection could be made to the node's upload data port, chunks go to the
-#: main port for this long.
-UPLOAD_PORT_RETRY_S = 600
-#: Upload data port URL -> monotonic time until which it is not tried (all clients of
-#: this process: the uploader makes a new client after every failure).
-_UPLOAD_PORT_DOWN_UNTIL: dict[str, float] = {}
 Progress = Callable[[int, int], None]
 
 
@@ -67,15 +62,6 @@ class _PinnedAdapter(HTTPAdapter):
         kwargs["assert_hostname"] = False
         kwargs["ssl_context"] = self._context
         return super().init_poolmanager(*args, **kwargs)
-
-
-def _could_not_connect(exc: requests.exceptions.RequestException) -> bool:
-    """True when no TCP connection was made (refused, no route, connect timeout),
-    as opposed to a connection that broke later."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, urllib3.exceptions.ConnectTimeoutError)  # NewConnectionError is one too
 
 
 def fetch_certificate(url: str, timeout: float = 10) -> tuple[str, str]:
@@ -120,9 +106,8 @@ class NodeClient:
 
     # -- plumbing --------------------------------------------------------------
     def _send(self, method: str, path: str, *, query: str = "", body: bytes = b"", signed: bool = True,
-              headers: dict | None = None, stream: bool = False, unsigned_body: bool = False,
-              base_url: str | None = None) -> requests.Response:
-        url = (base_url or self.base_url) + path + (f"?{query}" if query else "")
+              headers: dict | None = None, stream: bool = False, unsigned_body: bool = False) -> requests.Response:
+        url = self.base_url + path + (f"?{query}" if query else "")
         hdrs = dict(headers or {})
         if signed:
             if self.key is None:
@@ -142,9 +127,7 @@ class NodeClient:
                 raise NodeCertificateError(str(exc)) from exc
             raise NodeUnreachableError(f"{url}: {exc}") from exc
         except requests.exceptions.RequestException as exc:
-            err = NodeUnreachableError(f"{url}: {exc}")
-            err.connect_failed = _could_not_connect(exc)
-            raise err from exc
+            raise NodeUnreachableError(f"{url}: {exc}") from exc
         if resp.status_code >= 400:
             raise self._refusal(resp)
         return resp
@@ -156,7 +139,7 @@ class NodeClient:
             err = body.get("error", {})
         except ValueError:
             body, err = {}, {}
-        exc = NodeRefusedError(resp.status_code, err.get("reason") or err.get("code") or "http_error",
+        exc = NodeRefusedError(resp.status_code, err.get("reason") or err.get("code") or Reason.HTTP_ERROR,
                                err.get("message", resp.text[:200]), err.get("message_ru"), err.get("remedy_ru"))
         exc.body = body
         return exc
@@ -167,7 +150,7 @@ class NodeClient:
         try:
             return self._send(method, path, body=body, signed=signed, headers=headers).json()
         except NodeRefusedError as exc:
-            if exc.status == 401 and exc.reason == "stale_timestamp" and signed:
+            if exc.status == 401 and exc.reason == Reason.STALE_TIMESTAMP and signed:
                 self.sync_clock()
                 return self._send(method, path, body=body, signed=signed, headers=headers).json()
             raise
@@ -178,33 +161,33 @@ class NodeClient:
     def sync_clock(self) -> float:
         """Measure the node clock; returns the offset (node - local) in seconds."""
         t0 = time.time()
-        data = self._send("GET", "/api/v1/time", signed=False).json()
+        data = self._send("GET", PATH_TIME, signed=False).json()
         t1 = time.time()
         self.clock_offset = float(data["unix"]) - (t0 + t1) / 2
         return self.clock_offset
 
     def node_time(self) -> dict:
-        return self._json("GET", "/api/v1/time", signed=False)
+        return self._json("GET", PATH_TIME, signed=False)
 
     def whoami(self) -> dict:
-        return self._json("GET", "/api/v1/whoami")
+        return self._json("GET", PATH_WHOAMI)
 
     def heartbeat(self, readiness: dict) -> dict:
-        return self._json("POST", "/api/v1/heartbeat", {"readiness": readiness})
+        return self._json("POST", PATH_HEARTBEAT, {"readiness": readiness})
 
     def codes(self) -> list[str]:
-        return list(self._json("GET", "/api/v1/codes")["codes"])
+        return list(self._json("GET", PATH_CODES)["codes"])
 
     def password(self) -> str:
-        return str(self._json("GET", "/api/v1/exam/password")["password"])
+        return str(self._json("GET", PATH_PASSWORD)["password"])
 
     def exam_info(self) -> dict:
-        return self._json("GET", "/api/v1/exam/package/info")
+        return self._json("GET", PATH_EXAM_INFO)
 
     def download_exam(self, dest: Path) -> dict:
         """Stream the exam package to ``dest`` (atomically) and check its SHA-256."""
         info = self.exam_info()
-        resp = self._send("GET", "/api/v1/exam/package", stream=True)
+        resp = self._send("GET", PATH_EXAM, stream=True)
         digest = hashlib.sha256()
 
         def write(fh) -> None:
@@ -212,7 +195,7 @@ class NodeClient:
                 digest.update(block)
                 fh.write(block)
             if digest.hexdigest() != info["sha256"]:
-                raise NodeRefusedError(200, "exam_hash_mismatch", "downloaded exam package hash differs",
+                raise NodeRefusedError(200, Reason.EXAM_HASH_MISMATCH, "downloaded exam package hash differs",
                                        "Экзаменационный пакет пришёл повреждённым.", "Повторите загрузку.")
 
         try:
@@ -222,74 +205,25 @@ class NodeClient:
         return info
 
     def package_state(self, package_id: str) -> dict:
-        return self._json("GET", f"/api/v1/packages/{package_id}")
+        return self._json("GET", package_path(package_id))
 
-    def _upload_base(self, upload_port) -> str | None:
-        """The URL of the node's upload data port (the node names it when an upload
-        opens), unless no connection could be made to it lately; ``None``: send
-        chunks to the main port."""
-        if not upload_port:
-            return None
-        url = self._upload_url(upload_port)
-        return None if time.monotonic() < _UPLOAD_PORT_DOWN_UNTIL.get(url, 0.0) else url
-
-    def _upload_url(self, upload_port: int) -> str:
-        host = urlsplit(self.base_url).hostname or ""
-        return f"https://[{host}]:{int(upload_port)}" if ":" in host else f"https://{host}:{int(upload_port)}"
-
-    def _send_chunk(self, package_id: str, offset: int, chunk: bytes, upload_base: str | None) -> dict:
-        """PATCH one chunk, to the upload data port when there is one.
-
-        * No connection to that port at all (refused, timed out: a firewall): this
-          chunk goes to the main port at once, and later ones too for
-          :data:`UPLOAD_PORT_RETRY_S` (remembered for every client of this station).
-        * Any other failure there without an answer (the connection reset or cut, a
-          failed handshake: the port is full): this chunk goes to the main port at
-          once. If the node had committed it after all, the main port answers that
-          it already has it (``duplicate_chunk``).
-        A refusal with an answer (a 4xx/5xx) is the node's verdict and is raised.
-        """
-        kwargs = dict(query=f"offset={offset}", body=chunk, headers={"Content-Type": "application/octet-stream"},
-                      unsigned_body=True)
-        path = f"/api/v1/uploads/{package_id}"
-        if upload_base:
-            try:
-                return self._send("PATCH", path, base_url=upload_base, **kwargs).json()
-            except NodeUnreachableError as exc:
-                if exc.connect_failed:
-                    _UPLOAD_PORT_DOWN_UNTIL[upload_base] = time.monotonic() + UPLOAD_PORT_RETRY_S
-                    log.warning("upload port %s unreachable (%s); chunks go to the main port for %d s",
-                                upload_base, exc, UPLOAD_PORT_RETRY_S)
-                else:
-                    log.warning("upload port %s: no answer (%s); this chunk goes to the main port", upload_base, exc)
-        return self._send("PATCH", path, **kwargs).json()
-
-    def upload_port_reachable(self, upload_port: int) -> bool:
-        """Whether a TLS connection to the node's upload data port works (it answers
-        404 to anything but a chunk, which is the proof). Raises
-        :class:`NodeCertificateError` if another certificate answers there."""
-        try:
-            self._send("GET", "/", signed=False, base_url=self._upload_url(upload_port))
-        except NodeRefusedError:
-            return True
-        except NodeUnreachableError:
-            return False
-        return True
+    def _send_chunk(self, package_id: str, offset: int, chunk: bytes) -> dict:
+        return self._send("PATCH", upload_path(package_id), query=f"offset={offset}", body=chunk,
+                          headers={"Content-Type": "application/octet-stream"}, unsigned_body=True).json()
 
     def upload(self, path: Path, package_id: str, progress: Progress | None = None,
-               chunk_size: int = CHUNK_SIZE) -> str:
+               chunk_size: int = CHUNK_SIZE) -> UploadStatus:
         """Upload one package file, resuming at the node's committed offset.
 
-        Returns ``"verified"`` or ``"already_have"``. Raises the client errors above;
-        a package the node refused after verification is a :class:`NodeRefusedError`
-        with status 422 and the reason.
+        Returns :attr:`UploadStatus.VERIFIED` or :attr:`UploadStatus.ALREADY_HAVE`.
+        Raises the client errors above; a package the node refused after
+        verification is a :class:`NodeRefusedError` with status 422 and the reason.
         """
         path = Path(path)
         size = path.stat().st_size
-        state = self._json("PUT", f"/api/v1/uploads/{package_id}", {"size": size})
-        if state["status"] == "already_have":
-            return "already_have"
-        offset = int(state["offset"])
+        offset = self._open_upload(package_id, size)
+        if offset is None:
+            return UploadStatus.ALREADY_HAVE
         with open(path, "rb") as fh:
             for _ in range(3):
                 while offset < size:
@@ -298,31 +232,43 @@ class NodeClient:
                     fh.seek(offset)
                     chunk = fh.read(chunk_size)
                     try:
-                        resp = self._send_chunk(package_id, offset, chunk, self._upload_base(state.get("upload_port")))
+                        resp = self._send_chunk(package_id, offset, chunk)
                     except NodeRefusedError as exc:
-                        if exc.status == 409 and "offset" in getattr(exc, "body", {}):
-                            offset = int(exc.body["offset"])
-                            if exc.reason == "no_upload":
-                                state = self._json("PUT", f"/api/v1/uploads/{package_id}", {"size": size})
-                                if state["status"] == "already_have":
-                                    return "already_have"
-                                offset = int(state["offset"])
-                            continue
-                        raise
-                    if resp["status"] == "already_have":
-                        return "already_have"
+                        resume = _resume_offset(exc)
+                        if resume is None:
+                            raise
+                        offset = resume
+                        if exc.reason == Reason.NO_UPLOAD:  # the node dropped it: open it again
+                            offset = self._open_upload(package_id, size)
+                            if offset is None:
+                                return UploadStatus.ALREADY_HAVE
+                        continue
+                    if resp["status"] == UploadStatus.ALREADY_HAVE:
+                        return UploadStatus.ALREADY_HAVE
                     offset = int(resp["offset"])
                 if progress:
                     progress(offset, size)
                 try:
-                    done = self._json("POST", f"/api/v1/uploads/{package_id}/complete", {})
-                    return str(done["status"])
+                    return UploadStatus(self._json("POST", complete_path(package_id), {})["status"])
                 except NodeRefusedError as exc:
-                    if exc.status == 409 and "offset" in getattr(exc, "body", {}):
-                        offset = int(exc.body["offset"])
-                        continue
-                    raise
+                    resume = _resume_offset(exc)
+                    if resume is None:
+                        raise
+                    offset = resume
         raise NodeUnreachableError("upload did not converge")
+
+    def _open_upload(self, package_id: str, size: int) -> int | None:
+        """``PUT`` the upload; the committed offset, or ``None`` if the node has the package."""
+        state = self._json("PUT", upload_path(package_id), {"size": size})
+        return None if state["status"] == UploadStatus.ALREADY_HAVE else int(state["offset"])
+
+
+def _resume_offset(exc: NodeRefusedError) -> int | None:
+    """The offset to go on from after a 409 that names one, else ``None`` (a verdict)."""
+    body = getattr(exc, "body", None) or {}
+    if exc.status == 409 and "offset" in body:
+        return int(body["offset"])
+    return None
 
 
 def pair_with_node(url: str, code: str, name: str, private_key=None,
@@ -343,7 +289,7 @@ def pair_with_node(url: str, code: str, name: str, private_key=None,
     pub = public_key_b64(private_key.public_key())
     client = NodeClient(url, fingerprint)
     try:
-        resp = client._json("POST", "/api/v1/pair", {"public_key": pub, "name": name,
+        resp = client._json("POST", PATH_PAIR, {"public_key": pub, "name": name,
                                                      "proof": pair_proof(code, pub, fingerprint)}, signed=False)
     except NodeRefusedError as exc:
         raise PairingError(exc.detail, message_ru=exc.message_ru, remedy_ru=exc.remedy_ru) from exc

@@ -74,9 +74,6 @@ class NodeUnreachableError(SyncError):
     code = "node_unreachable"
     message_ru = "Узел координатора недоступен."
     remedy_ru = "Проверьте сеть и что узел запущен (vpr-node serve). Ответы сохранены и будут отправлены автоматически."
-    #: True when no connection could be made at all (refused, timed out), False when
-    #: one broke later; the client uses it to tell a closed upload port from a cut.
-    connect_failed = False
 
 
 class NodeCertificateError(SyncError):

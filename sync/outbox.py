@@ -11,9 +11,7 @@ are never deleted by the outbox. Safe from several threads (one connection each)
 from __future__ import annotations
 
 import hashlib
-import os
 import random
-import shutil
 import sqlite3
 import threading
 import time
@@ -25,7 +23,7 @@ from typing import Iterator
 
 from sync.errors import OutboxError
 from sync.package import SUFFIX, SealedPackage, read_manifest
-from vpr_common.atomic import fsync_dir
+from vpr_common.atomic import atomic_copy
 from vpr_common import sqlite as sqlite_db
 
 BACKOFF_BASE_S = 1.0
@@ -147,12 +145,7 @@ class Outbox:
         target = self.packages_dir / f"{package_id}{SUFFIX}"
         try:
             if path.resolve() != target.resolve():
-                tmp = target.with_suffix(".tmp")
-                shutil.copyfile(path, tmp)
-                with open(tmp, "rb+") as fh:
-                    os.fsync(fh.fileno())
-                os.replace(tmp, target)
-                fsync_dir(self.packages_dir)
+                atomic_copy(path, target)
         except OSError as exc:
             raise OutboxError(f"copy {path}: {exc}") from exc
         now = time.time()

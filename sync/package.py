@@ -30,6 +30,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from sync.errors import PackageError, PackageInputError
+from sync.protocol import Reason
 from sync.signing import StationKey
 from vpr_common.atomic import fsync_dir
 
@@ -185,7 +186,7 @@ def read_manifest(path: Path) -> tuple[dict, bytes, bytes]:
         with zipfile.ZipFile(path) as zf:
             return _read_manifest(zf)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise PackageError("bad_format", f"{Path(path).name}: {exc}") from exc
+        raise PackageError(Reason.BAD_FORMAT, f"{Path(path).name}: {exc}") from exc
 
 
 def _read_manifest(zf: zipfile.ZipFile) -> tuple[dict, bytes, bytes]:
@@ -193,45 +194,40 @@ def _read_manifest(zf: zipfile.ZipFile) -> tuple[dict, bytes, bytes]:
         m_info = zf.getinfo(MANIFEST)
         s_info = zf.getinfo(SIGNATURE)
     except KeyError as exc:
-        raise PackageError("bad_format", "manifest or signature missing") from exc
+        raise PackageError(Reason.BAD_FORMAT, "manifest or signature missing") from exc
     if m_info.file_size > MAX_MANIFEST_BYTES or s_info.file_size > 1024:
-        raise PackageError("bad_format", "manifest too large")
+        raise PackageError(Reason.BAD_FORMAT, "manifest too large")
     raw = zf.read(m_info)
     try:
         signature = base64.b64decode(zf.read(s_info), validate=True)
         manifest = json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise PackageError("bad_format", f"manifest unreadable: {exc}") from exc
+        raise PackageError(Reason.BAD_FORMAT, f"manifest unreadable: {exc}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise PackageError("bad_format", "not a response package manifest")
+        raise PackageError(Reason.BAD_FORMAT, "not a response package manifest")
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise PackageError("unsupported_version", str(manifest.get("format_version")))
+        raise PackageError(Reason.UNSUPPORTED_VERSION, str(manifest.get("format_version")))
     files = manifest.get("files")
     if not isinstance(files, list) or not files:
-        raise PackageError("bad_format", "manifest lists no files")
+        raise PackageError(Reason.BAD_FORMAT, "manifest lists no files")
     for entry in files:
         if (not isinstance(entry, dict) or not _NAME_RE.match(str(entry.get("name", "")))
                 or not isinstance(entry.get("size"), int) or not is_package_id(str(entry.get("sha256", "")))):
-            raise PackageError("bad_format", f"bad file entry {entry!r}")
+            raise PackageError(Reason.BAD_FORMAT, f"bad file entry {entry!r}")
     for key in ("station_id", "participant_code", "variant", "subject"):
         if not isinstance(manifest.get(key), str) or not manifest[key]:
-            raise PackageError("bad_format", f"manifest.{key} missing")
+            raise PackageError(Reason.BAD_FORMAT, f"manifest.{key} missing")
     return manifest, raw, signature
 
 
 def verify_package(path: Path, public_key: PublicKeyLookup, expected_id: str | None = None,
-                   expected_station: str | None = None, allow_unpaired: bool = False,
-                   streamed: StreamedMembers | None = None) -> VerifiedPackage:
+                   expected_station: str | None = None, allow_unpaired: bool = False) -> VerifiedPackage:
     """Verify a package file completely: structure, content id, station signature and
     every file's size and SHA-256, streaming.
 
     With ``allow_unpaired`` a package whose station id starts with
     :data:`UNPAIRED_PREFIX` passes the ``expected_station`` check as long as its
     signature verifies with the given key (sealed before pairing, same key).
-
-    ``streamed``: member digests computed as the file's bytes arrived (see
-    :class:`StreamedMembers`; the caller vouches that the file holds exactly the
-    bytes it saw); members it covers are not read again.
 
     ``public_key`` is the station's key, or a callable ``station_id -> key`` that
     raises for unknown/revoked stations. Raises :class:`PackageError` with a
@@ -240,104 +236,26 @@ def verify_package(path: Path, public_key: PublicKeyLookup, expected_id: str | N
     ``file_hash_mismatch``) or whatever the lookup raises.
     """
     path = Path(path)
-    if streamed is not None and streamed.position != path.stat().st_size:
-        streamed = None  # it did not see this whole file
     try:
         with zipfile.ZipFile(path) as zf:
             manifest, raw, signature = _read_manifest(zf)
             package_id = hashlib.sha256(raw).hexdigest()
             if expected_id is not None and package_id != expected_id:
-                raise PackageError("id_mismatch", f"content id {package_id} != {expected_id}")
+                raise PackageError(Reason.ID_MISMATCH, f"content id {package_id} != {expected_id}")
             station_id = manifest["station_id"]
             unpaired_ok = allow_unpaired and station_id.startswith(UNPAIRED_PREFIX)
             if expected_station is not None and station_id != expected_station and not unpaired_ok:
-                raise PackageError("station_mismatch", f"{station_id} != {expected_station}")
+                raise PackageError(Reason.STATION_MISMATCH, f"{station_id} != {expected_station}")
             key = public_key(station_id) if callable(public_key) else public_key
             try:
                 key.verify(signature, _SIG_PREFIX + raw)
             except InvalidSignature as exc:
-                raise PackageError("bad_signature", "manifest signature does not verify") from exc
-            _verify_members(zf, manifest["files"], streamed.members if streamed else {})
+                raise PackageError(Reason.BAD_SIGNATURE, "manifest signature does not verify") from exc
+            _verify_members(zf, manifest["files"])
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
-        raise PackageError("bad_format", f"{path.name}: {exc}") from exc
+        raise PackageError(Reason.BAD_FORMAT, f"{path.name}: {exc}") from exc
     return VerifiedPackage(package_id, station_id, manifest["participant_code"], manifest["variant"],
                            manifest["subject"], path.stat().st_size, manifest)
-
-
-class StreamedMembers:
-    """The SHA-256 of each stored member's data, computed while a package's bytes
-    pass by in order (the node feeds an upload's chunks to it as it writes them), so
-    that :func:`verify_package` need not read the whole file back.
-
-    It only parses local file headers (``PK\\x03\\x04``) and stops at the first thing
-    that is not one (the central directory) or whose data size it cannot know (a
-    data descriptor, a compressed member). :attr:`members` maps a local header's
-    offset to ``(name, size, sha256)``; :func:`verify_package` uses an entry only
-    where the central directory names the same member at the same offset with the
-    same size, and reads everything else from the file. :attr:`position` counts the
-    bytes seen: the digests describe a file only if it holds exactly those bytes.
-    """
-
-    def __init__(self) -> None:
-        self.position = 0
-        self.members: dict[int, tuple[str, int, str]] = {}
-        #: Set by the owner: which file these bytes went into (the node: device, inode).
-        self.file_id: object = None
-        self._head = bytearray()
-        self._header_at = 0
-        self._name = ""
-        self._size = 0
-        self._left = 0
-        self._digest = None
-        self._done = False
-
-    def update(self, data) -> None:
-        view = memoryview(data).cast("B")
-        at = self.position
-        self.position += len(view)
-        while len(view) and not self._done:
-            if self._digest is not None:  # inside a member's data
-                n = min(self._left, len(view))
-                self._digest.update(view[:n])
-                view, at, self._left = view[n:], at + n, self._left - n
-                if self._left == 0:
-                    self._finish_member()
-                continue
-            if not self._head:
-                self._header_at = at
-            need = 30 if len(self._head) < 30 else 30 + sum(struct.unpack_from("<HH", self._head, 26))
-            take = min(need - len(self._head), len(view))
-            self._head += view[:take]
-            view, at = view[take:], at + take
-            if len(self._head) == 30 and self._head[:4] != b"PK\x03\x04":
-                self._done = True  # the central directory (or not a package): nothing more to hash
-            elif len(self._head) >= 30 and len(self._head) == 30 + sum(struct.unpack_from("<HH", self._head, 26)):
-                self._begin_member(bytes(self._head))
-                self._head = bytearray()
-
-    def _begin_member(self, head: bytes) -> None:
-        flags, method = struct.unpack_from("<HH", head, 6)
-        size, = struct.unpack_from("<I", head, 18)
-        name_len, _ = struct.unpack_from("<HH", head, 26)
-        extra = head[30 + name_len:]
-        while size == 0xFFFFFFFF and len(extra) >= 4:  # zip64: the sizes are in the extra field
-            tag, length = struct.unpack_from("<HH", extra)
-            if tag == 0x0001 and length >= 16:
-                size, = struct.unpack_from("<Q", extra, 12)  # after the uncompressed size
-                break
-            extra = extra[4 + length:]
-        if flags & 0x08 or method != zipfile.ZIP_STORED or size == 0xFFFFFFFF:
-            self._done = True
-            return
-        self._name = head[30:30 + name_len].decode("utf-8", "replace")
-        self._size = self._left = size
-        self._digest = hashlib.sha256()
-        if size == 0:
-            self._finish_member()
-
-    def _finish_member(self) -> None:
-        self.members[self._header_at] = (self._name, self._size, self._digest.hexdigest())
-        self._digest = None
 
 
 def _hash_stored_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, digest) -> int:
@@ -348,10 +266,10 @@ def _hash_stored_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, digest) -> i
     fp.seek(info.header_offset)
     header = fp.read(30)
     if len(header) != 30 or header[:4] != b"PK\x03\x04":
-        raise PackageError("bad_format", f"{info.filename}: bad local header")
+        raise PackageError(Reason.BAD_FORMAT, f"{info.filename}: bad local header")
     name_len, extra_len = struct.unpack("<HH", header[26:30])
     if fp.read(name_len).decode("utf-8", "replace") != info.filename:
-        raise PackageError("bad_format", f"{info.filename}: local name differs")
+        raise PackageError(Reason.BAD_FORMAT, f"{info.filename}: local name differs")
     fp.seek(extra_len, os.SEEK_CUR)
     left, size = info.file_size, 0
     while left > 0:
@@ -364,30 +282,26 @@ def _hash_stored_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, digest) -> i
     return size
 
 
-def _verify_members(zf: zipfile.ZipFile, files: list, streamed: dict[int, tuple[str, int, str]]) -> None:
+def _verify_members(zf: zipfile.ZipFile, files: list) -> None:
     listed = {FILES_PREFIX + e["name"]: e for e in files}
     if len(listed) != len(files):
-        raise PackageError("bad_format", "duplicate file names in manifest")
+        raise PackageError(Reason.BAD_FORMAT, "duplicate file names in manifest")
     present = {i.filename for i in zf.infolist()} - {MANIFEST, SIGNATURE}
     extra = present - set(listed)
     if extra:
-        raise PackageError("extra_file", ", ".join(sorted(extra)))
+        raise PackageError(Reason.EXTRA_FILE, ", ".join(sorted(extra)))
     for member, entry in listed.items():
         if member not in present:
-            raise PackageError("file_missing", entry["name"])
+            raise PackageError(Reason.FILE_MISSING, entry["name"])
         info = zf.getinfo(member)
         if info.compress_type != zipfile.ZIP_STORED:
-            raise PackageError("bad_format", f"{entry['name']} is compressed")
+            raise PackageError(Reason.BAD_FORMAT, f"{entry['name']} is compressed")
         if info.file_size != entry["size"]:
-            raise PackageError("file_size_mismatch", f"{entry['name']}: {info.file_size} != {entry['size']}")
-        seen = streamed.get(info.header_offset)
-        if seen is not None and seen[:2] == (member, info.file_size):
-            size, hexdigest = seen[1], seen[2]
-        else:
-            digest = hashlib.sha256()
-            size = _hash_stored_member(zf, info, digest)
-            hexdigest = digest.hexdigest()
+            raise PackageError(Reason.FILE_SIZE_MISMATCH, f"{entry['name']}: {info.file_size} != {entry['size']}")
+        digest = hashlib.sha256()
+        size = _hash_stored_member(zf, info, digest)
+        hexdigest = digest.hexdigest()
         if size != entry["size"]:
-            raise PackageError("file_size_mismatch", f"{entry['name']}: read {size}")
+            raise PackageError(Reason.FILE_SIZE_MISMATCH, f"{entry['name']}: read {size}")
         if hexdigest != entry["sha256"]:
-            raise PackageError("file_hash_mismatch", entry["name"])
+            raise PackageError(Reason.FILE_HASH_MISMATCH, entry["name"])

@@ -24,22 +24,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from sync.errors import AuthError
+from sync.protocol import (H_BODY, H_NONCE, H_SIGNATURE, H_STATION, H_TIMESTAMP, UNSIGNED_PAYLOAD,  # noqa: F401 - re-exported
+                           Reason)
 from vpr_common.atomic import atomic_write_bytes
 
-H_STATION = "X-VPR-Station"
-H_TIMESTAMP = "X-VPR-Timestamp"
-H_NONCE = "X-VPR-Nonce"
-H_BODY = "X-VPR-Content-SHA256"
-H_SIGNATURE = "X-VPR-Signature"
 
 #: Requests whose timestamp differs from the node clock by more are refused.
 MAX_CLOCK_SKEW_S = 300
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
-#: Body-hash value of an upload chunk whose bytes are not hashed into the signature
-#: (as S3's ``UNSIGNED-PAYLOAD``): TLS with the pinned certificate already keeps the
-#: bytes intact in transit, and the node verifies every file of the package against
-#: its signed manifest before acknowledging it. Saves two SHA-256 passes per byte.
-UNSIGNED_PAYLOAD = "unsigned-payload"
 _PREFIX = b"VPR-REQUEST-1\n"
 
 
@@ -124,16 +116,16 @@ def parse_signed_headers(headers) -> SignedHeaders:
     values = {h: headers.get(h) for h in (H_STATION, H_TIMESTAMP, H_NONCE, H_BODY, H_SIGNATURE)}
     missing = [h for h, v in values.items() if not v]
     if missing:
-        raise AuthError("missing_credentials", "missing " + ", ".join(missing))
+        raise AuthError(Reason.MISSING_CREDENTIALS, "missing " + ", ".join(missing))
     try:
         ts = int(values[H_TIMESTAMP])
         sig = base64.b64decode(values[H_SIGNATURE], validate=True)
     except (ValueError, TypeError) as exc:
-        raise AuthError("malformed_credentials", str(exc)) from exc
+        raise AuthError(Reason.MALFORMED_CREDENTIALS, str(exc)) from exc
     nonce = values[H_NONCE]
     body = values[H_BODY].lower()
     if not (8 <= len(nonce) <= 64) or (len(body) != 64 and body != UNSIGNED_PAYLOAD):
-        raise AuthError("malformed_credentials", "bad nonce or body hash length")
+        raise AuthError(Reason.MALFORMED_CREDENTIALS, "bad nonce or body hash length")
     return SignedHeaders(values[H_STATION], ts, nonce, body, sig)
 
 
@@ -143,13 +135,13 @@ def verify_request(public_key: Ed25519PublicKey, signed: SignedHeaders, method: 
     (``stale_timestamp`` or ``bad_signature``). Nonce reuse is the caller's check."""
     now = time.time() if now is None else now
     if abs(now - signed.timestamp) > MAX_CLOCK_SKEW_S:
-        raise AuthError("stale_timestamp", f"timestamp {signed.timestamp} vs node {int(now)}")
+        raise AuthError(Reason.STALE_TIMESTAMP, f"timestamp {signed.timestamp} vs node {int(now)}")
     msg = canonical_request(method, path, query, str(signed.timestamp), signed.nonce,
                             signed.body_sha256, signed.station_id)
     try:
         public_key.verify(signed.signature, msg)
     except InvalidSignature as exc:
-        raise AuthError("bad_signature", "signature does not verify") from exc
+        raise AuthError(Reason.BAD_SIGNATURE, "signature does not verify") from exc
 
 
 def pair_proof(code: str, public_key_b64: str, fingerprint: str) -> str:

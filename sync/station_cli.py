@@ -107,10 +107,7 @@ def cmd_check_node(args) -> int:
         who = client.whoami()
         offset = client.sync_clock()
         result = {"station_id": who["station_id"], "clock_offset_s": round(offset, 1),
-                  "clock_ok": abs(offset) <= CLOCK_WARN_S, "upload_port": who.get("upload_port"),
-                  "upload_port_reachable": None}
-        if result["upload_port"]:
-            result["upload_port_reachable"] = client.upload_port_reachable(result["upload_port"])
+                  "clock_ok": abs(offset) <= CLOCK_WARN_S}
         for key, call in (("exam_package", client.exam_info), ("password_released", client.password),
                           ("codes", client.codes)):
             try:
@@ -134,13 +131,6 @@ def cmd_check_node(args) -> int:
     print(f"Экзаменационный пакет: {ep['name']} ({ep['size']} байт)" if ep else "Экзаменационный пакет: ещё не загружен")
     print("Пароль к материалам: " + ("открыт" if result["password_released"] else "ещё не открыт"))
     print(f"Кодов участников на узле: {result['codes'] or 0}")
-    port = result["upload_port"]
-    if port and result["upload_port_reachable"]:
-        print(f"Порт приёма ответов {port}: доступен.")
-    elif port:
-        print(f"ВНИМАНИЕ: порт приёма ответов {port} недоступен (вероятно, закрыт брандмауэром). Ответы будут "
-              f"передаваться через основной порт, медленнее. Откройте входящие подключения на порт {port} "
-              "на компьютере координатора.")
     return 0 if result["clock_ok"] else 1
 
 

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 class AttemptResult:
     package_id: str
     state: OutboxState
-    status: str  # "verified", "already_have", or the error reason
+    status: str  # an UploadStatus (acknowledged) or the reason of the failure
     next_attempt_at: float | None = None
 
 

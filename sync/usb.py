@@ -9,7 +9,6 @@ against the station key before it counts as exported; the outbox keeps the packa
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 from datetime import datetime, timezone
@@ -19,18 +18,9 @@ from sync.errors import ExportError, PackageError
 from sync.outbox import OutboxState
 from sync.package import SUFFIX, verify_package
 from sync.station_config import StationSync
-from vpr_common.atomic import atomic_write_text, fsync_dir
+from vpr_common.atomic import atomic_copy, atomic_write_text
 
 REPORT = "export-report.json"
-
-
-def _copy_verified(src: Path, dest: Path) -> None:
-    tmp = dest.with_name(dest.name + ".tmp")
-    shutil.copyfile(src, tmp)
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, dest)
-    fsync_dir(dest.parent)
 
 
 def export_unacked(station: StationSync, dest_dir: Path, sessions_dir: Path | None = None) -> dict:
@@ -56,11 +46,11 @@ def export_unacked(station: StationSync, dest_dir: Path, sessions_dir: Path | No
             item = {"package_id": entry.package_id, "participant_code": entry.participant_code, "size": entry.size}
             if entry.state is OutboxState.CORRUPT:
                 (out / "damaged").mkdir(exist_ok=True)
-                _copy_verified(entry.path, out / "damaged" / f"{entry.package_id}{SUFFIX}.damaged")
+                atomic_copy(entry.path, out / "damaged" / f"{entry.package_id}{SUFFIX}.damaged")
                 report["damaged"].append(dict(item, error=entry.last_error))
                 continue
             target = out / f"{entry.package_id}{SUFFIX}"
-            _copy_verified(entry.path, target)
+            atomic_copy(entry.path, target)
             try:
                 verify_package(target, public_key, expected_id=entry.package_id)
             except PackageError as exc:

@@ -7,6 +7,7 @@ Never delete-then-rename: a crash between the two would lose both versions.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable
@@ -57,3 +58,29 @@ def atomic_write_bytes(target: Path, data: bytes, mode: int = 0o644) -> None:
 def atomic_write_text(target: Path, text: str, mode: int = 0o644) -> None:
     """Atomically replace ``target`` with UTF-8 ``text``."""
     atomic_write_bytes(target, text.encode("utf-8"), mode)
+
+
+
+def durable_copy(src: Path, dest: Path) -> None:
+    """Copy ``src`` to ``dest`` byte for byte and fsync it (no rename: for a copy that
+    is checked before it is moved into place). Raises ``OSError``."""
+    shutil.copyfile(src, dest)
+    with open(dest, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def atomic_copy(src: Path, target: Path) -> None:
+    """Atomically put a durable copy of ``src`` at ``target``: a crash leaves the old
+    target (or none) or the whole copy, never a part. Raises ``OSError``; the temp
+    file is then removed."""
+    target = Path(target)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        durable_copy(src, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(target.parent)

@@ -13,7 +13,7 @@ import logging
 import sys
 from typing import Callable, Sequence
 
-from vpr_common.errors import VprError
+from vpr_common.errors import VprError, error_body
 from vpr_common.logging_setup import setup_logging
 
 INTERNAL_ERROR_EXIT = 70
@@ -36,7 +36,7 @@ def run_cli(component: str, main: Callable[[Sequence[str]], int], argv: Sequence
     except VprError as exc:
         log.warning("%s failed: %s (%s)", component, exc.code, exc.detail, exc_info=True)
         if want_json:
-            print_json({"ok": False, "error": exc.as_dict()})
+            print_json(error_body(exc))
         else:
             print(f"Ошибка: {exc.user_text}", file=sys.stderr)
         return exc.exit_code
@@ -50,7 +50,8 @@ def run_cli(component: str, main: Callable[[Sequence[str]], int], argv: Sequence
             f"{log_path}. Сообщите о ней техническому специалисту."
         )
         if want_json:
-            print_json({"ok": False, "error": {"code": "internal", "message": repr(exc), "message_ru": text}})
+            print_json({"ok": False, "error": {"code": "internal", "reason": "internal", "message": repr(exc),
+                                               "message_ru": text, "remedy_ru": ""}})
         else:
             print(f"Ошибка: {text}", file=sys.stderr)
         return INTERNAL_ERROR_EXIT

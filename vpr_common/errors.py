@@ -9,6 +9,21 @@ show ``user_text`` and never a traceback.
 
 from __future__ import annotations
 
+import errno
+import sqlite3
+
+#: errno values that mean "no room for this write": the disk or the user's quota is
+#: full, or the file system cannot hold a file this large (FAT32's 4 GiB).
+_DISK_FULL_ERRNOS = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None), errno.EFBIG) if e)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk is full: an ``OSError`` with one of the errno
+    values above, or SQLite's "database or disk is full"."""
+    if isinstance(exc, OSError):
+        return exc.errno in _DISK_FULL_ERRNOS
+    return isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower()
+
 
 class VprError(Exception):
     """Base of all expected, user-facing failures.
@@ -49,11 +64,23 @@ class VprError(Exception):
     def as_dict(self) -> dict[str, str]:
         """A JSON-friendly description (for ``--json`` output and reports)."""
         return {
-            "code": self.code,
-            "message": self.detail or self.code,
+            "code": str(self.code),
+            "reason": str(getattr(self, "reason", self.code)),
+            "message": self.detail or str(self.code),
             "message_ru": self.message_ru,
             "remedy_ru": self.remedy_ru,
         }
+
+
+def error_body(exc: VprError, **extra) -> dict:
+    """The one JSON shape of a failure, for ``--json`` output and every HTTP error
+    answer: ``{"ok": false, "error": {code, reason, message, message_ru,
+    remedy_ru}}`` plus ``extra`` keys beside ``error`` (and the exception's own
+    ``extra`` dict, e.g. the committed upload offset)."""
+    body = {"ok": False, "error": exc.as_dict()}
+    body.update(getattr(exc, "extra", None) or {})
+    body.update(extra)
+    return body
 
 
 class UsageError(VprError):

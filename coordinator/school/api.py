@@ -30,7 +30,7 @@ from coordinator.school.settings import get_info
 from coordinator.school.store import SchoolStore
 from coordinator.school.subjects import get_subject, list_subjects
 from coordinator.school.vault import VaultKey
-from vpr_common.errors import VprError
+from vpr_common.errors import VprError, error_body
 
 log = logging.getLogger(__name__)
 SESSION_HEADER = "X-Coordinator-Session"
@@ -97,7 +97,7 @@ class _Sessions:
 
 
 def error_response(exc: VprError) -> JSONResponse:
-    body = {"ok": False, "error": exc.as_dict()}
+    body = error_body(exc)
     if isinstance(exc, ResultsValidationError):
         body["error"]["issues"] = [{"where": i.where, "message_ru": i.message_ru} for i in exc.issues]
     return JSONResponse(body, status_code=_STATUS.get(exc.code, 400))

@@ -36,13 +36,6 @@ def _group(subparsers, name: str, help_ru: str):
     return sub
 
 
-def routers(data_dir) -> list:
-    """The school API for the node app (``vpr-node serve`` mounts it)."""
-    from coordinator.school.api import school_router
-
-    return [school_router(data_dir)]
-
-
 def register(subparsers) -> None:
     """Add the school command groups to ``subparsers`` (from ``add_subparsers``)."""
     g = _group(subparsers, "school", "сведения об ОО: название, код, муниципалитет, часовой пояс")

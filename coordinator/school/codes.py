@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from coordinator.school.errors import CodesError, UnknownClassError
-from coordinator.school.roster import class_sort_key
-from coordinator.school.store import SchoolStore, utc_now_iso
+from coordinator.school.store import SchoolStore, class_sort_key, utc_now_iso
 
 log = logging.getLogger(__name__)
 

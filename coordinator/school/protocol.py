@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from coordinator.school import vault
-from coordinator.school.store import SchoolStore
+from coordinator.school.store import SchoolStore, class_sort_key
 from coordinator.school.vault import VaultKey
 
 BLOB = "protocol"
@@ -46,7 +46,6 @@ def entries(store: SchoolStore, key: VaultKey, class_name: str | None = None) ->
     if class_name:
         q += " WHERE class_name=?"
         args = (class_name,)
-    from coordinator.school.roster import class_sort_key
 
     rows = [ProtocolEntry(int(r[0]), r[1], r[2], names.get(int(r[0]), "")) for r in store.conn.execute(q, args)]
     rows.sort(key=lambda e: (class_sort_key(e.class_name), e.code or "", e.participant_id))

@@ -17,8 +17,7 @@ from enum import Enum
 
 from coordinator.school.codes import CodeStatus
 from coordinator.school.errors import Issue, ResultsValidationError
-from coordinator.school.roster import class_sort_key
-from coordinator.school.store import SchoolStore, utc_now_iso
+from coordinator.school.store import SchoolStore, class_sort_key, utc_now_iso
 from coordinator.school.subjects import Subject, Task
 
 log = logging.getLogger(__name__)

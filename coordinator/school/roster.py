@@ -173,8 +173,3 @@ def list_classes(store: SchoolStore) -> list[ClassInfo]:
            FROM classes c LEFT JOIN participants p ON p.class_name = c.name
            GROUP BY c.name ORDER BY c.name"""
     return [ClassInfo(r[0], int(r[2]), bool(r[1]), int(r[3])) for r in store.conn.execute(q)]
-
-
-def class_sort_key(name: str) -> tuple[int, str]:
-    m = re.match(r"^(\d+)(.*)$", name)
-    return (int(m.group(1)), m.group(2)) if m else (99, name)

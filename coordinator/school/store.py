@@ -8,6 +8,8 @@ opens one per request. WAL lets readers run while a writer commits.
 
 from __future__ import annotations
 
+import re
+
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -149,3 +151,9 @@ class SchoolStore:
             "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
             (key, value),
         )
+
+
+def class_sort_key(name: str) -> tuple[int, str]:
+    """Classes in school order: 5А < 8А < 8Б < 10А (the grade as a number first)."""
+    m = re.match(r"^(\d+)(.*)$", name)
+    return (int(m.group(1)), m.group(2)) if m else (99, name)

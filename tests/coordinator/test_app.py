@@ -37,8 +37,7 @@ def test_node_server_process_does_not_load_office_libraries(tmp_path):
     # fpdf2 (with Pillow) there cost ~50 MB of the node's 200 MB memory budget.
     code = (
         "import sys; from pathlib import Path; from coordinator.app import create_app; "
-        "from coordinator.cli import extension_routers; d = Path(sys.argv[1]); "
-        "create_app(d, extension_routers(d)); "
+        "create_app(Path(sys.argv[1])); "
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'openpyxl', 'fpdf', 'PIL', 'lxml', 'numpy'}))"
     )
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "node")], capture_output=True, text=True,

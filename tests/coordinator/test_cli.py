@@ -1,12 +1,12 @@
 """``vpr-node`` commands as the coordinator runs them (in-process): JSON output,
-Russian messages, clear errors, and subcommands added by other modules."""
+Russian messages, clear errors, and the school's command groups."""
 
 from __future__ import annotations
 
 import json
 import socket
 
-from coordinator.cli import add_common, build_parser
+from coordinator.cli import build_parser
 from tests.sync.harness import run_node_cli
 
 
@@ -49,14 +49,9 @@ def test_errors_are_russian_without_traceback(tmp_path):
     assert rc == 2 and "Неверные параметры" in err
 
 
-def test_extension_subcommands_register(tmp_path):
-    def register(sub):
-        p = sub.add_parser("results-form")
-        add_common(p)
-        p.set_defaults(handler=lambda args: 0)
-
-    args = build_parser([register]).parse_args(["results-form", "--json", "--data", str(tmp_path)])
-    assert args.json and args.data == tmp_path and args.handler(args) == 0
+def test_school_command_groups_are_in_the_node_parser(tmp_path):
+    args = build_parser().parse_args(["codes", "generate", "--json", "--data", str(tmp_path)])
+    assert args.json and str(args.data) == str(tmp_path) and callable(args.func)
 
 
 def test_serve_on_busy_port_is_a_clear_error(tmp_path):
@@ -68,14 +63,18 @@ def test_serve_on_busy_port_is_a_clear_error(tmp_path):
     assert rc != 0 and "занят" in err and "Traceback" not in err
 
 
-def test_serve_on_busy_upload_port_names_that_option(tmp_path):
-    with socket.socket() as main, socket.socket() as busy:
-        main.bind(("127.0.0.1", 0))
-        port = main.getsockname()[1]
-        main.close()  # free: only the upload port is taken
-        busy.bind(("127.0.0.1", 0))
-        busy.listen(1)
-        taken = busy.getsockname()[1]
-        rc, _, err = run_node_cli("serve", "--host", "127.0.0.1", "--port", str(port), "--upload-port", str(taken),
-                                  "--data", str(tmp_path))
-    assert rc != 0 and f"порт {taken}" in err and "--upload-port" in err and "Traceback" not in err
+def test_old_second_port_option_is_ignored_and_everything_uses_one_port(tmp_path):
+    # Nodes started by an older script with --upload-port keep working: the option is
+    # ignored (logged), nothing listens there, and a station uploads through --port.
+    from tests.sync.harness import NodeProcess, free_port, make_package, pair_station
+
+    old = free_port()
+    node = NodeProcess(tmp_path / "node", extra=("--upload-port", str(old))).start()
+    try:
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", old)) != 0
+        st = pair_station(node, tmp_path / "st")
+        pkg = make_package(st, tmp_path, size=300_000)
+        assert st.client().upload(pkg.path, pkg.package_id) == "verified"
+    finally:
+        node.stop()

@@ -64,22 +64,7 @@ def test_paired_station(node, tmp_path):
     assert probe.paired and probe.accepted is True and probe.station_id == station.pairing().station_id
     res = check_node(probe)
     assert res.status is Status.PASS, res.text_ru
-    assert probe.upload_port == node.upload_port and probe.upload_port_reachable is True
     assert check_clock(probe.offset_s, probe.rtt_s).status is Status.PASS
-
-
-def test_closed_upload_port_is_a_warning_with_the_port_to_open(node, tmp_path, monkeypatch):
-    from sync.client import NodeClient
-
-    closed = free_port()  # as a firewall that refuses the node's upload data port
-    monkeypatch.setattr(NodeClient, "_upload_url", lambda self, port: f"https://127.0.0.1:{closed}")
-    station = pair_station(node, tmp_path / "sync")
-    probe = probe_node(None, station.root)
-    assert probe.accepted is True and probe.upload_port_reachable is False
-    res = check_node(probe)
-    assert res.status is Status.WARN
-    assert f"порт приёма ответов {node.upload_port} закрыт" in res.message_ru
-    assert f"порт {node.upload_port}" in res.remedy_ru
 
 
 def test_revoked_station_is_refused(node, tmp_path):

@@ -32,19 +32,14 @@ def free_port() -> int:
 
 
 class NodeProcess:
-    """A node server subprocess on ``data_dir``; its upload data port on another free
-    port (``upload_port=0``: none, chunks then go to the main port; ``"default"``: no
-    ``--upload-port`` option, so the node's own choice, ``port + 1``)."""
+    """A node server subprocess on ``data_dir``, on a free loopback port; ``extra``:
+    more ``vpr-node serve`` options."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, workers: int = 1,
-                 upload_port: int | str | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, workers: int = 1, extra: tuple = ()) -> None:
         self.workers = workers
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
-        if upload_port == "default":
-            self.upload_port: int | None = None
-        else:
-            self.upload_port = free_port() if upload_port is None and workers == 1 else (upload_port or 0)
+        self.extra = tuple(extra)
         self.proc: subprocess.Popen | None = None
         self.log_path = self.data_dir.parent / f"node-{self.port}.out"
 
@@ -57,8 +52,7 @@ class NodeProcess:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "coordinator.cli", "serve", "--data", str(self.data_dir),
-             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
-             *(["--upload-port", str(self.upload_port)] if self.upload_port is not None else [])],
+             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers), *self.extra],
             cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
         log.close()
         deadline = time.time() + timeout

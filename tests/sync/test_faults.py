@@ -16,6 +16,7 @@ from sync.client import NodeClient
 from sync.errors import NodeRefusedError
 from sync.outbox import OutboxState
 from sync.package import verify_package
+from sync.protocol import upload_path
 from sync.uploader import SyncWorker
 from tests.sync.cutproxy import CuttingProxy
 from tests.sync.harness import NodeProcess, make_package, pair_station, run_node_cli
@@ -28,41 +29,18 @@ def _one_verified_copy(node, pkg, station):
     verify_package(files[0], station.station_key().private_key.public_key(), expected_id=pkg.package_id)
 
 
-@pytest.mark.parametrize("cut_port", ["main", "upload"])
-def test_connection_cut_at_random_offsets(cut_port, tmp_path, monkeypatch):
-    """``main``: a node without the upload data port, the proxy in front of its one
-    port. ``upload``: the proxy in front of the upload data port only, so every chunk
-    crosses it (the station is pointed at the proxy by replacing
-    ``NodeClient._upload_url``, which would name the node's own port)."""
-    node = NodeProcess(tmp_path / "node", upload_port=0 if cut_port == "main" else None).start()
-    proxy = CuttingProxy(node.port if cut_port == "main" else node.upload_port, max_bytes=700_000,
-                         cut_first=12, seed=6)
+def test_connection_cut_at_random_offsets(tmp_path):
+    node = NodeProcess(tmp_path / "node").start()
+    proxy = CuttingProxy(node.port, max_bytes=700_000, cut_first=12, seed=6)
     try:
         st = pair_station(node, tmp_path / "st")
         pkgs = [make_package(st, tmp_path, code=f"6000{i}", size=1_500_000) for i in range(2)]
         for p in pkgs:
             st.outbox.add(p)
         p = st.pairing()
-        if cut_port == "main":
-            url = f"https://127.0.0.1:{proxy.port}"
-        else:
-            url = node.url
-            monkeypatch.setattr(NodeClient, "_upload_url", lambda self, port: f"https://127.0.0.1:{proxy.port}")
-        main_port_chunks = []
-
-        def factory():
-            client = NodeClient(url, p.fingerprint, st.station_key())
-            original = client.session.request
-
-            def spy(method, req_url, **kw):
-                if method == "PATCH" and req_url.startswith(node.url + "/"):
-                    main_port_chunks.append(req_url)
-                return original(method, req_url, **kw)
-
-            client.session.request = spy
-            return client
-
-        worker = SyncWorker(st.outbox, factory, st.station_key(), chunk_size=256 * 1024)
+        worker = SyncWorker(st.outbox, lambda: NodeClient(f"https://127.0.0.1:{proxy.port}", p.fingerprint,
+                                                          st.station_key()),
+                            st.station_key(), chunk_size=256 * 1024)
         import sync.outbox as ob
 
         ob.BACKOFF_CAP_S, saved = 0.3, ob.BACKOFF_CAP_S  # keep the test short; backoff itself is unit-tested
@@ -72,10 +50,7 @@ def test_connection_cut_at_random_offsets(cut_port, tmp_path, monkeypatch):
             ob.BACKOFF_CAP_S = saved
         assert proxy.cuts >= 5
         assert all(e.state is OutboxState.ACKED for e in st.outbox.entries())
-        if cut_port == "main":  # every cut failed an attempt, retried with backoff
-            assert max(e.attempts for e in st.outbox.entries()) > 1
-        else:  # a chunk cut on the data port went to the main port at once
-            assert len(main_port_chunks) >= 5
+        assert max(e.attempts for e in st.outbox.entries()) > 1  # every cut failed an attempt, retried with backoff
         for pkg in pkgs:
             _one_verified_copy(node, pkg, st)
     finally:
@@ -194,47 +169,35 @@ def test_node_with_two_worker_processes(tmp_path):
         node.stop()
 
 
-def test_disk_filling_mid_write_on_upload_port_commits_nothing(small_disk, tmp_path):
-    # Found in review: the data port writes unbuffered, and write() on a disk that fills
-    # up returns fewer bytes than asked; had that count been ignored, the chunk would
-    # have been committed with a hole. A real small tmpfs holds the node's files (its
-    # database stays on the ordinary disk, so only the write can fail), a real
-    # UploadPortServer receives.
-    from coordinator.ingest import Outcome, final_path, finalize_upload, part_path
-    from coordinator.storage import NodeStore
-    from coordinator.tls import ensure_certificate
-    from coordinator.upload_port import UploadPortServer
-    from tests.sync.harness import offline_station
+def test_disk_filling_mid_write_commits_nothing(small_disk, tmp_path):
+    # Found in review: the node writes chunks unbuffered, and write() on a disk that
+    # fills up returns fewer bytes than asked; had that count been ignored, the chunk
+    # would have been committed with a hole. A real small tmpfs holds the node's files
+    # (its database stays on the ordinary disk, so only the write can fail).
+    from coordinator.ingest import final_path, part_path
 
     (tmp_path / "node").mkdir()
     (tmp_path / "node" / "files").symlink_to(small_disk, target_is_directory=True)
-    store = NodeStore(tmp_path / "node")
-    server = UploadPortServer("127.0.0.1", 0, ensure_certificate(tmp_path / "tls"), store)
-    server.start()
+    node = NodeProcess(tmp_path / "node").start()
     filler = small_disk / "filler.bin"
     try:
-        station = offline_station(store, tmp_path / "st")
-        sid = station.pairing().station_id
-        client = NodeClient(f"https://127.0.0.1:{server.port}", ensure_certificate(tmp_path / "tls").fingerprint,
-                            station.station_key())
-        client.clock_offset = 0.0
+        station = pair_station(node, tmp_path / "st")
+        client = station.client()
         pkg = make_package(station, tmp_path, size=1_500_000)
         data = pkg.path.read_bytes()
-        store.start_upload(pkg.package_id, sid, pkg.size)
-        with open(filler, "wb") as fh:  # leave about 256 KiB: the 900 KB chunk's one write gets only part of it
+        client._json("PUT", upload_path(pkg.package_id), {"size": pkg.size})
+        with open(filler, "wb") as fh:  # leave about 256 KiB: the 900 KB chunk gets only part of it
             fh.write(b"\0" * (shutil.disk_usage(small_disk).free - 256 * 1024))
         with pytest.raises(NodeRefusedError) as err:
-            client._send("PATCH", f"/api/v1/uploads/{pkg.package_id}", query="offset=0", body=data[:900_000],
+            client._send("PATCH", upload_path(pkg.package_id), query="offset=0", body=data[:900_000],
                          unsigned_body=True)
         assert (err.value.status, err.value.reason) == (507, "node_disk_full")
+        store = node.store()
         assert store.get_upload(pkg.package_id).offset == 0
         assert part_path(store, pkg.package_id).stat().st_size < 900_000  # the write really was cut short
         filler.unlink()  # space freed: the resent chunks complete, byte for byte
-        for off in range(0, len(data), 900_000):
-            client._send("PATCH", f"/api/v1/uploads/{pkg.package_id}", query=f"offset={off}",
-                         body=data[off:off + 900_000], unsigned_body=True)
-        assert finalize_upload(store, pkg.package_id, sid).outcome is Outcome.NEW
+        assert client.upload(pkg.path, pkg.package_id, chunk_size=900_000) == "verified"
         assert final_path(store, pkg.package_id).read_bytes() == data
     finally:
-        server.stop()
+        node.stop()
         filler.unlink(missing_ok=True)

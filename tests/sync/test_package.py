@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import io
 import json
 import os
 import zipfile
@@ -12,8 +10,7 @@ import zipfile
 import pytest
 
 from sync.errors import PackageError, PackageInputError
-import sync.package as package_mod
-from sync.package import StreamedMembers, canonical_json, read_manifest, seal_package, verify_package
+from sync.package import canonical_json, read_manifest, seal_package, verify_package
 from sync.signing import StationKey, generate_private_key
 
 
@@ -157,82 +154,3 @@ def test_bad_names_refused_at_seal(tmp_path, key, sources, name):
 def test_missing_meta_refused(tmp_path, key, sources):
     with pytest.raises(PackageInputError):
         seal_package(sources, {"variant": "1", "subject": "english"}, key, tmp_path)
-
-
-# -- member digests computed while the bytes stream in (sync.package.StreamedMembers) --
-
-def _stream(data: bytes, sizes) -> StreamedMembers:
-    streamed, i = StreamedMembers(), 0
-    while i < len(data):
-        n = sizes[i % len(sizes)]
-        streamed.update(data[i:i + n])
-        i += n
-    return streamed
-
-
-@pytest.mark.parametrize("sizes", [[1], [7, 29, 30, 31], [45, 1000], [1 << 20]])
-def test_streamed_member_digests_match_whatever_the_pieces(tmp_path, key, sources, sizes):
-    pkg = seal_package(sources, META, key, tmp_path)
-    raw = pkg.path.read_bytes()
-    streamed = _stream(raw, sizes)
-    assert streamed.position == len(raw)
-    with zipfile.ZipFile(pkg.path) as zf:
-        expected = {i.header_offset: (i.filename, i.file_size, hashlib.sha256(zf.read(i)).hexdigest())
-                    for i in zf.infolist()}
-    assert streamed.members == expected  # every member; the central directory ends the parsing
-
-
-def test_verify_with_streamed_digests_reads_no_member_and_trusts_no_lie(tmp_path, key, sources, monkeypatch):
-    pkg = seal_package(sources, META, key, tmp_path)
-    streamed = _stream(pkg.path.read_bytes(), [1 << 16])
-    reads: list[str] = []
-    original = package_mod._hash_stored_member
-    monkeypatch.setattr(package_mod, "_hash_stored_member", lambda zf, info, d: (reads.append(info.filename),
-                                                                                  original(zf, info, d))[1])
-    verify_package(pkg.path, key.private_key.public_key(), streamed=streamed)
-    assert reads == []
-    first = min(streamed.members)
-    name, size, _ = streamed.members[first]
-    streamed.members[first] = (name, size, "0" * 64)  # a wrong streamed digest is compared like a read one
-    with pytest.raises(PackageError) as err:
-        verify_package(pkg.path, key.private_key.public_key(), streamed=streamed)
-    assert err.value.reason == "file_hash_mismatch"
-    partial = _stream(pkg.path.read_bytes()[:1000], [1000])  # saw only the start: not used at all
-    verify_package(pkg.path, key.private_key.public_key(), streamed=partial)
-    assert len(reads) == len(sources)
-
-
-def test_streamed_digests_of_altered_bytes_refused(tmp_path, key, sources):
-    pkg = seal_package(sources, META, key, tmp_path)
-    raw = bytearray(pkg.path.read_bytes())
-    raw[100] ^= 1
-    pkg.path.write_bytes(raw)
-    with pytest.raises(PackageError) as err:
-        verify_package(pkg.path, key.private_key.public_key(), streamed=_stream(bytes(raw), [4096]))
-    assert err.value.reason == "file_hash_mismatch"
-
-
-def test_streamed_parser_reads_zip64_sizes_and_stops_at_data_descriptors(tmp_path):
-    path = tmp_path / "z.zip"
-    with zipfile.ZipFile(path, "w") as zf:
-        with zf.open(zipfile.ZipInfo("files/a"), "w", force_zip64=True) as fh:  # sizes in the zip64 extra field
-            fh.write(b"a" * 5000)
-    raw = path.read_bytes()
-    streamed = _stream(raw, [333])
-    assert streamed.members == {0: ("files/a", 5000, hashlib.sha256(b"a" * 5000).hexdigest())}
-
-    class Unseekable(io.RawIOBase):  # zipfile then writes a data descriptor after the data
-        def __init__(self):
-            self.buf = bytearray()
-
-        def writable(self):
-            return True
-
-        def write(self, b):
-            self.buf += b
-            return len(b)
-
-    sink = Unseekable()
-    with zipfile.ZipFile(sink, "w") as zf:
-        zf.writestr("files/b", b"b" * 100)
-    assert _stream(bytes(sink.buf), [64]).members == {}  # size unknown in the header: left to verify_package

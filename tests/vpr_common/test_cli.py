@@ -37,7 +37,8 @@ def test_typed_error_json(capsys):
     assert rc == 4
     assert data == {
         "ok": False,
-        "error": {"code": "boom", "message": "detail", "message_ru": "Всё сломалось.", "remedy_ru": "Почините."},
+        "error": {"code": "boom", "reason": "boom", "message": "detail", "message_ru": "Всё сломалось.",
+                  "remedy_ru": "Почините."},
     }
 
 
