@@ -130,9 +130,6 @@ class StationApp(App):
             log.exception("start-up time not measured")
 
     def _start(self) -> None:
-        worker = self.runtime.worker
-        if worker is not None:
-            self.flow.sealer.on_sealed = worker.wake
         self.flow.start()
         self._sync_screen()
         Clock.schedule_once(lambda _dt: self._first_screen(), 0)  # after the first frame is drawn
@@ -216,7 +213,7 @@ class StationApp(App):
         results = run_automatic_checks(opts)
         report = build_report(results, station_name=cfg.station_name, station_id=self.flow.station_id)
         save_report(report)
-        self.flow.sealer.readiness_report = report
+        self.runtime.sealer.set_readiness_report(report)
         return format_results(results) + "\n" + messages.t("tech.checks_done", overall=report["summary"])
 
     def fetch_from_node(self) -> str:

@@ -1,6 +1,12 @@
 """Assembling a station run without Kivy: the station config, the exam package (the
-configured one, or the built-in demo), the audio port, the session store, the sealer
-and the code check, put together into an :class:`~station.flow.machine.ExamFlow`."""
+configured one, or the built-in demo), the audio port, the session store, the sealer,
+the upload worker and the code check, put together into an
+:class:`~station.flow.machine.ExamFlow`.
+
+:func:`build_runtime` is the one place where these parts are connected, and only
+through constructor arguments: the sealer gets the worker's ``wake`` as its
+``on_sealed`` callback, the flow gets the sealer. Nothing assigns another object's
+attributes afterwards."""
 
 from __future__ import annotations
 
@@ -37,6 +43,7 @@ class StationRuntime:
     package: ExamPackage
     flow: ExamFlow
     sync: StationSync
+    sealer: Sealer  # the app replaces its readiness report after the technician's checks
     demo: bool
     fast: bool
     worker: object | None = None  # the background SyncWorker when paired
@@ -78,15 +85,16 @@ def build_runtime(*, demo: bool, language: str = "en", fast: bool = False,
     store = SessionStore(sessions_dir or default_sessions_dir())
     codes = None if demo else valid_codes(sync, config)
     audio = RealAudioPort(config.input_device, config.output_device, config.volume)
+    worker = None
+    if not demo:  # started last, once nothing else can fail
+        from station.node_link import start_sync_worker
+
+        worker = start_sync_worker(sync)
+    sealer = Sealer(sync, readiness, on_sealed=worker.wake if worker is not None else None)
     flow = ExamFlow(
         package, audio, store, station_id=station_key(sync).station_id,
-        sound_check_prompt=sound_check_prompt(), sealer=Sealer(sync, readiness),
+        sound_check_prompt=sound_check_prompt(), sealer=sealer,
         code_check=code_check_from_list(codes) if codes else basic_code_check,
         timings=FlowTimings.fast() if fast or package.manifest.rehearsal else FlowTimings(),
     )
-    runtime = StationRuntime(config, package, flow, sync, demo, fast)
-    if not demo:
-        from station.node_link import start_sync_worker
-
-        runtime.worker = start_sync_worker(sync)
-    return runtime
+    return StationRuntime(config, package, flow, sync, sealer, demo, fast, worker)

@@ -17,7 +17,7 @@ from station.flow.phases import Phase
 from station.flow.sealing import Sealer
 from station.flow.session_store import SessionStore
 from sync.outbox import Outbox
-from sync.package import verify_package
+from sync.package import read_manifest, verify_package
 from sync.station_config import StationSync
 from tests.exam_content.helpers import PASSWORD, built_package
 from tests.station.fakes import FakeAudioPort, FakeClock
@@ -34,10 +34,14 @@ class Rig:
         self.audio = FakeAudioPort(self.clock, signal)
         self.store = SessionStore(tmp_path / "station" / "sessions")
         self.sync = StationSync(tmp_path / "station" / "sync")
+        self.sealed_calls = 0
+        self.sealer = Sealer(self.sync, {"overall": "pass"}, on_sealed=self._on_sealed)
         kwargs = {"code_check": code_check} if code_check else {}
         self.flow = ExamFlow(package, self.audio, self.store, station_id="st-1", sound_check_prompt=b"phrase",
-                             sealer=Sealer(self.sync, {"overall": "pass"}), timings=FlowTimings.fast(),
-                             clock=self.clock, **kwargs)
+                             sealer=self.sealer, timings=FlowTimings.fast(), clock=self.clock, **kwargs)
+
+    def _on_sealed(self) -> None:
+        self.sealed_calls += 1
 
     def run(self, seconds: float, step: float = 0.1) -> None:
         for _ in range(int(seconds / step)):
@@ -154,6 +158,19 @@ def test_crash_between_sealing_and_queueing_queues_the_sealed_package(tmp_path, 
     assert again.flow.phase is Phase.DONE and Path(again.flow.session.package_path) == sealed[0]
     assert [e.path.name for e in again.sync.outbox.entries()] == [sealed[0].name]
     assert list(again.sync.outbox.packages_dir.glob("*.vprpkg")) == sealed
+
+
+def test_sealer_reports_each_queued_package_and_seals_the_latest_readiness(tmp_path, package):
+    rig = Rig(tmp_path, package)
+    rig.sealer.set_readiness_report({"overall": "warn"})  # the technician ran the checks again
+    _run_to_done(rig)
+    assert rig.sealed_calls == 1
+    manifest, _, _ = read_manifest(Path(rig.flow.session.package_path))
+    assert manifest["readiness"] == {"overall": "warn"}
+    _back_to_sealing(rig)
+    again = Rig(tmp_path, package)
+    again.flow.start()
+    assert again.flow.phase is Phase.DONE and again.sealed_calls == 1  # queued again: the worker is woken
 
 
 def test_not_hearing_twice_calls_an_adult(tmp_path, package):
