@@ -68,8 +68,7 @@ class _LogAndContinue(ExceptionHandler):
     def handle_exception(self, inst):  # noqa: ANN001
         log.error("unhandled exception in the UI", exc_info=inst)
         try:
-            self.app.flow._raise_hand("Внутренняя ошибка программы станции; подробности в журнале. "
-                                      "Ответы сохранены.", can_continue=self.app.flow.session is not None)
+            self.app.flow._raise_hand(messages.t("fault.internal"), can_continue=self.app.flow.session is not None)
         except Exception:  # noqa: BLE001
             log.exception("could not show the raise-hand screen")
         return ExceptionManager.PASS
@@ -191,12 +190,12 @@ class StationApp(App):
         lines = [
             messages.t("tech.station", station=self.flow.station_id),
             messages.t("tech.package", title=m.title),
-            messages.t("tech.devices", input=cfg.input_device or "по умолчанию",
-                       output=cfg.output_device or "по умолчанию"),
+            messages.t("tech.devices", input=cfg.input_device or messages.t("tech.device_default"),
+                       output=cfg.output_device or messages.t("tech.device_default")),
             messages.t("tech.outbox", count=len(entries), unacked=unacked),
         ]
         if progress is not None:
-            lines.append(f"Отправлено: {progress.percent:.0f} %")
+            lines.append(messages.t("tech.sent", percent=progress.percent))
         return "\n".join(lines)
 
     def run_readiness_checks(self, screen_size: tuple[int, int]) -> str:

@@ -36,6 +36,7 @@ from exam_content.model import (
 from station.flow.errors import InvalidCodeError, StationError
 from station.flow.phases import Phase, Piece, SessionState
 from station.flow.session_store import SessionStore
+from station.messages import t
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,7 @@ VOICE_DBFS = -45.0  # a reading above this counts as the student speaking
 def basic_code_check(code: str) -> None:
     """Five digits. Raises :class:`InvalidCodeError`."""
     if len(code) != 5 or not code.isdigit():
-        raise InvalidCodeError(f"bad format {code!r}",
-                               message_ru="Код участника - это ровно пять цифр.")
+        raise InvalidCodeError(f"bad format {code!r}", message_ru=t("code.bad_format"))
 
 
 def code_check_from_list(valid: set[str]) -> CodeCheck:
@@ -73,7 +73,7 @@ def code_check_from_list(valid: set[str]) -> CodeCheck:
         basic_code_check(code)
         if code not in valid:
             raise InvalidCodeError(f"{code} not in the list of {len(valid)} codes",
-                                   message_ru=f"Кода {code} нет в списке участников.")
+                                   message_ru=t("code.not_listed", code=code))
     return check
 
 
@@ -108,7 +108,7 @@ class ExamFlow:
         self.speak_attempts = 0
         self.soundcheck_result: RecordingResult | None = None
         self.soundcheck_verdict: CheckResult | None = None  # diagnostics' judgement of that recording
-        # a recording the judge failed twice, which the adult may accept with "Продолжить"
+        # a recording the judge failed twice, which the adult may accept ("hand.continue")
         self._judged_override: tuple[RecordingResult, CheckResult] | None = None
         self.soundcheck_accepted_by_adult = False
         self.faults: list[str] = []
@@ -220,8 +220,7 @@ class ExamFlow:
         if task is not None:
             self._recover_pieces(task.id)  # journals exist only if a recording was cut
         if phase is Phase.RAISE_HAND:
-            self._raise_hand("Работа этого участника была прервана сбоем. Проверьте гарнитуру и нажмите "
-                             "«Продолжить».", can_continue=True)
+            self._raise_hand(t("fault.interrupted"), can_continue=True)
             return
         if phase is Phase.ANSWER and isinstance(task, (ReadAloudTask, PhotoDescriptionTask)):
             recorded = state.recorded_seconds(task.id)
@@ -247,7 +246,7 @@ class ExamFlow:
             report = recover_all(audio_dir)
         except OSError as exc:
             log.exception("recovery failed")
-            self.faults.append(f"Не удалось восстановить прерванную запись: {exc}")
+            self.faults.append(t("fault.recovery_failed", error=exc))
             self._event("recovery_failed", error="os_error", detail=str(exc))
             return
         for journal, exc in report.failed:
@@ -271,7 +270,7 @@ class ExamFlow:
         try:
             self.audio.play(self.sound_check_prompt)
         except AudioError as exc:
-            self._raise_hand(f"Не удаётся воспроизвести звук: {exc.message_ru}", can_continue=False)
+            self._raise_hand(t("fault.check_phrase_playback", error=exc.message_ru), can_continue=False)
 
     def heard(self, ok: bool) -> None:
         """The student heard the check phrase (or not)."""
@@ -283,10 +282,9 @@ class ExamFlow:
             return
         self.not_heard_count += 1
         if self.not_heard_count >= 2:
-            self._raise_hand("Ученик не слышит звук в наушниках. Проверьте подключение наушников и громкость.",
-                             can_continue=False)
+            self._raise_hand(t("fault.not_heard"), can_continue=False)
             return
-        self.message = "Проверьте, что наушники надеты, и послушайте ещё раз."
+        self.message = t("check.listen_again")
         self._play_check_phrase()
 
     def replay_check_phrase(self) -> None:
@@ -299,22 +297,21 @@ class ExamFlow:
         try:
             self.audio.start_recording(self.store.root.parent / "soundcheck", f"check-{int(time.time() * 1000)}")
         except AudioError as exc:
-            self._raise_hand(f"Микрофон не работает: {exc.message_ru}", can_continue=False)
+            self._raise_hand(t("fault.microphone", error=exc.message_ru), can_continue=False)
 
     def _finish_speak_check(self) -> None:
         try:
             res = self.audio.stop_recording()
         except RecordingFault as exc:
-            self._raise_hand(f"Сбой записи при проверке микрофона: {exc.message_ru}", can_continue=False)
+            self._raise_hand(t("fault.check_recording", error=exc.message_ru), can_continue=False)
             return
         a = res.analysis
         verdict = None
-        retry_message = "Мы вас не услышали. Говорите громче, микрофон - у рта. Попробуем ещё раз."
+        retry_message = t("check.not_heard")
         if a.digital_silence:
-            reason = ("Микрофон выдаёт полную тишину (цифровые нули). В Windows проверьте «Параметры - "
-                      "Конфиденциальность - Микрофон»; проверьте, что микрофон не выключен кнопкой на гарнитуре.")
+            reason = t("fault.digital_zeros")
         elif a.speech_fraction < 0.1 or a.peak_dbfs < -40:
-            reason = "Голос ученика почти не слышен: микрофон далеко от рта, выключен или неисправен."
+            reason = t("fault.voice_quiet")
         else:
             verdict = self._judge_check_recording(res)
             if verdict is None or verdict.status is not Status.FAIL:
@@ -327,18 +324,16 @@ class ExamFlow:
             # for the adult on the raise-hand screen: the measured reason and its remedy
             reason = f"{verdict.message_ru} {verdict.remedy_ru}"
             if (verdict.values.get("clipped_fraction") or 0.0) >= CLIP_FAIL:
-                retry_message = "Слишком громко: отодвиньте микрофон немного ото рта. Попробуем ещё раз."
+                retry_message = t("check.too_loud")
             else:
-                retry_message = ("Вокруг слишком шумно или микрофон далеко ото рта. Поднесите его ко рту. "
-                                 "Попробуем ещё раз.")
+                retry_message = t("check.too_noisy")
         if self.speak_attempts >= 2 and verdict is not None:
             # Loud enough, but the measurements fail twice: the adult decides. The noise
             # estimate can be wrong for a student who never pauses, so this must not lock
-            # the station: "Продолжить" accepts this recording (the student still hears
+            # the station: "Continue" accepts this recording (the student still hears
             # it back), and the acceptance goes into the timeline.
             self._judged_override = (res, verdict)
-            self._raise_hand(f"{reason} Если в наушниках голос ученика слышен чисто, нажмите «Продолжить».",
-                             can_continue=True)
+            self._raise_hand(t("fault.adult_may_accept", reason=reason), can_continue=True)
         elif self.speak_attempts >= 2:
             self._raise_hand(reason, can_continue=False)
         else:
@@ -364,7 +359,7 @@ class ExamFlow:
         try:
             self.audio.play(path.read_bytes())
         except (AudioError, OSError) as exc:
-            self._raise_hand(f"Не удаётся воспроизвести запись: {exc}", can_continue=False)
+            self._raise_hand(t("fault.own_recording_playback", error=exc), can_continue=False)
 
     def playback_ok(self, ok: bool) -> None:
         """The student heard their own voice clearly (or wants to try again)."""
@@ -485,7 +480,7 @@ class ExamFlow:
         try:
             self.audio.play(self.package.media(task.audio))
         except AudioError as exc:
-            self._raise_hand(f"Не удаётся воспроизвести аудиозапись задания: {exc.message_ru}", can_continue=True)
+            self._raise_hand(t("fault.task_playback", error=exc.message_ru), can_continue=True)
 
     def _start_answer(self, elapsed: float = 0.0) -> None:
         task = self.task
@@ -506,7 +501,7 @@ class ExamFlow:
         try:
             self.audio.start_recording(self.store.audio_dir(self.session.session_id), name)
         except AudioError as exc:
-            self._raise_hand(f"Запись ответа не началась: {exc.message_ru}", can_continue=True)
+            self._raise_hand(t("fault.answer_not_started", error=exc.message_ru), can_continue=True)
             return
         self._event("recording_start", file=f"{name}.flac", remaining_s=round(self.remaining_s or 0, 3))
 
@@ -527,8 +522,7 @@ class ExamFlow:
                 self._add_piece(task.id, outcome.result)
             self._event("recording_fault", error=outcome.code, detail=outcome.detail,
                         saved_s=round(outcome.result.duration_s, 3) if outcome.result else None)
-            self._raise_hand(f"Сбой записи: {outcome.message_ru} Записанное сохранено; нажмите «Продолжить», "
-                             "когда гарнитура будет исправна.", can_continue=True)
+            self._raise_hand(t("fault.answer_recording", error=outcome.message_ru), can_continue=True)
             return False
         self._add_piece(task.id, outcome)
         self._event("recording_stop", file=outcome.path.name, duration_s=round(outcome.duration_s, 3),
@@ -591,8 +585,7 @@ class ExamFlow:
             path = self.sealer(self.session, self.store)
         except (StationError, OSError, ValueError) as exc:
             log.exception("sealing failed")
-            self._raise_hand("Не удалось упаковать ответы; они сохранены на этом компьютере. "
-                             f"Технический специалист может упаковать их вручную ({exc}).", can_continue=False)
+            self._raise_hand(t("fault.sealing", error=exc), can_continue=False)
             return
         self.session.package_path = str(path)
         self.session.finished = True

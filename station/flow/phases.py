@@ -14,7 +14,7 @@ from typing import Any
 class Phase(str, Enum):
     """Where the student is. Values are persisted; never rename them."""
 
-    SOUND_HEAR = "sound_hear"          # a phrase plays; "слышу" / "не слышу"
+    SOUND_HEAR = "sound_hear"          # a phrase plays; "heard" / "not heard"
     SOUND_SPEAK = "sound_speak"        # the student says a phrase, live level meter
     SOUND_PLAYBACK = "sound_playback"  # the student hears themself; confirm or retry
     RAISE_HAND = "raise_hand"          # an adult is needed; the reason is shown
