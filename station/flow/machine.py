@@ -21,14 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-import numpy as np
-
 from audio.errors import AudioError, RecordingFault
 from audio.recovery import recover_all
 from audio.results import RecordingResult
 from audio.tones import beep
-from diagnostics.checks import CheckResult, Status
-from diagnostics.judge import CLIP_FAIL, judge_speech
 from exam_content.archive import ExamPackage
 from exam_content.model import (
     InstructionsTask, ListeningTask, PhotoDescriptionTask, ReadAloudTask, Task, Variant,
@@ -36,10 +32,12 @@ from exam_content.model import (
 from station.flow.errors import InvalidCodeError, StationError
 from station.flow.phases import Phase, Piece, SessionState
 from station.flow.session_store import SessionStore
+from station.flow.sound_check import PHASE_OF_STEP, CheckStep, SoundCheck
 from station.messages import t
 
 log = logging.getLogger(__name__)
 
+SOUND_CHECK_PHASES = {Phase.SOUND_HEAR, Phase.SOUND_SPEAK, Phase.SOUND_PLAYBACK}
 Sealer = Callable[[SessionState, SessionStore], str]
 CodeCheck = Callable[[str], None]
 
@@ -90,7 +88,6 @@ class ExamFlow:
         self.audio = audio
         self.store = store
         self.station_id = station_id
-        self.sound_check_prompt = sound_check_prompt
         self.sealer = sealer
         self.code_check = code_check
         self.timings = timings
@@ -102,15 +99,9 @@ class ExamFlow:
         self.pending_variant: Variant | None = None
         self.raise_hand_reason = ""
         self.raise_hand_can_continue = False
-        self.message = ""  # a short notice for the student on the current screen
         self.silence_warning = False
-        self.not_heard_count = 0
-        self.speak_attempts = 0
-        self.soundcheck_result: RecordingResult | None = None
-        self.soundcheck_verdict: CheckResult | None = None  # diagnostics' judgement of that recording
-        # a recording the judge failed twice, which the adult may accept ("hand.continue")
-        self._judged_override: tuple[RecordingResult, CheckResult] | None = None
-        self.soundcheck_accepted_by_adult = False
+        self.sound_check = SoundCheck(audio, sound_check_prompt, store.root.parent / "soundcheck",
+                                      speak_seconds=timings.speak_check_s, clock=clock)
         self.faults: list[str] = []
         self._phase_started = clock()
         self._elapsed_base = 0.0
@@ -161,8 +152,15 @@ class ExamFlow:
 
     @property
     def remaining_s(self) -> float | None:
+        if self.phase is Phase.SOUND_SPEAK:  # the sound check keeps its own time
+            return self.sound_check.remaining_s
         d = self.duration_s
         return None if d is None else max(0.0, d - self.elapsed_s)
+
+    @property
+    def message(self) -> str:
+        """A short hint for the student on the sound check's screens."""
+        return self.sound_check.message if self.phase in SOUND_CHECK_PHASES else ""
 
     def level(self):
         return self.audio.level()
@@ -187,7 +185,6 @@ class ExamFlow:
         self.phase = phase
         self._phase_started = self.clock()
         self._elapsed_base = elapsed
-        self.message = ""
         self._persist()
         self._event("phase", phase=phase.value, elapsed_s=round(elapsed, 3))
         for fn in list(self._listeners) + ([self.on_change] if self.on_change else []):
@@ -208,8 +205,7 @@ class ExamFlow:
                 self._resume(state)
                 return
             log.warning("unfinished session %s belongs to another package", state.session_id)
-        self._enter(Phase.SOUND_HEAR)
-        self._play_check_phrase()
+        self._follow(self.sound_check.begin())
 
     def _resume(self, state: SessionState) -> None:
         self.session = state
@@ -266,122 +262,33 @@ class ExamFlow:
         self.store.save(self.session)
 
     # ---------------------------------------------------------------- sound check
-    def _play_check_phrase(self) -> None:
-        try:
-            self.audio.play(self.sound_check_prompt)
-        except AudioError as exc:
-            self._raise_hand(t("fault.check_phrase_playback", error=exc.message_ru), can_continue=False)
+    def _follow(self, step: CheckStep | None) -> None:
+        """Show the phase of the step the sound check entered (None: it stayed)."""
+        if step is CheckStep.ADULT:
+            self._raise_hand(self.sound_check.adult_reason, can_continue=self.sound_check.adult_can_continue)
+        elif step is not None:
+            self._enter(PHASE_OF_STEP[step])
 
     def heard(self, ok: bool) -> None:
         """The student heard the check phrase (or not)."""
-        if self.phase is not Phase.SOUND_HEAR:
-            return
-        if ok:
-            self.audio.stop_playback()
-            self._start_speak_check()
-            return
-        self.not_heard_count += 1
-        if self.not_heard_count >= 2:
-            self._raise_hand(t("fault.not_heard"), can_continue=False)
-            return
-        self.message = t("check.listen_again")
-        self._play_check_phrase()
+        if self.phase is Phase.SOUND_HEAR:
+            self._follow(self.sound_check.heard(ok))
 
     def replay_check_phrase(self) -> None:
         if self.phase is Phase.SOUND_HEAR:
-            self._play_check_phrase()
-
-    def _start_speak_check(self) -> None:
-        self.speak_attempts += 1
-        self._enter(Phase.SOUND_SPEAK)
-        try:
-            self.audio.start_recording(self.store.root.parent / "soundcheck", f"check-{int(time.time() * 1000)}")
-        except AudioError as exc:
-            self._raise_hand(t("fault.microphone", error=exc.message_ru), can_continue=False)
-
-    def _finish_speak_check(self) -> None:
-        try:
-            res = self.audio.stop_recording()
-        except RecordingFault as exc:
-            self._raise_hand(t("fault.check_recording", error=exc.message_ru), can_continue=False)
-            return
-        a = res.analysis
-        verdict = None
-        retry_message = t("check.not_heard")
-        if a.digital_silence:
-            reason = t("fault.digital_zeros")
-        elif a.speech_fraction < 0.1 or a.peak_dbfs < -40:
-            reason = t("fault.voice_quiet")
-        else:
-            verdict = self._judge_check_recording(res)
-            if verdict is None or verdict.status is not Status.FAIL:
-                self.soundcheck_result, self.soundcheck_verdict = res, verdict
-                if verdict is not None and verdict.status is Status.WARN:
-                    log.warning("sound check passed with a warning: %s", verdict.message_ru)
-                self._enter(Phase.SOUND_PLAYBACK)
-                self._play_file(res.path)
-                return
-            # for the adult on the raise-hand screen: the measured reason and its remedy
-            reason = f"{verdict.message_ru} {verdict.remedy_ru}"
-            if (verdict.values.get("clipped_fraction") or 0.0) >= CLIP_FAIL:
-                retry_message = t("check.too_loud")
-            else:
-                retry_message = t("check.too_noisy")
-        if self.speak_attempts >= 2 and verdict is not None:
-            # Loud enough, but the measurements fail twice: the adult decides. The noise
-            # estimate can be wrong for a student who never pauses, so this must not lock
-            # the station: "Continue" accepts this recording (the student still hears
-            # it back), and the acceptance goes into the timeline.
-            self._judged_override = (res, verdict)
-            self._raise_hand(t("fault.adult_may_accept", reason=reason), can_continue=True)
-        elif self.speak_attempts >= 2:
-            self._raise_hand(reason, can_continue=False)
-        else:
-            self._start_speak_check()
-            self.message = retry_message
-
-    def _judge_check_recording(self, res: RecordingResult) -> CheckResult | None:
-        """Signal/noise and clipping of the sound-check phrase, by the same rules as
-        the technician's hardware check (:func:`diagnostics.judge.judge_speech`; no
-        late-start rule: nobody answers this phrase within 0.3 s). None if the file
-        cannot be read back - the simple checks above already passed, so the student
-        is not held up by the judge itself."""
-        try:
-            import soundfile as sf  # the flow otherwise never decodes audio
-
-            samples, rate = sf.read(str(res.path), dtype="int16", always_2d=False)
-            return judge_speech(samples, rate, late_start=False)
-        except Exception:  # noqa: BLE001 - see the docstring
-            log.exception("could not judge the sound-check recording %s", res.path)
-            return None
-
-    def _play_file(self, path) -> None:
-        try:
-            self.audio.play(path.read_bytes())
-        except (AudioError, OSError) as exc:
-            self._raise_hand(t("fault.own_recording_playback", error=exc), can_continue=False)
+            self._follow(self.sound_check.replay())
 
     def playback_ok(self, ok: bool) -> None:
         """The student heard their own voice clearly (or wants to try again)."""
-        if self.phase is not Phase.SOUND_PLAYBACK:
-            return
-        self.audio.stop_playback()
-        if ok:
-            self._enter(Phase.CODE_ENTRY)
-        else:
-            self.speak_attempts = 0
-            self._start_speak_check()
+        if self.phase is Phase.SOUND_PLAYBACK:
+            self._follow(self.sound_check.playback_ok(ok))
 
     def restart_sound_check(self) -> None:
         """The adult's "try again" on the raise-hand screen before a session exists."""
-        self.not_heard_count = 0
-        self.speak_attempts = 0
-        self._judged_override = None
         if self.session is not None and self.raise_hand_can_continue:
             self.continue_after_fault()
             return
-        self._enter(Phase.SOUND_HEAR)
-        self._play_check_phrase()
+        self._follow(self.sound_check.begin())
 
     # ---------------------------------------------------------------- code
     def submit_code(self, code: str) -> Variant:
@@ -410,9 +317,7 @@ class ExamFlow:
             station_id=self.station_id, created_at=now.isoformat(timespec="seconds"),
         )
         self._event("session_start", participant_code=self.pending_code, variant=self.session.variant,
-                    soundcheck=self.soundcheck_result.analysis.as_dict() if self.soundcheck_result else None,
-                    soundcheck_judgement=self.soundcheck_verdict.as_dict() if self.soundcheck_verdict else None,
-                    soundcheck_accepted_by_adult=self.soundcheck_accepted_by_adult)
+                    **self.sound_check.timeline_details())
         self._begin_task(0)
 
     # ---------------------------------------------------------------- tasks
@@ -533,15 +438,10 @@ class ExamFlow:
     def continue_after_fault(self) -> None:
         """The adult fixed the headset: continue the same task with the time left (or,
         in the sound check, accept the recording the measurements failed)."""
-        if self.phase is Phase.RAISE_HAND and self.session is None and self._judged_override is not None:
-            (res, verdict), self._judged_override = self._judged_override, None
-            self.soundcheck_result, self.soundcheck_verdict = res, verdict
-            self.soundcheck_accepted_by_adult = True
-            log.warning("sound check accepted by the adult despite: %s", verdict.message_ru)
-            self._enter(Phase.SOUND_PLAYBACK)
-            self._play_file(res.path)
+        if self.phase is not Phase.RAISE_HAND:
             return
-        if self.phase is not Phase.RAISE_HAND or self.session is None:
+        if self.session is None:
+            self._follow(self.sound_check.accept_by_adult())
             return
         task = self.task
         if isinstance(task, (ReadAloudTask, PhotoDescriptionTask)) and task.id in self.session.pieces:
@@ -571,8 +471,8 @@ class ExamFlow:
                 elif self.audio.recording():
                     self._stop_answer()
                 self._persist()
-            elif self.phase is Phase.SOUND_SPEAK and self.audio.recording():
-                self.audio.stop_recording()
+            elif self.phase is Phase.SOUND_SPEAK:
+                self.sound_check.abort()
             self._event("shutdown", phase=self.phase.value)
         except Exception:  # noqa: BLE001 - closing must not fail; the journal is recovered on start
             log.exception("shutdown of the flow")
@@ -598,9 +498,8 @@ class ExamFlow:
         p = self.phase
         now_el = self.elapsed_s
         remaining = self.remaining_s
-        if p is Phase.SOUND_SPEAK and self.audio.recording():
-            if self.audio.recording_fault() is not None or (remaining is not None and remaining <= 0):
-                self._finish_speak_check()
+        if p is Phase.SOUND_SPEAK:
+            self._follow(self.sound_check.tick())
             return
         if p is Phase.INSTRUCTIONS and remaining is not None and remaining <= 0:
             self.audio.stop_playback()

@@ -216,7 +216,7 @@ def test_sound_check_judged_like_the_hardware_check(tmp_path, package, signal, s
     rig.run(3.5)
     assert rig.flow.phase is Phase.SOUND_SPEAK and student in rig.flow.message
     rig.until(Phase.RAISE_HAND)
-    assert adult in rig.flow.raise_hand_reason and rig.flow.soundcheck_result is None
+    assert adult in rig.flow.raise_hand_reason and rig.flow.sound_check.result is None
     # the adult hears the recording is fine and accepts it: the student still hears it
     # back, and the acceptance is recorded with the measurements
     assert rig.flow.raise_hand_can_continue and "Продолжить" in rig.flow.raise_hand_reason
@@ -232,7 +232,7 @@ def test_sound_check_judged_like_the_hardware_check(tmp_path, package, signal, s
 def test_sound_check_judgement_goes_into_the_session_timeline(tmp_path, package):
     rig = Rig(tmp_path, package)
     rig.pass_sound_check()
-    assert rig.flow.soundcheck_verdict.status.value == "pass"
+    assert rig.flow.sound_check.verdict.status.value == "pass"
     rig.flow.submit_code("12345")
     rig.flow.confirm_code(True)
     [start] = [e for e in rig.store.events(rig.flow.session.session_id) if e["event"] == "session_start"]
