@@ -19,9 +19,11 @@ from exam_content.archive import ExamPackage, open_package, read_password_file
 from exam_content.demo import write_demo_packages
 from station.config import StationConfig, default_sessions_dir
 from station.flow.audio_port import RealAudioPort
-from station.flow.machine import ExamFlow, FlowTimings, basic_code_check, code_check_from_list
+from station.flow.codes import basic_code_check, code_check_from_list
+from station.flow.machine import ExamFlow
 from station.flow.sealing import Sealer, station_key
 from station.flow.session_store import SessionStore
+from station.flow.timing import FlowTimings
 from station.node_link import valid_codes
 from sync.station_config import StationSync
 from vpr_common import paths

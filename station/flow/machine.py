@@ -1,78 +1,42 @@
-"""The exam flow state machine.
+"""The exam flow state machine: the phase, the task sequence, timers, raise hand,
+resume after a crash and sealing. One :class:`ExamFlow` per station run. The UI calls
+:meth:`tick` about ten times a second (Kivy ``Clock``) and the action methods when the
+student presses something; it reads the public properties to draw. The flow never
+waits: it starts playback or recording and looks again on the next tick. Time comes
+from an injected monotonic clock, so tests can drive it.
 
-One :class:`ExamFlow` per station run. The UI calls :meth:`tick` about ten times a
-second (Kivy ``Clock``) and the action methods when the student presses something; it
-reads the public properties to draw. The flow never waits: it starts playback or
-recording and looks at it again on the next tick. Time comes from an injected monotonic
-clock, so tests can drive it.
+Three small machines do the detailed work and report by return value; the flow picks
+the phase: the sound check (``sound_check.py``), the listening prompt's plays
+(``listening.py``) and the recording of answer pieces (``answer.py``).
 
 Persistence: a participant's state (:class:`~station.flow.phases.SessionState`) is saved
-on every transition and at least once a second while a timer runs; every step is also a
-timeline event. After a crash :meth:`start` finds the unfinished session, recovers an
-interrupted recording from its journal and continues the same task with the time that
-was left, recording into a new piece.
+on every transition and twice a second while a timer runs; every step is a timeline
+event. After a crash :meth:`start` finds the unfinished session, recovers an interrupted
+recording from its journal and continues the same task with the time that was left.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Callable
 
-from audio.errors import AudioError, RecordingFault
-from audio.recovery import recover_all
-from audio.results import RecordingResult
-from audio.tones import beep
+from audio.errors import AudioError
 from exam_content.archive import ExamPackage
-from exam_content.model import (
-    InstructionsTask, ListeningTask, PhotoDescriptionTask, ReadAloudTask, Task, Variant,
-)
-from station.flow.errors import InvalidCodeError, StationError
-from station.flow.phases import Phase, Piece, SessionState
+from exam_content.model import InstructionsTask, ListeningTask, PhotoDescriptionTask, ReadAloudTask, Task, Variant
+from station.flow.answer import AnswerRecorder, PieceEnd
+from station.flow.codes import CodeCheck, basic_code_check
+from station.flow.errors import StationError
+from station.flow.listening import CHOICE_PHASES, PlaysEnd, PromptPlays, record_choice
+from station.flow.phases import SOUND_CHECK_PHASES, Phase, SessionState
 from station.flow.session_store import SessionStore
 from station.flow.sound_check import PHASE_OF_STEP, CheckStep, SoundCheck
+from station.flow.timing import FlowTimings, phase_seconds
 from station.messages import t
 
 log = logging.getLogger(__name__)
 
-SOUND_CHECK_PHASES = {Phase.SOUND_HEAR, Phase.SOUND_SPEAK, Phase.SOUND_PLAYBACK}
 Sealer = Callable[[SessionState, SessionStore], str]
-CodeCheck = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class FlowTimings:
-    """Fixed timings of the flow itself (task timings come from the package)."""
-
-    speak_check_s: float = 5.0       # the sound-check phrase recording
-    silence_warn_after_s: float = 8.0  # silent answer this long -> warning
-    pause_between_plays_s: float = 3.0
-    persist_every_s: float = 0.5
-
-    @classmethod
-    def fast(cls) -> "FlowTimings":
-        return cls(speak_check_s=3.0, silence_warn_after_s=3.0, pause_between_plays_s=1.0)
-
-
-VOICE_DBFS = -45.0  # a reading above this counts as the student speaking
-
-
-def basic_code_check(code: str) -> None:
-    """Five digits. Raises :class:`InvalidCodeError`."""
-    if len(code) != 5 or not code.isdigit():
-        raise InvalidCodeError(f"bad format {code!r}", message_ru=t("code.bad_format"))
-
-
-def code_check_from_list(valid: set[str]) -> CodeCheck:
-    """Five digits and on the list of valid codes (from the node or a file)."""
-    def check(code: str) -> None:
-        basic_code_check(code)
-        if code not in valid:
-            raise InvalidCodeError(f"{code} not in the list of {len(valid)} codes",
-                                   message_ru=t("code.not_listed", code=code))
-    return check
 
 
 class ExamFlow:
@@ -81,8 +45,7 @@ class ExamFlow:
 
     def __init__(self, package: ExamPackage, audio, store: SessionStore, *, station_id: str,
                  sound_check_prompt: bytes, sealer: Sealer, code_check: CodeCheck = basic_code_check,
-                 timings: FlowTimings = FlowTimings(), clock: Callable[[], float] = time.monotonic,
-                 on_change: Callable[["ExamFlow"], None] | None = None) -> None:
+                 timings: FlowTimings = FlowTimings(), clock: Callable[[], float] = time.monotonic) -> None:
         self.package = package
         self.manifest = package.manifest
         self.audio = audio
@@ -92,24 +55,21 @@ class ExamFlow:
         self.code_check = code_check
         self.timings = timings
         self.clock = clock
-        self.on_change = on_change
         self.phase = Phase.SOUND_HEAR
         self.session: SessionState | None = None
         self.pending_code: str | None = None
         self.pending_variant: Variant | None = None
         self.raise_hand_reason = ""
         self.raise_hand_can_continue = False
-        self.silence_warning = False
+        self.plays = PromptPlays(audio, package, store, self._event, pause_s=timings.pause_between_plays_s,
+                                 clock=clock)
+        self.answer = AnswerRecorder(audio, store, self._event, silence_warn_after_s=timings.silence_warn_after_s)
         self.sound_check = SoundCheck(audio, sound_check_prompt, store.root.parent / "soundcheck",
                                       speak_seconds=timings.speak_check_s, clock=clock)
         self.faults: list[str] = []
         self._phase_started = clock()
         self._elapsed_base = 0.0
         self._last_persist = clock()
-        self._last_voice = 0.0
-        self._pause_until: float | None = None
-        self._finishing = False  # the answer time is over and its piece is being finalized
-        self._listeners: list[Callable[["ExamFlow"], None]] = []
 
     # ---------------------------------------------------------------- queries
     @property
@@ -132,23 +92,9 @@ class ExamFlow:
     @property
     def duration_s(self) -> float | None:
         """Length of the current timed phase, or None for an untimed one."""
-        t = self.task
-        p = self.phase
-        if p is Phase.SOUND_SPEAK:
+        if self.phase is Phase.SOUND_SPEAK:
             return self.timings.speak_check_s
-        if t is None:
-            return None
-        if p is Phase.INSTRUCTIONS and isinstance(t, InstructionsTask):
-            return float(t.read_seconds)
-        if p is Phase.LISTEN_READ and isinstance(t, ListeningTask):
-            return float(t.read_seconds)
-        if p is Phase.LISTEN_ANSWER and isinstance(t, ListeningTask):
-            return float(t.answer_seconds)
-        if p in (Phase.PHOTO_CHOICE, Phase.PREPARE) and isinstance(t, (ReadAloudTask, PhotoDescriptionTask)):
-            return float(t.prep_seconds)
-        if p is Phase.ANSWER and isinstance(t, (ReadAloudTask, PhotoDescriptionTask)):
-            return float(t.answer_seconds)
-        return None
+        return phase_seconds(self.phase, self.task)
 
     @property
     def remaining_s(self) -> float | None:
@@ -162,11 +108,13 @@ class ExamFlow:
         """A short hint for the student on the sound check's screens."""
         return self.sound_check.message if self.phase in SOUND_CHECK_PHASES else ""
 
+    @property
+    def silence_warning(self) -> bool:
+        """The student has been silent too long in the answer being recorded."""
+        return self.answer.silence_warning
+
     def level(self):
         return self.audio.level()
-
-    def add_listener(self, fn: Callable[["ExamFlow"], None]) -> None:
-        self._listeners.append(fn)
 
     # ---------------------------------------------------------------- plumbing
     def _event(self, event: str, **details) -> None:
@@ -187,8 +135,6 @@ class ExamFlow:
         self._elapsed_base = elapsed
         self._persist()
         self._event("phase", phase=phase.value, elapsed_s=round(elapsed, 3))
-        for fn in list(self._listeners) + ([self.on_change] if self.on_change else []):
-            fn(self)
 
     def _raise_hand(self, reason: str, *, can_continue: bool) -> None:
         self.raise_hand_reason = reason
@@ -213,8 +159,8 @@ class ExamFlow:
         self._event("resume", phase=state.phase.value, task_index=state.task_index)
         phase = state.phase
         task = self.task
-        if task is not None:
-            self._recover_pieces(task.id)  # journals exist only if a recording was cut
+        if task is not None:  # journals exist only if a recording was cut
+            self.faults.extend(self.answer.recover(state, task.id))
         if phase is Phase.RAISE_HAND:
             self._raise_hand(t("fault.interrupted"), can_continue=True)
             return
@@ -233,33 +179,6 @@ class ExamFlow:
             self._seal()
             return
         self._enter(phase, elapsed=state.phase_elapsed_s)
-
-    def _recover_pieces(self, task_id: str) -> None:
-        """Turn interrupted journals of this session into FLAC pieces of ``task_id``."""
-        assert self.session is not None
-        audio_dir = self.store.audio_dir(self.session.session_id)
-        try:
-            report = recover_all(audio_dir)
-        except OSError as exc:
-            log.exception("recovery failed")
-            self.faults.append(t("fault.recovery_failed", error=exc))
-            self._event("recovery_failed", error="os_error", detail=str(exc))
-            return
-        for journal, exc in report.failed:
-            self.faults.append(exc.message_ru)
-            self._event("recovery_failed", file=journal.name, error=exc.code, detail=exc.detail)
-        for res in report.recovered:
-            self._add_piece(task_id, res)
-            self._event("recovered", file=res.path.name, duration_s=round(res.duration_s, 3),
-                        discarded_bytes=res.discarded_bytes)
-
-    def _add_piece(self, task_id: str, res: RecordingResult) -> None:
-        assert self.session is not None
-        pieces = self.session.pieces.setdefault(task_id, [])
-        if any(p.file == res.path.name for p in pieces):
-            return
-        pieces.append(Piece(res.path.name, res.sha256, round(res.duration_s, 4), res.recovered, list(res.faults)))
-        self.store.save(self.session)
 
     # ---------------------------------------------------------------- sound check
     def _follow(self, step: CheckStep | None) -> None:
@@ -309,13 +228,8 @@ class ExamFlow:
             self.pending_code = None
             self._enter(Phase.CODE_ENTRY)
             return
-        now = datetime.now(timezone.utc)
-        self.session = SessionState(
-            session_id=f"{self.pending_code}-{now.strftime('%Y%m%dT%H%M%S')}",
-            participant_code=self.pending_code, variant=self.pending_variant.number,
-            package_id=self.manifest.package_id, subject=self.manifest.subject,
-            station_id=self.station_id, created_at=now.isoformat(timespec="seconds"),
-        )
+        self.session = SessionState.begin(self.pending_code, self.pending_variant.number, self.manifest.package_id,
+                                          self.manifest.subject, self.station_id)
         self._event("session_start", participant_code=self.pending_code, variant=self.session.variant,
                     **self.sound_check.timeline_details())
         self._begin_task(0)
@@ -357,16 +271,10 @@ class ExamFlow:
 
     def choose_answer(self, question_id: str, option: int) -> None:
         task = self.task
-        if not isinstance(task, ListeningTask) or self.phase not in (
-                Phase.LISTEN_READ, Phase.LISTEN_PLAY, Phase.LISTEN_ANSWER):
-            return
-        q = next((q for q in task.questions if q.id == question_id), None)
-        if q is None or not 0 <= option < len(q.options):
-            return
-        assert self.session is not None
-        self.session.listening_answers.setdefault(task.id, {})[question_id] = option
-        self._event("choice", question=question_id, option=option)
-        self.store.save(self.session)
+        if (isinstance(task, ListeningTask) and self.phase in CHOICE_PHASES and self.session is not None
+                and record_choice(self.session, task, question_id, option)):
+            self._event("choice", question=question_id, option=option)
+            self.store.save(self.session)
 
     def choose_photo(self, index: int) -> None:
         task = self.task
@@ -378,62 +286,29 @@ class ExamFlow:
         self._enter(Phase.PREPARE, elapsed=self.elapsed_s)
 
     def _play_prompt(self) -> None:
-        self._pause_until = None
         task = self.task
         assert isinstance(task, ListeningTask) and self.session is not None
-        self._event("play", play=self.session.plays_done + 1, of=task.plays)
-        try:
-            self.audio.play(self.package.media(task.audio))
-        except AudioError as exc:
-            self._raise_hand(t("fault.task_playback", error=exc.message_ru), can_continue=True)
+        self._plays_ended(self.plays.play(self.session, task))
+
+    def _plays_ended(self, end: PlaysEnd | None) -> None:
+        """All plays are over: time to finish choosing; a play failed: an adult."""
+        if end is PlaysEnd.FAULT:
+            self._raise_hand(self.plays.fault_reason, can_continue=True)
+        elif end is PlaysEnd.DONE:
+            self._enter(Phase.LISTEN_ANSWER)
 
     def _start_answer(self, elapsed: float = 0.0) -> None:
         task = self.task
         assert task is not None and self.session is not None
-        self.silence_warning = False
-        self._finishing = False
         self._enter(Phase.ANSWER, elapsed=elapsed)
-        self._last_voice = self.elapsed_s
-        try:
-            self.audio.play(beep("start"), 48000)
-        except AudioError as exc:
-            log.warning("start beep failed: %s", exc)
-        n = len(self.session.pieces.get(task.id, [])) + 1
-        name = f"{task.id}_p{n}"
-        while (self.store.audio_dir(self.session.session_id) / f"{name}.flac").exists():
-            n += 1
-            name = f"{task.id}_p{n}"
-        try:
-            self.audio.start_recording(self.store.audio_dir(self.session.session_id), name)
-        except AudioError as exc:
-            self._raise_hand(t("fault.answer_not_started", error=exc.message_ru), can_continue=True)
-            return
-        self._event("recording_start", file=f"{name}.flac", remaining_s=round(self.remaining_s or 0, 3))
+        self._piece_ended(self.answer.start(self.session, task.id, self.elapsed_s, self.remaining_s))
 
-    def _stop_answer(self) -> bool:
-        """Finalize the current piece now (fault path); returns False if it faulted."""
-        try:
-            outcome = self.audio.stop_recording()
-        except RecordingFault as exc:
-            outcome = exc
-        return self._piece_done(outcome)
-
-    def _piece_done(self, outcome) -> bool:
-        """Record a finished piece, or handle the fault that ended it (raise hand)."""
-        task = self.task
-        assert task is not None
-        if isinstance(outcome, RecordingFault):
-            if outcome.result is not None:
-                self._add_piece(task.id, outcome.result)
-            self._event("recording_fault", error=outcome.code, detail=outcome.detail,
-                        saved_s=round(outcome.result.duration_s, 3) if outcome.result else None)
-            self._raise_hand(t("fault.answer_recording", error=outcome.message_ru), can_continue=True)
-            return False
-        self._add_piece(task.id, outcome)
-        self._event("recording_stop", file=outcome.path.name, duration_s=round(outcome.duration_s, 3),
-                    sha256=outcome.sha256, overflows=outcome.overflows,
-                    speech_fraction=outcome.analysis.speech_fraction)
-        return True
+    def _piece_ended(self, end: PieceEnd | None) -> None:
+        """A piece is saved at the end of the answer time: next task; a fault: an adult."""
+        if end is PieceEnd.FAULT:
+            self._raise_hand(self.answer.fault_reason, can_continue=True)
+        elif end is PieceEnd.SAVED:
+            self._next_task()
 
     def continue_after_fault(self) -> None:
         """The adult fixed the headset: continue the same task with the time left (or,
@@ -459,17 +334,9 @@ class ExamFlow:
         try:
             self.audio.stop_playback()
             if self.phase is Phase.ANSWER and self.session is not None:
-                if self._finishing:
-                    deadline = time.monotonic() + timeout_s
-                    outcome = self.audio.stop_outcome()
-                    while outcome is None and time.monotonic() < deadline:
-                        time.sleep(0.05)
-                        outcome = self.audio.stop_outcome()
-                    if outcome is not None:
-                        self._finishing = False
-                        self._piece_done(outcome)
-                elif self.audio.recording():
-                    self._stop_answer()
+                # a piece saved now is not "next task": the restart sees its time is used
+                if self.answer.shutdown(timeout_s) is PieceEnd.FAULT:
+                    self._raise_hand(self.answer.fault_reason, can_continue=True)
                 self._persist()
             elif self.phase is Phase.SOUND_SPEAK:
                 self.sound_check.abort()
@@ -508,7 +375,7 @@ class ExamFlow:
             self._enter(Phase.LISTEN_PLAY)
             self._play_prompt()
         elif p is Phase.LISTEN_PLAY:
-            self._tick_listening()
+            self._plays_ended(self.plays.tick(self.session, self.task))
         elif p is Phase.LISTEN_ANSWER and remaining is not None and remaining <= 0:
             self._next_task()
         elif p is Phase.PHOTO_CHOICE and remaining is not None and remaining <= 0:
@@ -520,57 +387,6 @@ class ExamFlow:
         elif p is Phase.PREPARE and remaining is not None and remaining <= 0:
             self._start_answer()
         elif p is Phase.ANSWER:
-            self._tick_answer(now_el, remaining)
+            self._piece_ended(self.answer.tick(now_el, remaining))
         if self.session is not None and self.phase is p and self.clock() - self._last_persist >= self.timings.persist_every_s:
             self._persist()
-
-    def _tick_listening(self) -> None:
-        task = self.task
-        assert isinstance(task, ListeningTask) and self.session is not None
-        if self.audio.playing():
-            return
-        now = self.clock()
-        if self._pause_until is None:
-            self.session.plays_done += 1
-            self._event("play_finished", play=self.session.plays_done)
-            self.store.save(self.session)
-            if self.session.plays_done >= task.plays:
-                self._enter(Phase.LISTEN_ANSWER)
-                return
-            self._pause_until = now + self.timings.pause_between_plays_s
-        elif now >= self._pause_until:
-            self._pause_until = None
-            self._play_prompt()
-
-    def _tick_answer(self, elapsed: float, remaining: float | None) -> None:
-        if self._finishing:
-            # The piece is being finalized on the audio port's worker thread (FLAC, hash,
-            # check) so the screen never freezes; the end beep already sounded.
-            outcome = self.audio.stop_outcome()
-            if outcome is None:
-                return
-            self._finishing = False
-            if self._piece_done(outcome):
-                self._next_task()
-            return
-        if not self.audio.recording():
-            return
-        fault = self.audio.recording_fault()
-        if fault is not None:
-            self._stop_answer()
-            return
-        level = self.audio.level()
-        if level is not None and level.rms_dbfs > VOICE_DBFS:
-            self._last_voice = elapsed
-            if self.silence_warning:
-                self.silence_warning = False
-        elif elapsed - self._last_voice >= self.timings.silence_warn_after_s and not self.silence_warning:
-            self.silence_warning = True
-            self._event("silence_warning", after_s=round(elapsed - self._last_voice, 1))
-        if remaining is not None and remaining <= 0:
-            self._finishing = True
-            self.audio.stop_recording_async()
-            try:
-                self.audio.play(beep("stop"), 48000)
-            except AudioError as exc:
-                log.warning("stop beep failed: %s", exc)

@@ -12,10 +12,12 @@ import pytest
 
 from exam_content.archive import open_package
 from station.flow.errors import InvalidCodeError
-from station.flow.machine import ExamFlow, FlowTimings, code_check_from_list
+from station.flow.codes import code_check_from_list
+from station.flow.machine import ExamFlow
 from station.flow.phases import Phase
 from station.flow.sealing import Sealer
 from station.flow.session_store import SessionStore
+from station.flow.timing import FlowTimings
 from sync.outbox import Outbox
 from sync.package import read_manifest, verify_package
 from sync.station_config import StationSync
@@ -323,7 +325,8 @@ def test_resume_in_answer_continues_with_a_new_piece(tmp_path, package):
     rig.flow.audio.stop_recording()  # what recovery makes of the journal, done by hand here
     res_file = rig.store.audio_dir(rig.flow.session.session_id) / "read_aloud_p1.flac"
     from audio.results import RecordingResult
-    rig.flow._add_piece("read_aloud", RecordingResult.from_sidecar(res_file.with_suffix(".json")))
+    recovered = RecordingResult.from_sidecar(res_file.with_suffix(".json"))
+    rig.flow.answer.add_piece(rig.flow.session, "read_aloud", recovered)
     rig2 = Rig(tmp_path, package)
     rig2.flow.start()
     assert rig2.flow.phase is Phase.ANSWER

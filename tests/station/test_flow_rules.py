@@ -51,3 +51,8 @@ def test_every_message_key_the_station_uses_exists():
     assert len(used) > 50  # the pattern still finds the uses
     assert sorted(used - set(messages.RU)) == []
 
+
+
+def test_flow_machine_stays_under_400_lines():
+    lines = len((FLOW_DIR / "machine.py").read_text("utf-8").splitlines())
+    assert lines < 400, f"station/flow/machine.py has {lines} lines; give a part its own module"
