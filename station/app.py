@@ -68,7 +68,7 @@ class _LogAndContinue(ExceptionHandler):
     def handle_exception(self, inst):  # noqa: ANN001
         log.error("unhandled exception in the UI", exc_info=inst)
         try:
-            self.app.flow._raise_hand(messages.t("fault.internal"), can_continue=self.app.flow.session is not None)
+            self.app.flow.raise_hand(messages.t("fault.internal"), can_continue=self.app.flow.session is not None)
         except Exception:  # noqa: BLE001
             log.exception("could not show the raise-hand screen")
         return ExceptionManager.PASS

@@ -136,7 +136,9 @@ class ExamFlow:
         self._persist()
         self._event("phase", phase=phase.value, elapsed_s=round(elapsed, 3))
 
-    def _raise_hand(self, reason: str, *, can_continue: bool) -> None:
+    def raise_hand(self, reason: str, *, can_continue: bool) -> None:
+        """Stop for an adult: show ``reason`` (Russian) on the raise-hand screen, with
+        "continue" when the same task can go on. Also for the app's own faults."""
         self.raise_hand_reason = reason
         self.raise_hand_can_continue = can_continue
         self.faults.append(reason)
@@ -162,7 +164,7 @@ class ExamFlow:
         if task is not None:  # journals exist only if a recording was cut
             self.faults.extend(self.answer.recover(state, task.id))
         if phase is Phase.RAISE_HAND:
-            self._raise_hand(t("fault.interrupted"), can_continue=True)
+            self.raise_hand(t("fault.interrupted"), can_continue=True)
             return
         if phase is Phase.ANSWER and isinstance(task, (ReadAloudTask, PhotoDescriptionTask)):
             recorded = state.recorded_seconds(task.id)
@@ -184,7 +186,7 @@ class ExamFlow:
     def _follow(self, step: CheckStep | None) -> None:
         """Show the phase of the step the sound check entered (None: it stayed)."""
         if step is CheckStep.ADULT:
-            self._raise_hand(self.sound_check.adult_reason, can_continue=self.sound_check.adult_can_continue)
+            self.raise_hand(self.sound_check.adult_reason, can_continue=self.sound_check.adult_can_continue)
         elif step is not None:
             self._enter(PHASE_OF_STEP[step])
 
@@ -293,7 +295,7 @@ class ExamFlow:
     def _plays_ended(self, end: PlaysEnd | None) -> None:
         """All plays are over: time to finish choosing; a play failed: an adult."""
         if end is PlaysEnd.FAULT:
-            self._raise_hand(self.plays.fault_reason, can_continue=True)
+            self.raise_hand(self.plays.fault_reason, can_continue=True)
         elif end is PlaysEnd.DONE:
             self._enter(Phase.LISTEN_ANSWER)
 
@@ -306,7 +308,7 @@ class ExamFlow:
     def _piece_ended(self, end: PieceEnd | None) -> None:
         """A piece is saved at the end of the answer time: next task; a fault: an adult."""
         if end is PieceEnd.FAULT:
-            self._raise_hand(self.answer.fault_reason, can_continue=True)
+            self.raise_hand(self.answer.fault_reason, can_continue=True)
         elif end is PieceEnd.SAVED:
             self._next_task()
 
@@ -336,7 +338,7 @@ class ExamFlow:
             if self.phase is Phase.ANSWER and self.session is not None:
                 # a piece saved now is not "next task": the restart sees its time is used
                 if self.answer.shutdown(timeout_s) is PieceEnd.FAULT:
-                    self._raise_hand(self.answer.fault_reason, can_continue=True)
+                    self.raise_hand(self.answer.fault_reason, can_continue=True)
                 self._persist()
             elif self.phase is Phase.SOUND_SPEAK:
                 self.sound_check.abort()
@@ -352,7 +354,7 @@ class ExamFlow:
             path = self.sealer(self.session, self.store)
         except (StationError, OSError, ValueError) as exc:
             log.exception("sealing failed")
-            self._raise_hand(t("fault.sealing", error=exc), can_continue=False)
+            self.raise_hand(t("fault.sealing", error=exc), can_continue=False)
             return
         self.session.package_path = str(path)
         self.session.finished = True

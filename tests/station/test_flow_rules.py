@@ -56,3 +56,15 @@ def test_every_message_key_the_station_uses_exists():
 def test_flow_machine_stays_under_400_lines():
     lines = len((FLOW_DIR / "machine.py").read_text("utf-8").splitlines())
     assert lines < 400, f"station/flow/machine.py has {lines} lines; give a part its own module"
+
+
+def test_the_app_talks_to_the_flow_only_through_public_calls():
+    # wiring happens in build_runtime through constructor arguments; the shell, the
+    # screens and the self-test never assign into the flow or its sealer, nor call
+    # their private methods (issue 15)
+    poke = re.compile(r"\b(?:flow|sealer)\.(?:\w+\.)*(?:_\w+|\w+\s*=(?!=))")
+    station = REPO_ROOT / "station"
+    found = [f"{path.relative_to(REPO_ROOT)}:{n}: {line.strip()}"
+             for path in [*station.glob("*.py"), *station.glob("screens/*.py"), *station.glob("screens/*.kv")]
+             for n, line in enumerate(path.read_text("utf-8").splitlines(), 1) if poke.search(line)]
+    assert found == []
