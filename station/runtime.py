@@ -87,15 +87,15 @@ def build_runtime(*, demo: bool, language: str = "en", fast: bool = False,
     store = SessionStore(sessions_dir or default_sessions_dir())
     codes = None if demo else valid_codes(sync, config)
     audio = RealAudioPort(config.input_device, config.output_device, config.volume)
+    station_id, prompt = station_key(sync).station_id, sound_check_prompt()
     worker = None
-    if not demo:  # started last, once nothing else can fail
+    if not demo:  # started once nothing else can fail: the constructors below do no I/O
         from station.node_link import start_sync_worker
 
         worker = start_sync_worker(sync)
     sealer = Sealer(sync, readiness, on_sealed=worker.wake if worker is not None else None)
     flow = ExamFlow(
-        package, audio, store, station_id=station_key(sync).station_id,
-        sound_check_prompt=sound_check_prompt(), sealer=sealer,
+        package, audio, store, station_id=station_id, sound_check_prompt=prompt, sealer=sealer,
         code_check=code_check_from_list(codes) if codes else basic_code_check,
         timings=FlowTimings.fast() if fast or package.manifest.rehearsal else FlowTimings(),
     )
