@@ -68,8 +68,7 @@ class _LogAndContinue(ExceptionHandler):
     def handle_exception(self, inst):  # noqa: ANN001
         log.error("unhandled exception in the UI", exc_info=inst)
         try:
-            self.app.flow._raise_hand("Внутренняя ошибка программы станции; подробности в журнале. "
-                                      "Ответы сохранены.", can_continue=self.app.flow.session is not None)
+            self.app.flow.raise_hand(messages.t("fault.internal"), can_continue=self.app.flow.session is not None)
         except Exception:  # noqa: BLE001
             log.exception("could not show the raise-hand screen")
         return ExceptionManager.PASS
@@ -130,9 +129,6 @@ class StationApp(App):
             log.exception("start-up time not measured")
 
     def _start(self) -> None:
-        worker = self.runtime.worker
-        if worker is not None:
-            self.flow.sealer.on_sealed = worker.wake
         self.flow.start()
         self._sync_screen()
         Clock.schedule_once(lambda _dt: self._first_screen(), 0)  # after the first frame is drawn
@@ -194,12 +190,12 @@ class StationApp(App):
         lines = [
             messages.t("tech.station", station=self.flow.station_id),
             messages.t("tech.package", title=m.title),
-            messages.t("tech.devices", input=cfg.input_device or "по умолчанию",
-                       output=cfg.output_device or "по умолчанию"),
+            messages.t("tech.devices", input=cfg.input_device or messages.t("tech.device_default"),
+                       output=cfg.output_device or messages.t("tech.device_default")),
             messages.t("tech.outbox", count=len(entries), unacked=unacked),
         ]
         if progress is not None:
-            lines.append(f"Отправлено: {progress.percent:.0f} %")
+            lines.append(messages.t("tech.sent", percent=progress.percent))
         return "\n".join(lines)
 
     def run_readiness_checks(self, screen_size: tuple[int, int]) -> str:
@@ -216,7 +212,7 @@ class StationApp(App):
         results = run_automatic_checks(opts)
         report = build_report(results, station_name=cfg.station_name, station_id=self.flow.station_id)
         save_report(report)
-        self.flow.sealer.readiness_report = report
+        self.runtime.sealer.set_readiness_report(report)
         return format_results(results) + "\n" + messages.t("tech.checks_done", overall=report["summary"])
 
     def fetch_from_node(self) -> str:

@@ -1,6 +1,12 @@
 """Assembling a station run without Kivy: the station config, the exam package (the
-configured one, or the built-in demo), the audio port, the session store, the sealer
-and the code check, put together into an :class:`~station.flow.machine.ExamFlow`."""
+configured one, or the built-in demo), the audio port, the session store, the sealer,
+the upload worker and the code check, put together into an
+:class:`~station.flow.machine.ExamFlow`.
+
+:func:`build_runtime` is the one place where these parts are connected, and only
+through constructor arguments: the sealer gets the worker's ``wake`` as its
+``on_sealed`` callback, the flow gets the sealer. Nothing assigns another object's
+attributes afterwards."""
 
 from __future__ import annotations
 
@@ -13,9 +19,11 @@ from exam_content.archive import ExamPackage, open_package, read_password_file
 from exam_content.demo import write_demo_packages
 from station.config import StationConfig, default_sessions_dir
 from station.flow.audio_port import RealAudioPort
-from station.flow.machine import ExamFlow, FlowTimings, basic_code_check, code_check_from_list
+from station.flow.codes import basic_code_check, code_check_from_list
+from station.flow.machine import ExamFlow
 from station.flow.sealing import Sealer, station_key
 from station.flow.session_store import SessionStore
+from station.flow.timing import FlowTimings
 from station.node_link import valid_codes
 from sync.station_config import StationSync
 from vpr_common import paths
@@ -37,6 +45,7 @@ class StationRuntime:
     package: ExamPackage
     flow: ExamFlow
     sync: StationSync
+    sealer: Sealer  # the app replaces its readiness report after the technician's checks
     demo: bool
     fast: bool
     worker: object | None = None  # the background SyncWorker when paired
@@ -78,15 +87,16 @@ def build_runtime(*, demo: bool, language: str = "en", fast: bool = False,
     store = SessionStore(sessions_dir or default_sessions_dir())
     codes = None if demo else valid_codes(sync, config)
     audio = RealAudioPort(config.input_device, config.output_device, config.volume)
+    station_id, prompt = station_key(sync).station_id, sound_check_prompt()
+    worker = None
+    if not demo:  # started once nothing else can fail: the constructors below do no I/O
+        from station.node_link import start_sync_worker
+
+        worker = start_sync_worker(sync)
+    sealer = Sealer(sync, readiness, on_sealed=worker.wake if worker is not None else None)
     flow = ExamFlow(
-        package, audio, store, station_id=station_key(sync).station_id,
-        sound_check_prompt=sound_check_prompt(), sealer=Sealer(sync, readiness),
+        package, audio, store, station_id=station_id, sound_check_prompt=prompt, sealer=sealer,
         code_check=code_check_from_list(codes) if codes else basic_code_check,
         timings=FlowTimings.fast() if fast or package.manifest.rehearsal else FlowTimings(),
     )
-    runtime = StationRuntime(config, package, flow, sync, demo, fast)
-    if not demo:
-        from station.node_link import start_sync_worker
-
-        runtime.worker = start_sync_worker(sync)
-    return runtime
+    return StationRuntime(config, package, flow, sync, sealer, demo, fast, worker)

@@ -6,6 +6,10 @@ states are :class:`OutboxState`. A failure never drops an entry: it is reschedul
 with exponential backoff (capped, with jitter) forever; a package whose local copy
 fails verification becomes ``CORRUPT`` and is kept for the technician. Package files
 are never deleted by the outbox. Safe from several threads (one connection each).
+
+The station seals response packages through :meth:`Outbox.seal` (straight into the
+outbox folder) and asks :meth:`Outbox.packages_of` what it already holds; nothing
+outside this module reads or writes the ``packages/`` folder.
 """
 
 from __future__ import annotations
@@ -19,12 +23,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator, Mapping
 
-from sync.errors import OutboxError
-from sync.package import SUFFIX, SealedPackage, read_manifest
+from sync.errors import OutboxError, PackageError
+from sync.package import SUFFIX, SealedPackage, read_manifest, seal_package
 from vpr_common.atomic import atomic_copy
 from vpr_common import sqlite as sqlite_db
+
+if TYPE_CHECKING:
+    from sync.signing import StationKey
 
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 60.0
@@ -155,7 +162,36 @@ class Outbox:
                      OutboxState.PENDING.value, now, now))
         return self.get(package_id)
 
+    def seal(self, files: Mapping[str, Path], meta: Mapping, key: "StationKey") -> OutboxEntry:
+        """Seal a response package straight into the outbox folder (one copy on disk)
+        and queue it; see :func:`sync.package.seal_package` for ``files`` and ``meta``.
+
+        A crash between the two steps leaves a whole package in the folder and no row;
+        :meth:`packages_of` still finds it, so the caller can queue it with :meth:`add`
+        instead of sealing the same answers twice. Raises what ``seal_package``
+        (``PackageInputError``, ``OSError``) and :meth:`add` raise.
+        """
+        return self.add(seal_package(files, meta, key, self.packages_dir))
+
     # -- reading -----------------------------------------------------------------
+    def packages_of(self, participant_code: str) -> Iterator[tuple[Path, dict]]:
+        """Every whole package of this participant the outbox holds, with its manifest:
+        the queued ones first, then those sealed into its folder but never queued (a
+        crash came between :meth:`seal` and :meth:`add`). A file that does not read as
+        a package (a torn copy) is skipped. Raises ``sqlite3.Error`` only if the
+        database cannot be read."""
+        entries = self.entries()
+        queued = {e.path.name for e in entries}
+        paths = [e.path for e in entries if e.participant_code == participant_code]
+        paths += [f for f in sorted(self.packages_dir.glob(f"*{SUFFIX}")) if f.name not in queued]
+        for path in paths:
+            try:
+                manifest, _, _ = read_manifest(path)
+            except PackageError:
+                continue
+            if manifest.get("participant_code") == participant_code:
+                yield path, manifest
+
     def get(self, package_id: str) -> OutboxEntry | None:
         rows = self._conn().execute("SELECT * FROM outbox WHERE package_id=?", (package_id,)).fetchall()
         return self._entry(rows[0]) if rows else None

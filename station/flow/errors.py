@@ -1,25 +1,23 @@
-"""Typed failures of the station flow, with the Russian text a student or an adult reads."""
+"""Typed failures of the station flow. Their Russian text (what a student or an adult
+reads) is in :mod:`station.messages`; it is looked up when this module is imported,
+because ``VprError`` keeps the text as a class attribute (one language for a run)."""
 
 from __future__ import annotations
 
+from station.messages import t
 from vpr_common.errors import VprError
 
 
 class StationError(VprError):
     code = "station"
-    message_ru = "Ошибка станции."
-    remedy_ru = "Поднимите руку: к вам подойдёт организатор."
+    message_ru = t("error.station")
+    remedy_ru = t("error.station_remedy")
 
 
 class InvalidCodeError(StationError):
     """The participant code was mistyped or is not on the list."""
 
     code = "invalid_code"
-    message_ru = "Код участника введён неверно."
-    remedy_ru = "Код - пять цифр с вашей карточки. Проверьте и введите ещё раз."
+    message_ru = t("error.invalid_code")
+    remedy_ru = t("error.invalid_code_remedy")
 
-
-class SealingError(StationError):
-    code = "sealing_failed"
-    message_ru = "Не удалось упаковать ответы."
-    remedy_ru = "Ответы сохранены на этом компьютере. Поднимите руку: технический специалист упакует их вручную."

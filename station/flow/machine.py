@@ -1,80 +1,42 @@
-"""The exam flow state machine.
+"""The exam flow state machine: the phase, the task sequence, timers, raise hand,
+resume after a crash and sealing. One :class:`ExamFlow` per station run. The UI calls
+:meth:`tick` about ten times a second (Kivy ``Clock``) and the action methods when the
+student presses something; it reads the public properties to draw. The flow never
+waits: it starts playback or recording and looks again on the next tick. Time comes
+from an injected monotonic clock, so tests can drive it.
 
-One :class:`ExamFlow` per station run. The UI calls :meth:`tick` about ten times a
-second (Kivy ``Clock``) and the action methods when the student presses something; it
-reads the public properties to draw. The flow never waits: it starts playback or
-recording and looks at it again on the next tick. Time comes from an injected monotonic
-clock, so tests can drive it.
+Three small machines do the detailed work and report by return value; the flow picks
+the phase: the sound check (``sound_check.py``), the listening prompt's plays
+(``listening.py``) and the recording of answer pieces (``answer.py``).
 
 Persistence: a participant's state (:class:`~station.flow.phases.SessionState`) is saved
-on every transition and at least once a second while a timer runs; every step is also a
-timeline event. After a crash :meth:`start` finds the unfinished session, recovers an
-interrupted recording from its journal and continues the same task with the time that
-was left, recording into a new piece.
+on every transition and twice a second while a timer runs; every step is a timeline
+event. After a crash :meth:`start` finds the unfinished session, recovers an interrupted
+recording from its journal and continues the same task with the time that was left.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Callable
 
-import numpy as np
-
-from audio.errors import AudioError, RecordingFault
-from audio.recovery import recover_all
-from audio.results import RecordingResult
-from audio.tones import beep
-from diagnostics.checks import CheckResult, Status
-from diagnostics.judge import CLIP_FAIL, judge_speech
+from audio.errors import AudioError
 from exam_content.archive import ExamPackage
-from exam_content.model import (
-    InstructionsTask, ListeningTask, PhotoDescriptionTask, ReadAloudTask, Task, Variant,
-)
-from station.flow.errors import InvalidCodeError, StationError
-from station.flow.phases import Phase, Piece, SessionState
+from exam_content.model import InstructionsTask, ListeningTask, PhotoDescriptionTask, ReadAloudTask, Task, Variant
+from station.flow.answer import AnswerRecorder, PieceEnd
+from station.flow.codes import CodeCheck, basic_code_check
+from station.flow.errors import StationError
+from station.flow.listening import CHOICE_PHASES, PlaysEnd, PromptPlays, record_choice
+from station.flow.phases import SOUND_CHECK_PHASES, Phase, SessionState
 from station.flow.session_store import SessionStore
+from station.flow.sound_check import PHASE_OF_STEP, CheckStep, SoundCheck
+from station.flow.timing import FlowTimings, phase_seconds
+from station.messages import t
 
 log = logging.getLogger(__name__)
 
 Sealer = Callable[[SessionState, SessionStore], str]
-CodeCheck = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class FlowTimings:
-    """Fixed timings of the flow itself (task timings come from the package)."""
-
-    speak_check_s: float = 5.0       # the sound-check phrase recording
-    silence_warn_after_s: float = 8.0  # silent answer this long -> warning
-    pause_between_plays_s: float = 3.0
-    persist_every_s: float = 0.5
-
-    @classmethod
-    def fast(cls) -> "FlowTimings":
-        return cls(speak_check_s=3.0, silence_warn_after_s=3.0, pause_between_plays_s=1.0)
-
-
-VOICE_DBFS = -45.0  # a reading above this counts as the student speaking
-
-
-def basic_code_check(code: str) -> None:
-    """Five digits. Raises :class:`InvalidCodeError`."""
-    if len(code) != 5 or not code.isdigit():
-        raise InvalidCodeError(f"bad format {code!r}",
-                               message_ru="Код участника - это ровно пять цифр.")
-
-
-def code_check_from_list(valid: set[str]) -> CodeCheck:
-    """Five digits and on the list of valid codes (from the node or a file)."""
-    def check(code: str) -> None:
-        basic_code_check(code)
-        if code not in valid:
-            raise InvalidCodeError(f"{code} not in the list of {len(valid)} codes",
-                                   message_ru=f"Кода {code} нет в списке участников.")
-    return check
 
 
 class ExamFlow:
@@ -83,42 +45,31 @@ class ExamFlow:
 
     def __init__(self, package: ExamPackage, audio, store: SessionStore, *, station_id: str,
                  sound_check_prompt: bytes, sealer: Sealer, code_check: CodeCheck = basic_code_check,
-                 timings: FlowTimings = FlowTimings(), clock: Callable[[], float] = time.monotonic,
-                 on_change: Callable[["ExamFlow"], None] | None = None) -> None:
+                 timings: FlowTimings = FlowTimings(), clock: Callable[[], float] = time.monotonic) -> None:
         self.package = package
         self.manifest = package.manifest
         self.audio = audio
         self.store = store
         self.station_id = station_id
-        self.sound_check_prompt = sound_check_prompt
         self.sealer = sealer
         self.code_check = code_check
         self.timings = timings
         self.clock = clock
-        self.on_change = on_change
         self.phase = Phase.SOUND_HEAR
         self.session: SessionState | None = None
         self.pending_code: str | None = None
         self.pending_variant: Variant | None = None
         self.raise_hand_reason = ""
         self.raise_hand_can_continue = False
-        self.message = ""  # a short notice for the student on the current screen
-        self.silence_warning = False
-        self.not_heard_count = 0
-        self.speak_attempts = 0
-        self.soundcheck_result: RecordingResult | None = None
-        self.soundcheck_verdict: CheckResult | None = None  # diagnostics' judgement of that recording
-        # a recording the judge failed twice, which the adult may accept with "Продолжить"
-        self._judged_override: tuple[RecordingResult, CheckResult] | None = None
-        self.soundcheck_accepted_by_adult = False
+        self.plays = PromptPlays(audio, package, store, self._event, pause_s=timings.pause_between_plays_s,
+                                 clock=clock)
+        self.answer = AnswerRecorder(audio, store, self._event, silence_warn_after_s=timings.silence_warn_after_s)
+        self.sound_check = SoundCheck(audio, sound_check_prompt, store.root.parent / "soundcheck",
+                                      speak_seconds=timings.speak_check_s, clock=clock)
         self.faults: list[str] = []
         self._phase_started = clock()
         self._elapsed_base = 0.0
         self._last_persist = clock()
-        self._last_voice = 0.0
-        self._pause_until: float | None = None
-        self._finishing = False  # the answer time is over and its piece is being finalized
-        self._listeners: list[Callable[["ExamFlow"], None]] = []
 
     # ---------------------------------------------------------------- queries
     @property
@@ -141,34 +92,29 @@ class ExamFlow:
     @property
     def duration_s(self) -> float | None:
         """Length of the current timed phase, or None for an untimed one."""
-        t = self.task
-        p = self.phase
-        if p is Phase.SOUND_SPEAK:
+        if self.phase is Phase.SOUND_SPEAK:
             return self.timings.speak_check_s
-        if t is None:
-            return None
-        if p is Phase.INSTRUCTIONS and isinstance(t, InstructionsTask):
-            return float(t.read_seconds)
-        if p is Phase.LISTEN_READ and isinstance(t, ListeningTask):
-            return float(t.read_seconds)
-        if p is Phase.LISTEN_ANSWER and isinstance(t, ListeningTask):
-            return float(t.answer_seconds)
-        if p in (Phase.PHOTO_CHOICE, Phase.PREPARE) and isinstance(t, (ReadAloudTask, PhotoDescriptionTask)):
-            return float(t.prep_seconds)
-        if p is Phase.ANSWER and isinstance(t, (ReadAloudTask, PhotoDescriptionTask)):
-            return float(t.answer_seconds)
-        return None
+        return phase_seconds(self.phase, self.task)
 
     @property
     def remaining_s(self) -> float | None:
+        if self.phase is Phase.SOUND_SPEAK:  # the sound check keeps its own time
+            return self.sound_check.remaining_s
         d = self.duration_s
         return None if d is None else max(0.0, d - self.elapsed_s)
 
+    @property
+    def message(self) -> str:
+        """A short hint for the student on the sound check's screens."""
+        return self.sound_check.message if self.phase in SOUND_CHECK_PHASES else ""
+
+    @property
+    def silence_warning(self) -> bool:
+        """The student has been silent too long in the answer being recorded."""
+        return self.answer.silence_warning
+
     def level(self):
         return self.audio.level()
-
-    def add_listener(self, fn: Callable[["ExamFlow"], None]) -> None:
-        self._listeners.append(fn)
 
     # ---------------------------------------------------------------- plumbing
     def _event(self, event: str, **details) -> None:
@@ -187,13 +133,12 @@ class ExamFlow:
         self.phase = phase
         self._phase_started = self.clock()
         self._elapsed_base = elapsed
-        self.message = ""
         self._persist()
         self._event("phase", phase=phase.value, elapsed_s=round(elapsed, 3))
-        for fn in list(self._listeners) + ([self.on_change] if self.on_change else []):
-            fn(self)
 
-    def _raise_hand(self, reason: str, *, can_continue: bool) -> None:
+    def raise_hand(self, reason: str, *, can_continue: bool) -> None:
+        """Stop for an adult: show ``reason`` (Russian) on the raise-hand screen, with
+        "continue" when the same task can go on. Also for the app's own faults."""
         self.raise_hand_reason = reason
         self.raise_hand_can_continue = can_continue
         self.faults.append(reason)
@@ -208,8 +153,7 @@ class ExamFlow:
                 self._resume(state)
                 return
             log.warning("unfinished session %s belongs to another package", state.session_id)
-        self._enter(Phase.SOUND_HEAR)
-        self._play_check_phrase()
+        self._follow(self.sound_check.begin())
 
     def _resume(self, state: SessionState) -> None:
         self.session = state
@@ -217,11 +161,10 @@ class ExamFlow:
         self._event("resume", phase=state.phase.value, task_index=state.task_index)
         phase = state.phase
         task = self.task
-        if task is not None:
-            self._recover_pieces(task.id)  # journals exist only if a recording was cut
+        if task is not None:  # journals exist only if a recording was cut
+            self.faults.extend(self.answer.recover(state, task.id))
         if phase is Phase.RAISE_HAND:
-            self._raise_hand("Работа этого участника была прервана сбоем. Проверьте гарнитуру и нажмите "
-                             "«Продолжить».", can_continue=True)
+            self.raise_hand(t("fault.interrupted"), can_continue=True)
             return
         if phase is Phase.ANSWER and isinstance(task, (ReadAloudTask, PhotoDescriptionTask)):
             recorded = state.recorded_seconds(task.id)
@@ -239,154 +182,34 @@ class ExamFlow:
             return
         self._enter(phase, elapsed=state.phase_elapsed_s)
 
-    def _recover_pieces(self, task_id: str) -> None:
-        """Turn interrupted journals of this session into FLAC pieces of ``task_id``."""
-        assert self.session is not None
-        audio_dir = self.store.audio_dir(self.session.session_id)
-        try:
-            report = recover_all(audio_dir)
-        except OSError as exc:
-            log.exception("recovery failed")
-            self.faults.append(f"Не удалось восстановить прерванную запись: {exc}")
-            self._event("recovery_failed", error="os_error", detail=str(exc))
-            return
-        for journal, exc in report.failed:
-            self.faults.append(exc.message_ru)
-            self._event("recovery_failed", file=journal.name, error=exc.code, detail=exc.detail)
-        for res in report.recovered:
-            self._add_piece(task_id, res)
-            self._event("recovered", file=res.path.name, duration_s=round(res.duration_s, 3),
-                        discarded_bytes=res.discarded_bytes)
-
-    def _add_piece(self, task_id: str, res: RecordingResult) -> None:
-        assert self.session is not None
-        pieces = self.session.pieces.setdefault(task_id, [])
-        if any(p.file == res.path.name for p in pieces):
-            return
-        pieces.append(Piece(res.path.name, res.sha256, round(res.duration_s, 4), res.recovered, list(res.faults)))
-        self.store.save(self.session)
-
     # ---------------------------------------------------------------- sound check
-    def _play_check_phrase(self) -> None:
-        try:
-            self.audio.play(self.sound_check_prompt)
-        except AudioError as exc:
-            self._raise_hand(f"Не удаётся воспроизвести звук: {exc.message_ru}", can_continue=False)
+    def _follow(self, step: CheckStep | None) -> None:
+        """Show the phase of the step the sound check entered (None: it stayed)."""
+        if step is CheckStep.ADULT:
+            self.raise_hand(self.sound_check.adult_reason, can_continue=self.sound_check.adult_can_continue)
+        elif step is not None:
+            self._enter(PHASE_OF_STEP[step])
 
     def heard(self, ok: bool) -> None:
         """The student heard the check phrase (or not)."""
-        if self.phase is not Phase.SOUND_HEAR:
-            return
-        if ok:
-            self.audio.stop_playback()
-            self._start_speak_check()
-            return
-        self.not_heard_count += 1
-        if self.not_heard_count >= 2:
-            self._raise_hand("Ученик не слышит звук в наушниках. Проверьте подключение наушников и громкость.",
-                             can_continue=False)
-            return
-        self.message = "Проверьте, что наушники надеты, и послушайте ещё раз."
-        self._play_check_phrase()
+        if self.phase is Phase.SOUND_HEAR:
+            self._follow(self.sound_check.heard(ok))
 
     def replay_check_phrase(self) -> None:
         if self.phase is Phase.SOUND_HEAR:
-            self._play_check_phrase()
-
-    def _start_speak_check(self) -> None:
-        self.speak_attempts += 1
-        self._enter(Phase.SOUND_SPEAK)
-        try:
-            self.audio.start_recording(self.store.root.parent / "soundcheck", f"check-{int(time.time() * 1000)}")
-        except AudioError as exc:
-            self._raise_hand(f"Микрофон не работает: {exc.message_ru}", can_continue=False)
-
-    def _finish_speak_check(self) -> None:
-        try:
-            res = self.audio.stop_recording()
-        except RecordingFault as exc:
-            self._raise_hand(f"Сбой записи при проверке микрофона: {exc.message_ru}", can_continue=False)
-            return
-        a = res.analysis
-        verdict = None
-        retry_message = "Мы вас не услышали. Говорите громче, микрофон - у рта. Попробуем ещё раз."
-        if a.digital_silence:
-            reason = ("Микрофон выдаёт полную тишину (цифровые нули). В Windows проверьте «Параметры - "
-                      "Конфиденциальность - Микрофон»; проверьте, что микрофон не выключен кнопкой на гарнитуре.")
-        elif a.speech_fraction < 0.1 or a.peak_dbfs < -40:
-            reason = "Голос ученика почти не слышен: микрофон далеко от рта, выключен или неисправен."
-        else:
-            verdict = self._judge_check_recording(res)
-            if verdict is None or verdict.status is not Status.FAIL:
-                self.soundcheck_result, self.soundcheck_verdict = res, verdict
-                if verdict is not None and verdict.status is Status.WARN:
-                    log.warning("sound check passed with a warning: %s", verdict.message_ru)
-                self._enter(Phase.SOUND_PLAYBACK)
-                self._play_file(res.path)
-                return
-            # for the adult on the raise-hand screen: the measured reason and its remedy
-            reason = f"{verdict.message_ru} {verdict.remedy_ru}"
-            if (verdict.values.get("clipped_fraction") or 0.0) >= CLIP_FAIL:
-                retry_message = "Слишком громко: отодвиньте микрофон немного ото рта. Попробуем ещё раз."
-            else:
-                retry_message = ("Вокруг слишком шумно или микрофон далеко ото рта. Поднесите его ко рту. "
-                                 "Попробуем ещё раз.")
-        if self.speak_attempts >= 2 and verdict is not None:
-            # Loud enough, but the measurements fail twice: the adult decides. The noise
-            # estimate can be wrong for a student who never pauses, so this must not lock
-            # the station: "Продолжить" accepts this recording (the student still hears
-            # it back), and the acceptance goes into the timeline.
-            self._judged_override = (res, verdict)
-            self._raise_hand(f"{reason} Если в наушниках голос ученика слышен чисто, нажмите «Продолжить».",
-                             can_continue=True)
-        elif self.speak_attempts >= 2:
-            self._raise_hand(reason, can_continue=False)
-        else:
-            self._start_speak_check()
-            self.message = retry_message
-
-    def _judge_check_recording(self, res: RecordingResult) -> CheckResult | None:
-        """Signal/noise and clipping of the sound-check phrase, by the same rules as
-        the technician's hardware check (:func:`diagnostics.judge.judge_speech`; no
-        late-start rule: nobody answers this phrase within 0.3 s). None if the file
-        cannot be read back - the simple checks above already passed, so the student
-        is not held up by the judge itself."""
-        try:
-            import soundfile as sf  # the flow otherwise never decodes audio
-
-            samples, rate = sf.read(str(res.path), dtype="int16", always_2d=False)
-            return judge_speech(samples, rate, late_start=False)
-        except Exception:  # noqa: BLE001 - see the docstring
-            log.exception("could not judge the sound-check recording %s", res.path)
-            return None
-
-    def _play_file(self, path) -> None:
-        try:
-            self.audio.play(path.read_bytes())
-        except (AudioError, OSError) as exc:
-            self._raise_hand(f"Не удаётся воспроизвести запись: {exc}", can_continue=False)
+            self._follow(self.sound_check.replay())
 
     def playback_ok(self, ok: bool) -> None:
         """The student heard their own voice clearly (or wants to try again)."""
-        if self.phase is not Phase.SOUND_PLAYBACK:
-            return
-        self.audio.stop_playback()
-        if ok:
-            self._enter(Phase.CODE_ENTRY)
-        else:
-            self.speak_attempts = 0
-            self._start_speak_check()
+        if self.phase is Phase.SOUND_PLAYBACK:
+            self._follow(self.sound_check.playback_ok(ok))
 
     def restart_sound_check(self) -> None:
         """The adult's "try again" on the raise-hand screen before a session exists."""
-        self.not_heard_count = 0
-        self.speak_attempts = 0
-        self._judged_override = None
         if self.session is not None and self.raise_hand_can_continue:
             self.continue_after_fault()
             return
-        self._enter(Phase.SOUND_HEAR)
-        self._play_check_phrase()
+        self._follow(self.sound_check.begin())
 
     # ---------------------------------------------------------------- code
     def submit_code(self, code: str) -> Variant:
@@ -407,17 +230,10 @@ class ExamFlow:
             self.pending_code = None
             self._enter(Phase.CODE_ENTRY)
             return
-        now = datetime.now(timezone.utc)
-        self.session = SessionState(
-            session_id=f"{self.pending_code}-{now.strftime('%Y%m%dT%H%M%S')}",
-            participant_code=self.pending_code, variant=self.pending_variant.number,
-            package_id=self.manifest.package_id, subject=self.manifest.subject,
-            station_id=self.station_id, created_at=now.isoformat(timespec="seconds"),
-        )
+        self.session = SessionState.begin(self.pending_code, self.pending_variant.number, self.manifest.package_id,
+                                          self.manifest.subject, self.station_id)
         self._event("session_start", participant_code=self.pending_code, variant=self.session.variant,
-                    soundcheck=self.soundcheck_result.analysis.as_dict() if self.soundcheck_result else None,
-                    soundcheck_judgement=self.soundcheck_verdict.as_dict() if self.soundcheck_verdict else None,
-                    soundcheck_accepted_by_adult=self.soundcheck_accepted_by_adult)
+                    **self.sound_check.timeline_details())
         self._begin_task(0)
 
     # ---------------------------------------------------------------- tasks
@@ -457,16 +273,10 @@ class ExamFlow:
 
     def choose_answer(self, question_id: str, option: int) -> None:
         task = self.task
-        if not isinstance(task, ListeningTask) or self.phase not in (
-                Phase.LISTEN_READ, Phase.LISTEN_PLAY, Phase.LISTEN_ANSWER):
-            return
-        q = next((q for q in task.questions if q.id == question_id), None)
-        if q is None or not 0 <= option < len(q.options):
-            return
-        assert self.session is not None
-        self.session.listening_answers.setdefault(task.id, {})[question_id] = option
-        self._event("choice", question=question_id, option=option)
-        self.store.save(self.session)
+        if (isinstance(task, ListeningTask) and self.phase in CHOICE_PHASES and self.session is not None
+                and record_choice(self.session, task, question_id, option)):
+            self._event("choice", question=question_id, option=option)
+            self.store.save(self.session)
 
     def choose_photo(self, index: int) -> None:
         task = self.task
@@ -478,76 +288,37 @@ class ExamFlow:
         self._enter(Phase.PREPARE, elapsed=self.elapsed_s)
 
     def _play_prompt(self) -> None:
-        self._pause_until = None
         task = self.task
         assert isinstance(task, ListeningTask) and self.session is not None
-        self._event("play", play=self.session.plays_done + 1, of=task.plays)
-        try:
-            self.audio.play(self.package.media(task.audio))
-        except AudioError as exc:
-            self._raise_hand(f"Не удаётся воспроизвести аудиозапись задания: {exc.message_ru}", can_continue=True)
+        self._plays_ended(self.plays.play(self.session, task))
+
+    def _plays_ended(self, end: PlaysEnd | None) -> None:
+        """All plays are over: time to finish choosing; a play failed: an adult."""
+        if end is PlaysEnd.FAULT:
+            self.raise_hand(self.plays.fault_reason, can_continue=True)
+        elif end is PlaysEnd.DONE:
+            self._enter(Phase.LISTEN_ANSWER)
 
     def _start_answer(self, elapsed: float = 0.0) -> None:
         task = self.task
         assert task is not None and self.session is not None
-        self.silence_warning = False
-        self._finishing = False
         self._enter(Phase.ANSWER, elapsed=elapsed)
-        self._last_voice = self.elapsed_s
-        try:
-            self.audio.play(beep("start"), 48000)
-        except AudioError as exc:
-            log.warning("start beep failed: %s", exc)
-        n = len(self.session.pieces.get(task.id, [])) + 1
-        name = f"{task.id}_p{n}"
-        while (self.store.audio_dir(self.session.session_id) / f"{name}.flac").exists():
-            n += 1
-            name = f"{task.id}_p{n}"
-        try:
-            self.audio.start_recording(self.store.audio_dir(self.session.session_id), name)
-        except AudioError as exc:
-            self._raise_hand(f"Запись ответа не началась: {exc.message_ru}", can_continue=True)
-            return
-        self._event("recording_start", file=f"{name}.flac", remaining_s=round(self.remaining_s or 0, 3))
+        self._piece_ended(self.answer.start(self.session, task.id, self.elapsed_s, self.remaining_s))
 
-    def _stop_answer(self) -> bool:
-        """Finalize the current piece now (fault path); returns False if it faulted."""
-        try:
-            outcome = self.audio.stop_recording()
-        except RecordingFault as exc:
-            outcome = exc
-        return self._piece_done(outcome)
-
-    def _piece_done(self, outcome) -> bool:
-        """Record a finished piece, or handle the fault that ended it (raise hand)."""
-        task = self.task
-        assert task is not None
-        if isinstance(outcome, RecordingFault):
-            if outcome.result is not None:
-                self._add_piece(task.id, outcome.result)
-            self._event("recording_fault", error=outcome.code, detail=outcome.detail,
-                        saved_s=round(outcome.result.duration_s, 3) if outcome.result else None)
-            self._raise_hand(f"Сбой записи: {outcome.message_ru} Записанное сохранено; нажмите «Продолжить», "
-                             "когда гарнитура будет исправна.", can_continue=True)
-            return False
-        self._add_piece(task.id, outcome)
-        self._event("recording_stop", file=outcome.path.name, duration_s=round(outcome.duration_s, 3),
-                    sha256=outcome.sha256, overflows=outcome.overflows,
-                    speech_fraction=outcome.analysis.speech_fraction)
-        return True
+    def _piece_ended(self, end: PieceEnd | None) -> None:
+        """A piece is saved at the end of the answer time: next task; a fault: an adult."""
+        if end is PieceEnd.FAULT:
+            self.raise_hand(self.answer.fault_reason, can_continue=True)
+        elif end is PieceEnd.SAVED:
+            self._next_task()
 
     def continue_after_fault(self) -> None:
         """The adult fixed the headset: continue the same task with the time left (or,
         in the sound check, accept the recording the measurements failed)."""
-        if self.phase is Phase.RAISE_HAND and self.session is None and self._judged_override is not None:
-            (res, verdict), self._judged_override = self._judged_override, None
-            self.soundcheck_result, self.soundcheck_verdict = res, verdict
-            self.soundcheck_accepted_by_adult = True
-            log.warning("sound check accepted by the adult despite: %s", verdict.message_ru)
-            self._enter(Phase.SOUND_PLAYBACK)
-            self._play_file(res.path)
+        if self.phase is not Phase.RAISE_HAND:
             return
-        if self.phase is not Phase.RAISE_HAND or self.session is None:
+        if self.session is None:
+            self._follow(self.sound_check.accept_by_adult())
             return
         task = self.task
         if isinstance(task, (ReadAloudTask, PhotoDescriptionTask)) and task.id in self.session.pieces:
@@ -565,20 +336,12 @@ class ExamFlow:
         try:
             self.audio.stop_playback()
             if self.phase is Phase.ANSWER and self.session is not None:
-                if self._finishing:
-                    deadline = time.monotonic() + timeout_s
-                    outcome = self.audio.stop_outcome()
-                    while outcome is None and time.monotonic() < deadline:
-                        time.sleep(0.05)
-                        outcome = self.audio.stop_outcome()
-                    if outcome is not None:
-                        self._finishing = False
-                        self._piece_done(outcome)
-                elif self.audio.recording():
-                    self._stop_answer()
+                # a piece saved now is not "next task": the restart sees its time is used
+                if self.answer.shutdown(timeout_s) is PieceEnd.FAULT:
+                    self.raise_hand(self.answer.fault_reason, can_continue=True)
                 self._persist()
-            elif self.phase is Phase.SOUND_SPEAK and self.audio.recording():
-                self.audio.stop_recording()
+            elif self.phase is Phase.SOUND_SPEAK:
+                self.sound_check.abort()
             self._event("shutdown", phase=self.phase.value)
         except Exception:  # noqa: BLE001 - closing must not fail; the journal is recovered on start
             log.exception("shutdown of the flow")
@@ -591,8 +354,7 @@ class ExamFlow:
             path = self.sealer(self.session, self.store)
         except (StationError, OSError, ValueError) as exc:
             log.exception("sealing failed")
-            self._raise_hand("Не удалось упаковать ответы; они сохранены на этом компьютере. "
-                             f"Технический специалист может упаковать их вручную ({exc}).", can_continue=False)
+            self.raise_hand(t("fault.sealing", error=exc), can_continue=False)
             return
         self.session.package_path = str(path)
         self.session.finished = True
@@ -605,9 +367,8 @@ class ExamFlow:
         p = self.phase
         now_el = self.elapsed_s
         remaining = self.remaining_s
-        if p is Phase.SOUND_SPEAK and self.audio.recording():
-            if self.audio.recording_fault() is not None or (remaining is not None and remaining <= 0):
-                self._finish_speak_check()
+        if p is Phase.SOUND_SPEAK:
+            self._follow(self.sound_check.tick())
             return
         if p is Phase.INSTRUCTIONS and remaining is not None and remaining <= 0:
             self.audio.stop_playback()
@@ -616,7 +377,7 @@ class ExamFlow:
             self._enter(Phase.LISTEN_PLAY)
             self._play_prompt()
         elif p is Phase.LISTEN_PLAY:
-            self._tick_listening()
+            self._plays_ended(self.plays.tick(self.session, self.task))
         elif p is Phase.LISTEN_ANSWER and remaining is not None and remaining <= 0:
             self._next_task()
         elif p is Phase.PHOTO_CHOICE and remaining is not None and remaining <= 0:
@@ -628,57 +389,6 @@ class ExamFlow:
         elif p is Phase.PREPARE and remaining is not None and remaining <= 0:
             self._start_answer()
         elif p is Phase.ANSWER:
-            self._tick_answer(now_el, remaining)
+            self._piece_ended(self.answer.tick(now_el, remaining))
         if self.session is not None and self.phase is p and self.clock() - self._last_persist >= self.timings.persist_every_s:
             self._persist()
-
-    def _tick_listening(self) -> None:
-        task = self.task
-        assert isinstance(task, ListeningTask) and self.session is not None
-        if self.audio.playing():
-            return
-        now = self.clock()
-        if self._pause_until is None:
-            self.session.plays_done += 1
-            self._event("play_finished", play=self.session.plays_done)
-            self.store.save(self.session)
-            if self.session.plays_done >= task.plays:
-                self._enter(Phase.LISTEN_ANSWER)
-                return
-            self._pause_until = now + self.timings.pause_between_plays_s
-        elif now >= self._pause_until:
-            self._pause_until = None
-            self._play_prompt()
-
-    def _tick_answer(self, elapsed: float, remaining: float | None) -> None:
-        if self._finishing:
-            # The piece is being finalized on the audio port's worker thread (FLAC, hash,
-            # check) so the screen never freezes; the end beep already sounded.
-            outcome = self.audio.stop_outcome()
-            if outcome is None:
-                return
-            self._finishing = False
-            if self._piece_done(outcome):
-                self._next_task()
-            return
-        if not self.audio.recording():
-            return
-        fault = self.audio.recording_fault()
-        if fault is not None:
-            self._stop_answer()
-            return
-        level = self.audio.level()
-        if level is not None and level.rms_dbfs > VOICE_DBFS:
-            self._last_voice = elapsed
-            if self.silence_warning:
-                self.silence_warning = False
-        elif elapsed - self._last_voice >= self.timings.silence_warn_after_s and not self.silence_warning:
-            self.silence_warning = True
-            self._event("silence_warning", after_s=round(elapsed - self._last_voice, 1))
-        if remaining is not None and remaining <= 0:
-            self._finishing = True
-            self.audio.stop_recording_async()
-            try:
-                self.audio.play(beep("stop"), 48000)
-            except AudioError as exc:
-                log.warning("stop beep failed: %s", exc)

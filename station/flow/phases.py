@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
@@ -14,7 +15,7 @@ from typing import Any
 class Phase(str, Enum):
     """Where the student is. Values are persisted; never rename them."""
 
-    SOUND_HEAR = "sound_hear"          # a phrase plays; "слышу" / "не слышу"
+    SOUND_HEAR = "sound_hear"          # a phrase plays; "heard" / "not heard"
     SOUND_SPEAK = "sound_speak"        # the student says a phrase, live level meter
     SOUND_PLAYBACK = "sound_playback"  # the student hears themself; confirm or retry
     RAISE_HAND = "raise_hand"          # an adult is needed; the reason is shown
@@ -36,6 +37,8 @@ SESSION_PHASES = {
     Phase.INSTRUCTIONS, Phase.LISTEN_READ, Phase.LISTEN_PLAY, Phase.LISTEN_ANSWER,
     Phase.PHOTO_CHOICE, Phase.PREPARE, Phase.ANSWER, Phase.SEALING, Phase.DONE,
 }
+#: Phases of the sound check before a session (``station.flow.sound_check``).
+SOUND_CHECK_PHASES = {Phase.SOUND_HEAR, Phase.SOUND_SPEAK, Phase.SOUND_PLAYBACK}
 
 
 @dataclass
@@ -70,6 +73,15 @@ class SessionState:
     resumes: int = 0
     finished: bool = False
     package_path: str | None = None
+
+    @classmethod
+    def begin(cls, participant_code: str, variant: int, package_id: str, subject: str,
+              station_id: str) -> "SessionState":
+        """A new participant's state; the id is the code and the UTC start time."""
+        now = datetime.now(timezone.utc)
+        return cls(session_id=f"{participant_code}-{now.strftime('%Y%m%dT%H%M%S')}",
+                   participant_code=participant_code, variant=variant, package_id=package_id,
+                   subject=subject, station_id=station_id, created_at=now.isoformat(timespec="seconds"))
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)

@@ -1,5 +1,6 @@
 """Sealing a finished session into a response package (format of :mod:`sync.package`)
-and queueing it in the station outbox.
+and queueing it in the station outbox - only through the outbox's own methods
+(:meth:`sync.outbox.Outbox.seal`, ``packages_of``, ``add``), never its folder.
 
 The package holds every answer piece (FLAC) with its sidecar (hash, duration,
 analysis), the listening answers and photo choices, the event timeline and the latest
@@ -14,11 +15,11 @@ import json
 import logging
 import platform
 from pathlib import Path
+from typing import Callable
 
 from station.flow.phases import SessionState
 from station.flow.session_store import SessionStore
-from sync.errors import NotPairedError, PackageError
-from sync.package import SUFFIX, read_manifest, seal_package
+from sync.errors import NotPairedError
 from sync.signing import StationKey
 from sync.station_config import StationSync
 from vpr_common.atomic import atomic_write_text
@@ -35,37 +36,42 @@ def station_key(sync: StationSync) -> StationKey:
 
 
 class Sealer:
-    """Callable the flow uses: ``sealer(state, store) -> package path``."""
+    """Callable the flow uses: ``sealer(state, store) -> package path``.
 
-    def __init__(self, sync: StationSync, readiness_report: dict | None = None) -> None:
+    ``on_sealed`` is called once a package is queued (the station wakes its upload
+    worker with it); the readiness report sealed into packages is replaced with
+    :meth:`set_readiness_report` when the technician runs the checks again."""
+
+    def __init__(self, sync: StationSync, readiness_report: dict | None = None, *,
+                 on_sealed: Callable[[], None] | None = None) -> None:
         self.sync = sync
-        self.readiness_report = readiness_report or {}
-        self.on_sealed = None  # e.g. wake the sync worker
+        self._readiness_report = readiness_report or {}
+        self._on_sealed = on_sealed
+
+    def set_readiness_report(self, report: dict) -> None:
+        """Seal ``report`` into every package from now on (called from a worker thread:
+        one reference is swapped, a package being sealed keeps the one it read)."""
+        self._readiness_report = report
 
     def already_sealed(self, state: SessionState) -> Path | None:
         """The package sealed for this session before a crash (or power cut) stopped
-        the flow from recording it, if there is one: queued in the outbox, or written
-        into its folder but not yet queued. Sealing again would send the node a second,
+        the flow from recording it, if there is one: queued in the outbox, or sealed
+        into it but not yet queued. Sealing again would send the node a second,
         slightly different package for the same session."""
-        outbox = self.sync.outbox
-        known = {e.path.name for e in outbox.entries()}
-        candidates = [e.path for e in outbox.entries() if e.participant_code == state.participant_code]
-        candidates += [f for f in sorted(outbox.packages_dir.glob(f"*{SUFFIX}")) if f.name not in known]
-        for path in candidates:
-            try:
-                manifest, _, _ = read_manifest(path)
-            except PackageError:
-                continue  # not a whole package (a torn copy): never ours to reuse
+        for path, manifest in self.sync.outbox.packages_of(state.participant_code):
             if (manifest.get("extra") or {}).get("session_id") == state.session_id:
                 return path
         return None
+
+    def _queued(self) -> None:
+        if self._on_sealed is not None:
+            self._on_sealed()
 
     def __call__(self, state: SessionState, store: SessionStore) -> str:
         done = self.already_sealed(state)
         if done is not None:
             self.sync.outbox.add(done)  # idempotent; queues it if the crash came before that
-            if self.on_sealed is not None:
-                self.on_sealed()
+            self._queued()
             log.info("session %s was already sealed as %s; not sealing again", state.session_id, done)
             return str(done)
         session_dir = store.dir_of(state.session_id)
@@ -91,14 +97,11 @@ class Sealer:
             "variant": str(state.variant),
             "subject": state.subject,
             "timeline": store.events(state.session_id),
-            "readiness": self.readiness_report,
+            "readiness": self._readiness_report,
             "extra": {"session_id": state.session_id, "exam_package_id": state.package_id,
                       "resumes": state.resumes},
         }
-        # sealed straight into the outbox folder: one copy on disk, queued in place
-        sealed = seal_package(files, meta, station_key(self.sync), self.sync.outbox.packages_dir)
-        self.sync.outbox.add(sealed)
-        if self.on_sealed is not None:
-            self.on_sealed()
-        log.info("sealed %s for %s: %s (%d bytes)", state.session_id, state.participant_code, sealed.path, sealed.size)
-        return str(sealed.path)
+        entry = self.sync.outbox.seal(files, meta, station_key(self.sync))
+        self._queued()
+        log.info("sealed %s for %s: %s (%d bytes)", state.session_id, state.participant_code, entry.path, entry.size)
+        return str(entry.path)

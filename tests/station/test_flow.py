@@ -12,12 +12,14 @@ import pytest
 
 from exam_content.archive import open_package
 from station.flow.errors import InvalidCodeError
-from station.flow.machine import ExamFlow, FlowTimings, code_check_from_list
+from station.flow.codes import code_check_from_list
+from station.flow.machine import ExamFlow
 from station.flow.phases import Phase
 from station.flow.sealing import Sealer
 from station.flow.session_store import SessionStore
+from station.flow.timing import FlowTimings
 from sync.outbox import Outbox
-from sync.package import verify_package
+from sync.package import read_manifest, verify_package
 from sync.station_config import StationSync
 from tests.exam_content.helpers import PASSWORD, built_package
 from tests.station.fakes import FakeAudioPort, FakeClock
@@ -34,10 +36,14 @@ class Rig:
         self.audio = FakeAudioPort(self.clock, signal)
         self.store = SessionStore(tmp_path / "station" / "sessions")
         self.sync = StationSync(tmp_path / "station" / "sync")
+        self.sealed_calls = 0
+        self.sealer = Sealer(self.sync, {"overall": "pass"}, on_sealed=self._on_sealed)
         kwargs = {"code_check": code_check} if code_check else {}
         self.flow = ExamFlow(package, self.audio, self.store, station_id="st-1", sound_check_prompt=b"phrase",
-                             sealer=Sealer(self.sync, {"overall": "pass"}), timings=FlowTimings.fast(),
-                             clock=self.clock, **kwargs)
+                             sealer=self.sealer, timings=FlowTimings.fast(), clock=self.clock, **kwargs)
+
+    def _on_sealed(self) -> None:
+        self.sealed_calls += 1
 
     def run(self, seconds: float, step: float = 0.1) -> None:
         for _ in range(int(seconds / step)):
@@ -156,6 +162,19 @@ def test_crash_between_sealing_and_queueing_queues_the_sealed_package(tmp_path, 
     assert list(again.sync.outbox.packages_dir.glob("*.vprpkg")) == sealed
 
 
+def test_sealer_reports_each_queued_package_and_seals_the_latest_readiness(tmp_path, package):
+    rig = Rig(tmp_path, package)
+    rig.sealer.set_readiness_report({"overall": "warn"})  # the technician ran the checks again
+    _run_to_done(rig)
+    assert rig.sealed_calls == 1
+    manifest, _, _ = read_manifest(Path(rig.flow.session.package_path))
+    assert manifest["readiness"] == {"overall": "warn"}
+    _back_to_sealing(rig)
+    again = Rig(tmp_path, package)
+    again.flow.start()
+    assert again.flow.phase is Phase.DONE and again.sealed_calls == 1  # queued again: the worker is woken
+
+
 def test_not_hearing_twice_calls_an_adult(tmp_path, package):
     rig = Rig(tmp_path, package)
     rig.flow.start()
@@ -199,7 +218,7 @@ def test_sound_check_judged_like_the_hardware_check(tmp_path, package, signal, s
     rig.run(3.5)
     assert rig.flow.phase is Phase.SOUND_SPEAK and student in rig.flow.message
     rig.until(Phase.RAISE_HAND)
-    assert adult in rig.flow.raise_hand_reason and rig.flow.soundcheck_result is None
+    assert adult in rig.flow.raise_hand_reason and rig.flow.sound_check.result is None
     # the adult hears the recording is fine and accepts it: the student still hears it
     # back, and the acceptance is recorded with the measurements
     assert rig.flow.raise_hand_can_continue and "Продолжить" in rig.flow.raise_hand_reason
@@ -215,7 +234,7 @@ def test_sound_check_judged_like_the_hardware_check(tmp_path, package, signal, s
 def test_sound_check_judgement_goes_into_the_session_timeline(tmp_path, package):
     rig = Rig(tmp_path, package)
     rig.pass_sound_check()
-    assert rig.flow.soundcheck_verdict.status.value == "pass"
+    assert rig.flow.sound_check.verdict.status.value == "pass"
     rig.flow.submit_code("12345")
     rig.flow.confirm_code(True)
     [start] = [e for e in rig.store.events(rig.flow.session.session_id) if e["event"] == "session_start"]
@@ -306,7 +325,8 @@ def test_resume_in_answer_continues_with_a_new_piece(tmp_path, package):
     rig.flow.audio.stop_recording()  # what recovery makes of the journal, done by hand here
     res_file = rig.store.audio_dir(rig.flow.session.session_id) / "read_aloud_p1.flac"
     from audio.results import RecordingResult
-    rig.flow._add_piece("read_aloud", RecordingResult.from_sidecar(res_file.with_suffix(".json")))
+    recovered = RecordingResult.from_sidecar(res_file.with_suffix(".json"))
+    rig.flow.answer.add_piece(rig.flow.session, "read_aloud", recovered)
     rig2 = Rig(tmp_path, package)
     rig2.flow.start()
     assert rig2.flow.phase is Phase.ANSWER

@@ -7,6 +7,8 @@ from __future__ import annotations
 import random
 import time
 
+import pytest
+
 from sync.client import NodeClient
 from sync.outbox import BACKOFF_CAP_S, Outbox, OutboxState, backoff_delay
 from sync.package import seal_package
@@ -36,6 +38,44 @@ def test_states_persist_across_reopen(tmp_path):
     reopened.mark_acked(e.package_id, "verified")
     assert Outbox(tmp_path / "box").get(e.package_id).state is OutboxState.ACKED
     assert e.path.exists()  # the outbox never deletes package files
+
+
+def _meta(code, session):
+    return {"participant_code": code, "variant": "1", "subject": "english", "extra": {"session_id": session}}
+
+
+def test_seal_writes_into_the_outbox_and_queues(tmp_path):
+    key = StationKey("st-1", generate_private_key())
+    box = Outbox(tmp_path / "box")
+    src = tmp_path / "a.flac"
+    src.write_bytes(b"x" * 5000)
+    e = box.seal({"a.flac": src}, _meta("12345", "s1"), key)
+    assert e.state is OutboxState.PENDING and e.path.parent == box.packages_dir
+    assert list(box.packages_dir.iterdir()) == [e.path]  # sealed in place: one copy on disk
+    [(path, manifest)] = box.packages_of("12345")
+    assert path == e.path and manifest["extra"] == {"session_id": "s1"}
+
+
+def test_packages_of_finds_queued_and_unqueued_packages_of_one_participant(tmp_path, monkeypatch):
+    key = StationKey("st-1", generate_private_key())
+    box = Outbox(tmp_path / "box")
+    src = tmp_path / "a.flac"
+    src.write_bytes(b"x" * 5000)
+    queued = box.seal({"a.flac": src}, _meta("12345", "s1"), key)
+    box.seal({"a.flac": src}, _meta("54321", "s2"), key)  # another participant
+
+    def power_cut(self, pkg):
+        raise OSError("power cut")
+
+    monkeypatch.setattr(Outbox, "add", power_cut)
+    with pytest.raises(OSError):
+        box.seal({"a.flac": src}, _meta("12345", "s3"), key)  # sealed, but the row never written
+    monkeypatch.undo()
+    (box.packages_dir / f"torn{queued.path.suffix}").write_bytes(b"PK\x03\x04 cut here")
+    found = list(box.packages_of("12345"))
+    assert [m["extra"]["session_id"] for _, m in found] == ["s1", "s3"]  # queued first; torn file skipped
+    assert found[0][0] == queued.path and box.get(queued.package_id) is not None
+    assert len(box.entries()) == 2 and list(box.packages_of("99999")) == []
 
 
 def test_backoff_grows_and_caps():
