@@ -50,8 +50,8 @@ import reference_sink
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from coordinator.storage import NodeStore  # noqa: E402
-from coordinator.tls import CERT_NAME, KEY_NAME  # noqa: E402
+from coordinator.node.storage import NodeStore  # noqa: E402
+from coordinator.node.tls import CERT_NAME, KEY_NAME  # noqa: E402
 from sync.client import fetch_certificate  # noqa: E402
 from sync.errors import NodeUnreachableError  # noqa: E402
 from sync.outbox import OutboxState  # noqa: E402

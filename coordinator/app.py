@@ -21,13 +21,13 @@ import anyio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from coordinator.api import router as api_router
-from coordinator.errors import BadRequestError, NodeError, error_response
-from coordinator.storage import NodeStore
-from coordinator.tls import NodeTls, ensure_certificate, format_fingerprint
+from coordinator.node.api import router as api_router
+from coordinator.node.errors import BadRequestError, NodeError, error_response
+from coordinator.node.storage import NodeStore
+from coordinator.node.tls import NodeTls, ensure_certificate, format_fingerprint
 from sync.protocol import Reason
-from coordinator.upload_api import VERIFY_AT_ONCE, clean_incoming
-from coordinator.upload_api import router as upload_router
+from coordinator.node.upload_api import VERIFY_AT_ONCE, clean_incoming
+from coordinator.node.upload_api import router as upload_router
 from vpr_common.errors import VprError
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def create_app(data_dir: Path, extra_routers: Iterable[APIRouter] = (), tls: Nod
     """Build the node app on ``data_dir`` (creating storage and, unless given, the
     TLS certificate whose fingerprint pairing uses) with every node router and
     ``extra_routers`` (tests). While served, the app drops abandoned partial uploads
-    at start and hourly (:mod:`coordinator.housekeeping`)."""
+    at start and hourly (:mod:`coordinator.node.housekeeping`)."""
     data_dir = Path(data_dir)
     tls = tls or ensure_certificate(data_dir / "tls")
     app = FastAPI(title="VPR school coordinator node", version=API_VERSION, lifespan=_lifespan,

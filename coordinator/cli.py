@@ -17,13 +17,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
-from coordinator import content, housekeeping, monitoring
-from coordinator.errors import UnknownStationError
-from coordinator.usb_import import import_dir
-from coordinator.pairing import CODE_TTL_S, new_pair_code
+from coordinator.node import content, housekeeping, monitoring
+from coordinator.node.errors import UnknownStationError
+from coordinator.node.usb_import import import_dir
+from coordinator.node.pairing import CODE_TTL_S, new_pair_code
 from coordinator.school.cli import register as register_school
-from coordinator.storage import NodeStore
-from coordinator.tls import ensure_certificate, format_fingerprint
+from coordinator.node.storage import NodeStore
+from coordinator.node.tls import ensure_certificate, format_fingerprint
 from vpr_common import paths
 from vpr_common.argparse_ru import RuArgumentParser
 from vpr_common.cli import print_json, run_cli

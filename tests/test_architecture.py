@@ -67,6 +67,35 @@ def test_layers_import_only_downward():
     assert upward == []
 
 
+#: The rooms of ``coordinator/`` (DESIGN section 10): a room imports only rooms of a
+#: higher rank. The node hands the school's valid codes to stations, so it stands on
+#: the school; the school knows nothing of stations. ``app`` and ``cli`` at the top
+#: compose them all.
+ROOMS = {"web": 0, "analytics": 1, "scoring": 2, "node": 3, "school": 4}
+
+
+def _room(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "coordinator" and len(parts) > 1 and parts[1] in ROOMS else None
+
+
+def test_coordinator_rooms_import_only_downward():
+    wrong = []
+    for mod, deps in _graph().items():
+        room = _room(mod)
+        if not mod.startswith("coordinator.") or mod == "coordinator":
+            continue
+        for dep in deps:
+            target = _room(dep)
+            if not dep.startswith("coordinator.") or target == room:
+                continue
+            if room is None and mod.count(".") > 1:
+                wrong.append(f"{mod} -> {dep}")  # a module of no known room
+            elif room is not None and (target is None or ROOMS[target] <= ROOMS[room]):
+                wrong.append(f"{mod} -> {dep}")
+    assert wrong == []
+
+
 def test_no_import_circles():
     graph = {m: {d for d in deps if not m.startswith(d + ".")} for m, deps in _graph().items()}  # a package's own __init__
     index: dict[str, int] = {}

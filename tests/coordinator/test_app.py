@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
 from coordinator.app import create_app
-from coordinator.errors import ConflictError
+from coordinator.node.errors import ConflictError
 
 
 def test_extra_routers_are_mounted_and_documented(tmp_path):

@@ -77,7 +77,7 @@ def test_revoked_station_is_refused(node, tmp_path):
 
 
 def test_report_reaches_the_node_by_heartbeat(node, tmp_path):
-    from coordinator.monitoring import build_status
+    from coordinator.node.monitoring import build_status
     from diagnostics.checks import CheckId, CheckResult
     from diagnostics.report import build_report
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from coordinator.cli import main as node_main
-from coordinator.storage import NodeStore
+from coordinator.node.storage import NodeStore
 from sync.client import fetch_certificate
 from sync.errors import NodeUnreachableError
 from sync.package import SealedPackage, seal_package

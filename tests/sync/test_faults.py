@@ -174,7 +174,7 @@ def test_disk_filling_mid_write_commits_nothing(small_disk, tmp_path):
     # fills up returns fewer bytes than asked; had that count been ignored, the chunk
     # would have been committed with a hole. A real small tmpfs holds the node's files
     # (its database stays on the ordinary disk, so only the write can fail).
-    from coordinator.ingest import final_path, part_path
+    from coordinator.node.ingest import final_path, part_path
 
     (tmp_path / "node").mkdir()
     (tmp_path / "node" / "files").symlink_to(small_disk, target_is_directory=True)

@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from coordinator.storage import NodeStore
+from coordinator.node.storage import NodeStore
 from sync.outbox import OutboxState
 from sync.package import seal_package
 from sync.signing import StationKey

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-from coordinator.storage import NodeStore
-from coordinator.tls import ensure_certificate
+from coordinator.node.storage import NodeStore
+from coordinator.node.tls import ensure_certificate
 
 
 def test_wal_and_files_dirs(tmp_path):
@@ -55,7 +55,7 @@ def test_codes_issued_by_the_school_are_valid_for_stations(tmp_path):
     from coordinator.school import codes as school_codes
     from coordinator.school import roster
     from coordinator.school.store import SchoolStore
-    from coordinator.storage import NodeStore
+    from coordinator.node.storage import NodeStore
 
     node = NodeStore(tmp_path)
     assert node.list_codes() == []  # no school database yet: nothing breaks

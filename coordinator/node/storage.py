@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from coordinator.errors import NodeDataError, NodeDiskFullError
+from coordinator.node.errors import NodeDataError, NodeDiskFullError
 from vpr_common import sqlite as sqlite_db
 from vpr_common.errors import is_disk_full
 

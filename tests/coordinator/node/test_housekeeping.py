@@ -8,9 +8,9 @@ import json
 import os
 import time
 
-from coordinator.housekeeping import ORPHAN_GRACE_S, clean_incoming, orphan_parts, remove_orphan_part
-from coordinator.ingest import part_path
-from coordinator.storage import NodeStore
+from coordinator.node.housekeeping import ORPHAN_GRACE_S, clean_incoming, orphan_parts, remove_orphan_part
+from coordinator.node.ingest import part_path
+from coordinator.node.storage import NodeStore
 from tests.sync.harness import NodeProcess, make_package, pair_station, run_node_cli
 
 DAY = 24 * 3600

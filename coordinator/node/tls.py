@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from coordinator.errors import NodeDataError
+from coordinator.node.errors import NodeDataError
 from sync.tlsfp import grouped as format_fingerprint
 from sync.tlsfp import normalize as normalize_fingerprint
 from vpr_common.atomic import atomic_write_bytes

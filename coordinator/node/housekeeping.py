@@ -23,8 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coordinator.ingest import part_path
-from coordinator.storage import NodeStore
+from coordinator.node.ingest import part_path
+from coordinator.node.storage import NodeStore
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from coordinator.errors import NodeDiskFullError
-from coordinator.ingest import AcceptResult, Outcome, Via, accept, check_space, key_lookup
-from coordinator.storage import NodeStore
+from coordinator.node.errors import NodeDiskFullError
+from coordinator.node.ingest import AcceptResult, Outcome, Via, accept, check_space, key_lookup
+from coordinator.node.storage import NodeStore
 from sync.errors import PackageError
 from sync.package import SUFFIX, UNPAIRED_PREFIX, read_manifest, signature_matches, verify_package
 from sync.protocol import Reason

@@ -2,7 +2,7 @@
 chunk, ``complete`` and the housekeeping of one package run one after the other.
 
 Held on the node's event loop around the worker-thread calls into
-:mod:`coordinator.ingest`. An entry lives only while someone holds or waits for it
+:mod:`coordinator.node.ingest`. An entry lives only while someone holds or waits for it
 (reference counted), so the table does not grow with the packages a node has seen.
 The locks are per process: with ``vpr-node serve --workers N`` the upload path stays
 correct through the database instead (offsets are committed with a conditional

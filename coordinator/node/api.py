@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from coordinator import content
-from coordinator.auth import AuthContext, checked_body, station_auth
-from coordinator.pairing import pair_station
-from coordinator.storage import NodeStore
+from coordinator.node import content
+from coordinator.node.auth import AuthContext, checked_body, station_auth
+from coordinator.node.pairing import pair_station
+from coordinator.node.storage import NodeStore
 
 router = APIRouter(prefix="/api/v1")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import hmac
 import threading
 
-from coordinator.errors import PairCodeError
-from coordinator.storage import NodeStore
+from coordinator.node.errors import PairCodeError
+from coordinator.node.storage import NodeStore
 from sync.errors import AuthError
 from sync.signing import load_public_key_b64, node_pair_proof, pair_proof
 

@@ -4,8 +4,8 @@ chunk (streamed to disk, never held whole), ``POST .../complete`` verifies and
 acknowledges, ``GET /api/v1/packages/{id}`` tells what the node has.
 
 The routes parse requests and stream bodies on the event loop; everything else is
-:mod:`coordinator.ingest`, called in worker threads under the package's lock
-(:mod:`coordinator.package_locks`), so chunks, ``complete`` and the housekeeping of
+:mod:`coordinator.node.ingest`, called in worker threads under the package's lock
+(:mod:`coordinator.node.package_locks`), so chunks, ``complete`` and the housekeeping of
 one package run one after the other. A semaphore on ``app.state.verify_slots``
 (made by :func:`coordinator.app.create_app`) bounds how many packages are verified
 at once.
@@ -18,11 +18,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from starlette.requests import ClientDisconnect
 
-from coordinator import housekeeping, ingest
-from coordinator.auth import AuthContext, checked_body, station_auth
-from coordinator.errors import BadRequestError, NodeDiskFullError
-from coordinator.package_locks import LOCKS
-from coordinator.storage import NodeStore, Upload
+from coordinator.node import housekeeping, ingest
+from coordinator.node.auth import AuthContext, checked_body, station_auth
+from coordinator.node.errors import BadRequestError, NodeDiskFullError
+from coordinator.node.package_locks import LOCKS
+from coordinator.node.storage import NodeStore, Upload
 from sync.errors import PackageError
 from sync.package import is_package_id
 from sync.protocol import API_PREFIX, UNSIGNED_PAYLOAD, Reason, UploadStatus
@@ -141,7 +141,7 @@ async def package_state(package_id: str, request: Request, auth: AuthContext = D
 
 
 async def clean_incoming(store: NodeStore) -> housekeeping.CleanupReport:
-    """Drop abandoned partial uploads (see :mod:`coordinator.housekeeping`), each under
+    """Drop abandoned partial uploads (see :mod:`coordinator.node.housekeeping`), each under
     its package lock so no chunk of it is being written meanwhile."""
     report = housekeeping.CleanupReport()
     for package_id in await anyio.to_thread.run_sync(housekeeping.stale_uploads, store):

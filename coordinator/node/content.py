@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from coordinator.errors import ConflictError, NodeDiskFullError, NotFoundError
-from coordinator.storage import NodeStore
+from coordinator.node.errors import ConflictError, NodeDiskFullError, NotFoundError
+from coordinator.node.storage import NodeStore
 from vpr_common.errors import is_disk_full
 from vpr_common.atomic import fsync_dir
 from vpr_common.errors import InputFileError

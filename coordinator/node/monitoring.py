@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from coordinator.storage import NodeStore
+from coordinator.node.storage import NodeStore
 from sync.protocol import Reason
 
 ONLINE_WINDOW_S = 120

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import anyio
 
-from coordinator.package_locks import PackageLocks
+from coordinator.node.package_locks import PackageLocks
 
 
 def test_one_package_at_a_time_others_do_not_wait():

@@ -18,8 +18,8 @@ the station signature) and renamed into ``files/packages/<id>.vprpkg`` before th
 package row is committed.
 
 Every function here blocks (files, SQLite, hashing): the routes of
-:mod:`coordinator.upload_api` call them in worker threads, under the package's lock
-(:mod:`coordinator.package_locks`), and only parse requests and stream bodies.
+:mod:`coordinator.node.upload_api` call them in worker threads, under the package's lock
+(:mod:`coordinator.node.package_locks`), and only parse requests and stream bodies.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from coordinator.errors import BadRequestError, ConflictError, NodeDiskFullError
-from coordinator.storage import NodeStore, Upload
+from coordinator.node.errors import BadRequestError, ConflictError, NodeDiskFullError
+from coordinator.node.storage import NodeStore, Upload
 from sync.errors import PackageError
 from sync.package import SUFFIX, VerifiedPackage, verify_package
 from sync.protocol import Reason, UploadStatus

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from coordinator.storage import NodeStore, Station
+from coordinator.node.storage import NodeStore, Station
 from sync.errors import AuthError
 from sync.protocol import Reason
 from sync.signing import SignedHeaders, load_public_key_b64, parse_signed_headers, verify_request

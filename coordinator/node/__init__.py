@@ -1,0 +1,2 @@
+"""The node's station side: pairing, TLS, station authentication, content hand-out,
+receiving and storing response packages, monitoring."""
