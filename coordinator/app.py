@@ -19,35 +19,74 @@ from typing import AsyncIterator, Iterable
 
 import anyio
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from coordinator.node.api import router as api_router
 from coordinator.node.errors import BadRequestError, NodeError, error_response
 from coordinator.node.storage import NodeStore
-from coordinator.node.tls import NodeTls, ensure_certificate, format_fingerprint
+from coordinator.node.tls import NodeTls, ensure_certificate, format_fingerprint, lan_addresses
 from sync.protocol import Reason
 from coordinator.node.upload_api import VERIFY_AT_ONCE, clean_incoming
 from coordinator.node.upload_api import router as upload_router
-from vpr_common.errors import VprError
+from coordinator.web.console import error_page
+from coordinator.web.mount import is_console_path, mount_console, signed_in
+from vpr_common.errors import VprError, error_body
 
 log = logging.getLogger(__name__)
 API_VERSION = "1"
 
 
-async def _vpr_error(request: Request, exc: VprError) -> JSONResponse:
+async def _vpr_error(request: Request, exc: VprError):
     status, body = error_response(exc)
     log.info("%s %s -> %s %s %s", request.method, request.url.path, status, exc.code, exc.detail)
+    if is_console_path(request.url.path):
+        return error_page(request, exc)
     return JSONResponse(body, status_code=status)
 
 
-#: Largest body of any request except an upload chunk (JSON: pairing, heartbeat ...).
+_HTTP_RU = {404: ("Такой страницы или данных на узле нет.", "Проверьте адрес."),
+            405: ("Так к этому адресу обращаться нельзя.", "Проверьте адрес и способ запроса."),
+            413: ("Слишком большой запрос.", "Уменьшите размер файла или отправляемых данных.")}
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException):
+    """The framework's own refusals (unknown path, wrong method ...) in the one Russian shape."""
+    message, remedy = _HTTP_RU.get(exc.status_code, ("Запрос не выполнен.", "Проверьте адрес и повторите."))
+    err = NodeError(f"HTTP {exc.status_code}: {exc.detail}", code=f"http_{exc.status_code}", message_ru=message,
+                    remedy_ru=remedy)
+    err.http_status = exc.status_code
+    if is_console_path(request.url.path):
+        resp = error_page(request, err)
+    else:
+        resp = JSONResponse(error_body(err), status_code=exc.status_code)
+    for name, value in (exc.headers or {}).items():  # e.g. Allow on a 405
+        resp.headers[name] = value
+    return resp
+
+
+async def _validation_error(request: Request, exc: RequestValidationError):
+    """A request that does not parse (bad JSON, a missing field) in the one Russian shape."""
+    where = "; ".join(".".join(str(x) for x in e.get("loc", ())) for e in exc.errors()[:5])
+    err = BadRequestError(f"invalid request: {where}", code="invalid_request",
+                          message_ru="Узел получил неверно составленный запрос.",
+                          remedy_ru=f"Проверьте поля запроса: {where}." if where else "Проверьте запрос.")
+    return await _vpr_error(request, err)
+
+
+#: Largest body of any request except an upload chunk (JSON: pairing, heartbeat ...)
+#: and a file a signed-in console user sends.
 MAX_JSON_BODY = 256 * 1024
+#: Largest file a signed-in console user may send (an exam package with its media).
+MAX_CONSOLE_FILE = 1024**3
 
 
 class BodyLimit:
     """ASGI middleware: refuses (413) a non-chunk request whose body exceeds
-    :data:`MAX_JSON_BODY`, counting the bytes as they arrive (also for chunked
-    transfer encoding), so no unauthenticated request can fill the node's memory.
+    :data:`MAX_JSON_BODY` (:data:`MAX_CONSOLE_FILE` for a file form of a signed-in
+    console session), counting the bytes as they arrive (also for chunked transfer
+    encoding), so no unauthenticated request can fill the node's memory or disk.
     Upload chunks (``PATCH``) are limited by their own route."""
 
     def __init__(self, app) -> None:
@@ -57,28 +96,32 @@ class BodyLimit:
         if scope["type"] != "http" or scope["method"] == "PATCH":
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
+        limit = MAX_JSON_BODY
+        if headers.get(b"content-type", b"").startswith(b"multipart/form-data") and signed_in(scope):
+            limit = MAX_CONSOLE_FILE
         try:
             declared = int(headers.get(b"content-length", b"0"))
         except ValueError:
             declared = 0
-        if declared > MAX_JSON_BODY:
-            return await _too_large(send)
+        if declared > limit:
+            return await _too_large(send, limit)
         seen = 0
 
         async def limited_receive():
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > MAX_JSON_BODY:
-                raise BadRequestError(f"body over {MAX_JSON_BODY} bytes", code=Reason.BODY_TOO_LARGE)
+            if seen > limit:
+                raise BadRequestError(f"body over {limit} bytes", code=Reason.BODY_TOO_LARGE)
             return message
 
         return await self.app(scope, limited_receive, send)
 
 
-async def _too_large(send) -> None:
-    status, body = error_response(BadRequestError(f"body over {MAX_JSON_BODY} bytes", code=Reason.BODY_TOO_LARGE,
-                                                  message_ru="Слишком большой запрос."))
+async def _too_large(send, limit: int) -> None:
+    status, body = error_response(BadRequestError(f"body over {limit} bytes", code=Reason.BODY_TOO_LARGE,
+                                                  message_ru="Слишком большой запрос.",
+                                                  remedy_ru="Уменьшите размер файла или отправляемых данных."))
     raw = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]})
@@ -125,34 +168,20 @@ def create_app(data_dir: Path, extra_routers: Iterable[APIRouter] = (), tls: Nod
     data_dir = Path(data_dir)
     tls = tls or ensure_certificate(data_dir / "tls")
     app = FastAPI(title="VPR school coordinator node", version=API_VERSION, lifespan=_lifespan,
-                  description="Pairing, content hand-out and response-package upload; see docs/sync-protocol.md")
+                  description="Pairing, content hand-out and response-package upload; see docs/sync-protocol.md",
+                  docs_url=None, redoc_url=None)  # their pages load scripts from a CDN: not on a school node
     app.state.store = NodeStore(data_dir)
     app.state.fingerprint = tls.fingerprint
     app.state.verify_slots = anyio.Semaphore(VERIFY_AT_ONCE)
     app.state.data_dir = data_dir
     app.add_exception_handler(VprError, _vpr_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     for router in [*node_routers(data_dir), *extra_routers]:
         app.include_router(router)
+    mount_console(app, data_dir)
     app.add_middleware(BodyLimit)
     return app
-
-
-def lan_addresses() -> list[str]:
-    """This PC's IPv4 addresses as stations would use them (no packet is sent)."""
-    found: list[str] = []
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.connect(("10.255.255.255", 1))
-            found.append(s.getsockname()[0])
-    except OSError:
-        pass
-    try:
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            if info[4][0] not in found and not info[4][0].startswith("127."):
-                found.append(info[4][0])
-    except OSError:
-        pass
-    return found or ["127.0.0.1"]
 
 
 ENV_DATA = "VPR_NODE_SERVE_DATA"

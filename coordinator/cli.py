@@ -22,6 +22,7 @@ from coordinator.node.errors import UnknownStationError
 from coordinator.node.usb_import import import_dir
 from coordinator.node.pairing import CODE_TTL_S, new_pair_code
 from coordinator.school.cli import register as register_school
+from coordinator.web.cli import register as register_users
 from coordinator.node.storage import NodeStore
 from coordinator.node.tls import ensure_certificate, format_fingerprint
 from vpr_common import paths
@@ -242,6 +243,7 @@ def build_parser() -> RuArgumentParser:
                         "убирает такие сам раз в час)")
     p.set_defaults(handler=_cmd_cleanup)
     register_school(sub)
+    register_users(sub, add_common, data_dir_of)
     return parser
 
 

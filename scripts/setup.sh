@@ -9,8 +9,10 @@ mode="${1:-runtime}"
 pkgs=(python3 python3-venv python3-pip libportaudio2 libasound2-plugins libmtdev1 fonts-dejavu-core)
 if [ "$mode" = "test" ]; then
   # The test harness runs its own PulseAudio null-sink loopback; poppler renders PDFs;
-  # espeak-ng and sox are used by the demo-media scripts and audio tests.
-  pkgs+=(pulseaudio pulseaudio-utils poppler-utils espeak-ng sox)
+  # espeak-ng and sox are used by the demo-media scripts and audio tests; the console's
+  # browser tests drive the system Chromium through Playwright (its own browser
+  # downloads are not possible on machines without internet).
+  pkgs+=(pulseaudio pulseaudio-utils poppler-utils espeak-ng sox chromium)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -172,8 +172,11 @@ class NodeClient:
     def whoami(self) -> dict:
         return self._json("GET", PATH_WHOAMI)
 
-    def heartbeat(self, readiness: dict) -> dict:
-        return self._json("POST", PATH_HEARTBEAT, {"readiness": readiness})
+    def heartbeat(self, readiness: dict, live: dict | None = None) -> dict:
+        """Tell the node the station is alive: its readiness summary and what it is
+        doing now (``live``: ``activity`` (:class:`sync.protocol.Activity`), ``task``,
+        ``tasks``, ``remaining_s``, ``code``, ``fault``, ``pending``)."""
+        return self._json("POST", PATH_HEARTBEAT, {"readiness": readiness, "live": live or {}})
 
     def codes(self) -> list[str]:
         return list(self._json("GET", PATH_CODES)["codes"])

@@ -113,5 +113,16 @@ class Reason(WireValue):
     HTTP_ERROR = "http_error"
 
 
+class Activity(WireValue):
+    """``live.activity`` of a heartbeat: what the station is doing now (the node adds
+    "offline" itself when heartbeats stop)."""
+
+    READY = "ready"              # waiting for a participant (code entry)
+    SOUND_CHECK = "sound_check"
+    IN_TASK = "in_task"          # a participant works: ``task``/``tasks``, ``remaining_s``
+    DONE = "done"                # answers sealed; waiting for the next participant
+    FAULT = "fault"              # an adult is needed: ``fault`` says why
+
+
 #: Refusals after which the station resumes from the ``offset`` in the answer.
 RESUME_FROM_OFFSET = frozenset({Reason.NO_UPLOAD, Reason.OFFSET_MISMATCH, Reason.UPLOAD_INCOMPLETE})

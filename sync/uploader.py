@@ -34,12 +34,13 @@ class AttemptResult:
 class SyncWorker:
     def __init__(self, outbox: Outbox, client_factory: Callable[[], NodeClient], key: StationKey,
                  chunk_size: int | None = None, readiness: Callable[[], dict] | None = None,
-                 heartbeat_s: float = 30.0) -> None:
+                 heartbeat_s: float = 10.0, live: Callable[[], dict] | None = None) -> None:
         self.outbox = outbox
         self.client_factory = client_factory
         self.key = key
         self.chunk_size = chunk_size
         self.readiness = readiness
+        self.live = live
         self.heartbeat_s = heartbeat_s
         self._last_heartbeat = 0.0
         self._client: NodeClient | None = None
@@ -98,11 +99,15 @@ class SyncWorker:
     def heartbeat(self, force: bool = False) -> bool:
         """Tell the node the station is alive, with its readiness summary (if a
         ``readiness`` callable was given). Never raises; returns whether it was sent."""
-        if self.readiness is None or (not force and time.time() - self._last_heartbeat < self.heartbeat_s):
+        if (self.readiness is None and self.live is None) or (
+                not force and time.time() - self._last_heartbeat < self.heartbeat_s):
             return False
         self._last_heartbeat = time.time()
         try:
-            self._get_client().heartbeat(self.readiness())
+            live = dict(self.live()) if self.live else {}
+            live.setdefault("pending", sum(1 for e in self.outbox.entries()
+                                           if e.state in (OutboxState.PENDING, OutboxState.UPLOADING)))
+            self._get_client().heartbeat(self.readiness() if self.readiness else {}, live)
             return True
         except Exception as exc:  # noqa: BLE001 - a missed heartbeat only delays the status
             log.info("heartbeat failed: %s", exc)
@@ -127,6 +132,12 @@ class SyncWorker:
         self._thread.start()
 
     def wake(self) -> None:
+        self._wake.set()
+
+    def state_changed(self) -> None:
+        """The station's live state changed: send a heartbeat now (the console shows
+        it within a moment) instead of at the next interval."""
+        self._last_heartbeat = 0.0
         self._wake.set()
 
     def stop(self, timeout: float = 10) -> None:

@@ -34,3 +34,30 @@ def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+class SchemaTooNewError(Exception):
+    """The database was written by a newer program (its ``user_version`` is higher than
+    this program knows); it is not touched. Stores turn it into their Russian error."""
+
+    def __init__(self, path: object, found: int, known: int) -> None:
+        self.found, self.known = found, known
+        super().__init__(f"{path}: schema version {found} is newer than {known}")
+
+
+def migrate(conn: sqlite3.Connection, steps: list[str], path: object = "") -> int:
+    """Bring the database to ``len(steps)`` via ``PRAGMA user_version``: step ``i``
+    (SQL statements separated by ``;``) turns version ``i`` into ``i + 1``, each in its
+    own transaction with the new version, so a crash leaves a whole step or none.
+    Version 0 is a new file or one made before versions were kept: step 1 must be
+    idempotent (``CREATE ... IF NOT EXISTS``). Raises :class:`SchemaTooNewError` for a
+    database newer than ``steps`` (it is not written). Returns the version found."""
+    found = conn.execute("PRAGMA user_version").fetchone()[0]
+    if found > len(steps):
+        raise SchemaTooNewError(path, found, len(steps))
+    for version in range(found, len(steps)):
+        with immediate(conn):
+            for statement in filter(str.strip, steps[version].split(";")):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={version + 1}")
+    return found

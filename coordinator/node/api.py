@@ -28,6 +28,9 @@ class PairRequest(BaseModel):
 
 class Heartbeat(BaseModel):
     readiness: dict = {}
+    #: What the station is doing now (see docs/sync-protocol.md, heartbeat): phase,
+    #: task number and count, seconds left, participant code, fault, pending packages.
+    live: dict = {}
 
 
 def _store(request: Request) -> NodeStore:
@@ -57,9 +60,10 @@ def whoami(request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
 
 @router.post("/heartbeat", tags=["station"])
 async def heartbeat(body: Heartbeat, request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
-    """Record that the station is alive and its readiness summary."""
+    """Record that the station is alive, its readiness summary and its live state."""
     await checked_body(request, auth)
-    await anyio.to_thread.run_sync(_store(request).touch_station, auth.station.station_id, body.readiness)
+    await anyio.to_thread.run_sync(_store(request).touch_station, auth.station.station_id, body.readiness,
+                                   body.live)
     return {"ok": True, "node_time": time.time()}
 
 

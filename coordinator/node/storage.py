@@ -27,7 +27,9 @@ from vpr_common.errors import is_disk_full
 DB_NAME = "node.sqlite"
 NONCE_KEEP_S = 900
 
-_SCHEMA = """
+#: Schema steps (``vpr_common.sqlite.migrate``): step 1 is the schema as first released
+#: (idempotent, so databases made before versions were kept pass through it).
+_SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pair_codes (
     code_hash TEXT PRIMARY KEY, code TEXT NOT NULL, created_at REAL NOT NULL,
@@ -52,6 +54,9 @@ CREATE TABLE IF NOT EXISTS rejections (
     reason TEXT NOT NULL, detail TEXT, at REAL NOT NULL, via TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS codes (code TEXT PRIMARY KEY, imported_at REAL NOT NULL);
 """
+#: 2: what each station last reported of its exam (phase, task, time left, code).
+_LIVE_V2 = "ALTER TABLE stations ADD COLUMN live TEXT; ALTER TABLE stations ADD COLUMN live_at REAL"
+SCHEMA_STEPS = [_SCHEMA_V1, _LIVE_V2]
 
 
 def hash_code(code: str) -> str:
@@ -67,6 +72,8 @@ class Station:
     revoked_at: float | None
     last_seen: float | None
     readiness: dict | None
+    live: dict | None = None      # the station's last report of its exam (see touch_station)
+    live_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +107,11 @@ class NodeStore:
         try:
             for d in (self.incoming_dir, self.packages_dir, self.exam_dir):
                 d.mkdir(parents=True, exist_ok=True)
-            self._conn().executescript(_SCHEMA)
+            sqlite_db.migrate(self._conn(), SCHEMA_STEPS, self.db_path)
+        except sqlite_db.SchemaTooNewError as exc:
+            raise NodeDataError(str(exc), message_ru="Данные узла созданы более новой версией программы.",
+                                remedy_ru="Обновите программу узла до той версии, что создала эти данные; "
+                                          "данные не изменены.") from exc
         except (OSError, sqlite3.Error) as exc:
             if is_disk_full(exc):
                 raise NodeDiskFullError(str(exc)) from exc
@@ -193,7 +204,8 @@ class NodeStore:
     # -- stations -------------------------------------------------------------
     def _station(self, row: sqlite3.Row) -> Station:
         return Station(row["station_id"], row["name"], row["public_key"], row["paired_at"], row["revoked_at"],
-                       row["last_seen"], json.loads(row["readiness"]) if row["readiness"] else None)
+                       row["last_seen"], json.loads(row["readiness"]) if row["readiness"] else None,
+                       json.loads(row["live"]) if row["live"] else None, row["live_at"])
 
     def get_station(self, station_id: str) -> Station | None:
         rows = self.query("SELECT * FROM stations WHERE station_id=?", (station_id,))
@@ -208,13 +220,18 @@ class NodeStore:
                              (time.time(), station_id))
         return cur.rowcount == 1
 
-    def touch_station(self, station_id: str, readiness: dict | None = None) -> None:
+    def touch_station(self, station_id: str, readiness: dict | None = None, live: dict | None = None) -> None:
+        """Mark a station seen; store its readiness summary and its live exam state
+        (phase, task, time left, participant code) when given."""
+        now = time.time()
         with self.tx() as db:
-            if readiness is None:
-                db.execute("UPDATE stations SET last_seen=? WHERE station_id=?", (time.time(), station_id))
-            else:
-                db.execute("UPDATE stations SET last_seen=?, readiness=? WHERE station_id=?",
-                           (time.time(), json.dumps(readiness, ensure_ascii=False), station_id))
+            db.execute("UPDATE stations SET last_seen=? WHERE station_id=?", (now, station_id))
+            if readiness:
+                db.execute("UPDATE stations SET readiness=? WHERE station_id=?",
+                           (json.dumps(readiness, ensure_ascii=False), station_id))
+            if live:
+                db.execute("UPDATE stations SET live=?, live_at=? WHERE station_id=?",
+                           (json.dumps(live, ensure_ascii=False), now, station_id))
 
     def use_nonce(self, station_id: str, nonce: str) -> bool:
         """Record a request nonce and mark the station seen; False if it was used."""

@@ -91,3 +91,21 @@ def _create(cert_path: Path, key_path: Path) -> None:
     if os.name == "posix":
         os.chmod(key_path, 0o600)
     atomic_write_bytes(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+
+
+def lan_addresses() -> list[str]:
+    """This PC's IPv4 addresses as stations would use them (no packet is sent)."""
+    found: list[str] = []
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("10.255.255.255", 1))
+            found.append(s.getsockname()[0])
+    except OSError:
+        pass
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            if info[4][0] not in found and not info[4][0].startswith("127."):
+                found.append(info[4][0])
+    except OSError:
+        pass
+    return found or ["127.0.0.1"]

@@ -113,7 +113,7 @@ def school_router(data_dir: Path | str) -> APIRouter:
     """The router bound to the node data dir holding ``school.sqlite``."""
     data_dir = Path(data_dir)
     sessions = _Sessions()
-    router = APIRouter(prefix="/school")
+    router = APIRouter(prefix="/api/v1/school")
 
     def run(fn):
         try:

@@ -15,8 +15,8 @@ PRODUCT = ["station", "coordinator", "diagnostics", "sync", "audio", "exam_conte
 #: The same words used for something else than the wire (checked by hand): a key of
 #: ``vpr-node status --json``, a key of the self-test summary, a state of the node's
 #: ingest machine, and the content package's own error code.
-NOT_WIRE = {("coordinator/monitoring.py", "verified"), ("station/selftest.py", "verified"),
-            ("coordinator/ingest.py", "receiving"), ("exam_content/errors.py", "extra_file")}
+NOT_WIRE = {("coordinator/node/monitoring.py", "verified"), ("station/selftest.py", "verified"),
+            ("coordinator/node/ingest.py", "receiving"), ("exam_content/errors.py", "extra_file")}
 
 
 def _literals(path):

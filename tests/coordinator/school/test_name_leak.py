@@ -110,17 +110,17 @@ def test_names_never_leave_the_protocol(tmp_path, caplog):
     app.include_router(school_router(node))
     payloads: list[str] = []
     with LiveServer(app) as api:
-        for path in ("/school/codes/valid", "/school/subjects", "/school/schedule"):
+        for path in ("/api/v1/school/codes/valid", "/api/v1/school/subjects", "/api/v1/school/schedule"):
             payloads.append(requests.get(api.url + path, timeout=10).text)
-        token = requests.post(api.url + "/school/session", json={"passphrase": PASSPHRASE}, timeout=10).json()["token"]
+        token = requests.post(api.url + "/api/v1/school/session", json={"passphrase": PASSPHRASE}, timeout=10).json()["token"]
         h = {SESSION_HEADER: token}
-        payloads.append(requests.get(api.url + "/school/results/eng8", headers=h, timeout=10).text)
-        payloads.append(requests.post(api.url + "/school/results/eng8", headers=h, timeout=10,
+        payloads.append(requests.get(api.url + "/api/v1/school/results/eng8", headers=h, timeout=10).text)
+        payloads.append(requests.post(api.url + "/api/v1/school/results/eng8", headers=h, timeout=10,
                                       json={"code": codes[1], "variant": 2,
                                             "points": {str(i): 0 for i in range(1, 7)}}).text)
-        payloads.append(requests.post(api.url + "/school/results/eng8", headers=h, timeout=10,
+        payloads.append(requests.post(api.url + "/api/v1/school/results/eng8", headers=h, timeout=10,
                                       json={"code": "00000", "variant": 9, "points": {}}).text)
-        protocol_answer = requests.get(api.url + "/school/protocol", headers=h, timeout=10).text
+        protocol_answer = requests.get(api.url + "/api/v1/school/protocol", headers=h, timeout=10).text
     assert sorted(leaks(protocol_answer)) == sorted(NEEDLES)  # control: coordinator-only answer has them
 
     # control: the pre-filled paper protocol (stays in school) and `protocol show` carry names
