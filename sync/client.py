@@ -29,7 +29,7 @@ from sync.protocol import (PATH_CODES, PATH_EXAM, PATH_EXAM_INFO, PATH_HEARTBEAT
                            package_path, upload_path)
 from sync.signing import (EMPTY_SHA256, StationKey, generate_private_key, node_pair_proof, pair_proof,
                           public_key_b64, sign_request)
-from sync.tlsfp import normalize
+from sync import tlsfp
 from vpr_common.atomic import atomic_write_with
 
 log = logging.getLogger(__name__)
@@ -284,7 +284,12 @@ def pair_with_node(url: str, code: str, name: str, private_key=None,
     """
     code = "".join(ch for ch in code if ch.isdigit())
     cert_pem, fingerprint = fetch_certificate(url)
-    if expected_fingerprint and not fingerprint.startswith(normalize(expected_fingerprint)):
+    if expected_fingerprint is not None and not tlsfp.is_full(expected_fingerprint):
+        raise PairingError("expected fingerprint incomplete",
+                           message_ru="Отпечаток сертификата указан не полностью: нужно 64 знака (16 групп по 4).",
+                           remedy_ru="Перепишите отпечаток целиком с экрана координатора (vpr-node pair-code) "
+                                     "или не указывайте его.")
+    if expected_fingerprint is not None and not tlsfp.matches(expected_fingerprint, fingerprint):
         raise PairingError("certificate fingerprint differs",
                            message_ru="Отпечаток сертификата узла не совпадает с показанным координатором.",
                            remedy_ru="Проверьте адрес узла; возможна подмена узла в сети.")

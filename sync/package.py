@@ -189,6 +189,55 @@ def read_manifest(path: Path) -> tuple[dict, bytes, bytes]:
         raise PackageError(Reason.BAD_FORMAT, f"{Path(path).name}: {exc}") from exc
 
 
+def check_layout(zf: zipfile.ZipFile, size: int) -> None:
+    """Every byte of the file must belong to what is verified: the members, each a
+    local header + name + extra + stored data, tile the file from byte 0 without gap
+    or overlap up to the central directory, which runs to the end-of-directory record
+    (with its zip64 record and locator, if any) that ends the file - no bytes before,
+    between or after, no data descriptors, no comment, no member name twice. Raises
+    :class:`PackageError` (``bad_format``)."""
+    infos = zf.infolist()
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise PackageError(Reason.BAD_FORMAT, "a member name appears twice")
+    fp = zf.fp
+    at = 0
+    for info in sorted(infos, key=lambda i: i.header_offset):
+        if info.header_offset != at:
+            raise PackageError(Reason.BAD_FORMAT, f"{info.filename}: bytes outside any member before it")
+        if info.flag_bits & 0x08 or info.compress_type != zipfile.ZIP_STORED:
+            raise PackageError(Reason.BAD_FORMAT, f"{info.filename}: not a plain stored member")
+        fp.seek(info.header_offset)
+        header = fp.read(30)
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            raise PackageError(Reason.BAD_FORMAT, f"{info.filename}: bad local header")
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        at = info.header_offset + 30 + name_len + extra_len + info.compress_size
+    if at != zf.start_dir:
+        raise PackageError(Reason.BAD_FORMAT, "bytes between the members and the central directory")
+    fp.seek(size - 22)
+    eocd = fp.read(22)
+    if len(eocd) != 22 or eocd[:4] != b"PK\x05\x06" or struct.unpack("<H", eocd[20:22])[0] != 0:
+        raise PackageError(Reason.BAD_FORMAT, "the file does not end with the end-of-directory record")
+    cd_size, cd_offset = struct.unpack("<II", eocd[12:20])
+    end_of_cd = size - 22
+    if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:  # zip64: record + locator before the end record
+        fp.seek(size - 22 - 20)
+        locator = fp.read(20)
+        if locator[:4] != b"PK\x06\x07":
+            raise PackageError(Reason.BAD_FORMAT, "zip64 locator missing")
+        record_at = struct.unpack("<Q", locator[8:16])[0]
+        fp.seek(record_at)
+        record = fp.read(56)
+        if record[:4] != b"PK\x06\x06" or struct.unpack("<Q", record[4:12])[0] != 44 \
+                or record_at + 56 != size - 22 - 20:
+            raise PackageError(Reason.BAD_FORMAT, "bad zip64 end record")
+        cd_size, cd_offset = struct.unpack("<QQ", record[40:56])
+        end_of_cd = record_at
+    if cd_offset != zf.start_dir or cd_offset + cd_size != end_of_cd:
+        raise PackageError(Reason.BAD_FORMAT, "bytes before the archive or around its central directory")
+
+
 def _read_manifest(zf: zipfile.ZipFile) -> tuple[dict, bytes, bytes]:
     try:
         m_info = zf.getinfo(MANIFEST)
@@ -238,6 +287,7 @@ def verify_package(path: Path, public_key: PublicKeyLookup, expected_id: str | N
     path = Path(path)
     try:
         with zipfile.ZipFile(path) as zf:
+            check_layout(zf, path.stat().st_size)
             manifest, raw, signature = _read_manifest(zf)
             package_id = hashlib.sha256(raw).hexdigest()
             if expected_id is not None and package_id != expected_id:

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sync import tlsfp
 from sync.client import NodeClient, pair_with_node
 from sync.errors import NotPairedError
 from sync.outbox import Outbox
@@ -64,9 +65,18 @@ class StationSync:
         path = self.root / PAIRING
         if not path.exists():
             raise NotPairedError(str(path))
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Pairing(data["node_url"], data["fingerprint"], data["station_id"], data.get("name", ""),
-                       data.get("paired_at", 0))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            pairing = Pairing(str(data["node_url"]), str(data["fingerprint"]), str(data["station_id"]),
+                              str(data.get("name", "")), float(data.get("paired_at", 0)))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise NotPairedError(f"{path}: {exc}", message_ru="Файл подключения к узлу повреждён.",
+                                 remedy_ru="Подключите станцию заново: vpr-station pair АДРЕС_УЗЛА КОД.") from exc
+        if not tlsfp.is_full(pairing.fingerprint):  # the pin must be the whole fingerprint, never a part
+            raise NotPairedError(f"{path}: fingerprint {pairing.fingerprint!r} is not a whole SHA-256",
+                                 message_ru="В файле подключения к узлу отпечаток сертификата неполный.",
+                                 remedy_ru="Подключите станцию заново: vpr-station pair АДРЕС_УЗЛА КОД.")
+        return pairing
 
     def station_key(self) -> StationKey:
         return StationKey(self.pairing().station_id, self.private_key())

@@ -46,6 +46,9 @@ from vpr_common.errors import is_disk_full
 
 log = logging.getLogger(__name__)
 
+#: Largest package the node takes (network or USB).
+MAX_PACKAGE = 8 * 1024**3
+
 
 class Stage(str, Enum):
     """Where one package's upload stands on the node."""

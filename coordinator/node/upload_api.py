@@ -29,7 +29,6 @@ from sync.protocol import API_PREFIX, UNSIGNED_PAYLOAD, Reason, UploadStatus
 from vpr_common.errors import is_disk_full
 
 MAX_CHUNK = 16 * 1024 * 1024
-MAX_PACKAGE = 8 * 1024**3
 #: Pieces of a chunk body (about 256 KiB each from uvicorn) are handed to a worker
 #: thread in batches of at least this many bytes: fewer thread hand-overs for the
 #: event loop, and no copy (the batch is written piece by piece).
@@ -62,7 +61,7 @@ async def start_upload(package_id: str, body: UploadStart, request: Request,
     """Open (or resume) the upload of one package; answers the committed offset."""
     await checked_body(request, auth)
     _check_id(package_id)
-    if not 0 < body.size <= MAX_PACKAGE:
+    if not 0 < body.size <= ingest.MAX_PACKAGE:
         raise BadRequestError(f"size {body.size}", code=Reason.BAD_SIZE)
     async with LOCKS.held(package_id):
         return await anyio.to_thread.run_sync(ingest.open_upload, _store(request), package_id,

@@ -5,21 +5,23 @@ is made on the node first, so what is accepted is exactly what was checked."""
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from coordinator.node.errors import NodeDiskFullError
-from coordinator.node.ingest import AcceptResult, Outcome, Via, accept, check_space, key_lookup
+from coordinator.node.ingest import MAX_PACKAGE, AcceptResult, Outcome, Via, accept, check_space, key_lookup
 from coordinator.node.storage import NodeStore
 from sync.errors import PackageError
 from sync.package import SUFFIX, UNPAIRED_PREFIX, read_manifest, signature_matches, verify_package
 from sync.protocol import Reason
 from sync.signing import load_public_key_b64
-from vpr_common.atomic import durable_copy
-from vpr_common.errors import is_disk_full
+from vpr_common.errors import InputFileError, is_disk_full
+from vpr_common.files import open_regular
 
 
 @dataclass
@@ -49,20 +51,36 @@ def _signer_of(store: NodeStore, raw: bytes, signature: bytes) -> tuple[str, Ed2
 def import_file(store: NodeStore, path: Path) -> AcceptResult:
     """Import one package file from removable media with the network path's checks.
 
-    Raises :class:`NodeDiskFullError`."""
+    Only a regular file is read (never a FIFO, a device or a symlink: see
+    :func:`vpr_common.files.open_regular`), once: it is copied to the node first, and
+    the copy is what is verified and accepted. Raises :class:`NodeDiskFullError`."""
     path = Path(path)
-    try:
-        manifest, raw, signature = read_manifest(path)
-    except PackageError as exc:
-        store.add_rejection(None, None, exc.reason, f"{path.name}: {exc.detail}", Via.USB.value)
-        return AcceptResult(Outcome.REJECTED, "", exc.reason, exc.detail)
-    package_id = hashlib.sha256(raw).hexdigest()
-    if store.has_package(package_id):
-        return AcceptResult(Outcome.DUPLICATE, package_id)
-    check_space(store, path.stat().st_size)
     tmp = store.incoming_dir / f".import-{secrets.token_hex(6)}.tmp"
+
+    def rejected(reason: str, detail: str, package_id: str = "") -> AcceptResult:
+        tmp.unlink(missing_ok=True)
+        store.add_rejection(package_id or None, None, reason, f"{path.name}: {detail}", Via.USB.value)
+        return AcceptResult(Outcome.REJECTED, package_id, reason, detail)
+
     try:
-        durable_copy(path, tmp)
+        try:
+            src = open_regular(path, max_bytes=MAX_PACKAGE)
+        except InputFileError as exc:
+            return rejected(Reason.BAD_FORMAT, exc.detail)
+        with src:
+            check_space(store, os.fstat(src.fileno()).st_size)
+            with open(tmp, "wb") as out:
+                shutil.copyfileobj(src, out, 1024 * 1024)
+                out.flush()
+                os.fsync(out.fileno())
+        try:
+            manifest, raw, signature = read_manifest(tmp)
+        except PackageError as exc:
+            return rejected(exc.reason, exc.detail)
+        package_id = hashlib.sha256(raw).hexdigest()
+        if store.has_package(package_id):
+            tmp.unlink(missing_ok=True)
+            return AcceptResult(Outcome.DUPLICATE, package_id)
         try:
             sender = manifest["station_id"]
             key = key_lookup(store)
@@ -70,9 +88,7 @@ def import_file(store: NodeStore, path: Path) -> AcceptResult:
                 sender, key = _signer_of(store, raw, signature)
             verified = verify_package(tmp, key, expected_id=package_id, allow_unpaired=True)
         except PackageError as exc:
-            tmp.unlink(missing_ok=True)
-            store.add_rejection(package_id, None, exc.reason, f"{path.name}: {exc.detail}", Via.USB.value)
-            return AcceptResult(Outcome.REJECTED, package_id, exc.reason, exc.detail)
+            return rejected(exc.reason, exc.detail, package_id)
         return accept(store, verified, tmp, Via.USB, sender)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -82,7 +98,8 @@ def import_file(store: NodeStore, path: Path) -> AcceptResult:
 
 
 def import_dir(store: NodeStore, src_dir: Path) -> ImportReport:
-    """Import every ``*.vprpkg`` under ``src_dir`` (recursively)."""
+    """Import every ``*.vprpkg`` under ``src_dir`` (recursively; symlinked folders are
+    not followed)."""
     report = ImportReport()
     for path in sorted(Path(src_dir).rglob(f"*{SUFFIX}")):
         res = import_file(store, path)

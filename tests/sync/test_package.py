@@ -154,3 +154,76 @@ def test_bad_names_refused_at_seal(tmp_path, key, sources, name):
 def test_missing_meta_refused(tmp_path, key, sources):
     with pytest.raises(PackageInputError):
         seal_package(sources, {"variant": "1", "subject": "english"}, key, tmp_path)
+
+
+# -- every byte of the file is covered by what is verified (issue 20) --------------------
+def _refused_as_bad_format(path, key):
+    with pytest.raises(PackageError) as err:
+        verify_package(path, key.private_key.public_key())
+    assert err.value.reason == "bad_format"
+
+
+def test_regression_bytes_prepended_before_the_zip_refused(tmp_path, key, sources):
+    pkg = seal_package(sources, META, key, tmp_path)
+    forged = tmp_path / "prefixed.vprpkg"
+    forged.write_bytes(b"MZ" + b"\0" * 4094 + pkg.path.read_bytes())  # zipfile itself still opens this
+    with zipfile.ZipFile(forged) as zf:
+        assert zf.read("manifest.json")
+    _refused_as_bad_format(forged, key)
+
+
+def test_regression_trailing_bytes_after_the_zip_refused(tmp_path, key, sources):
+    pkg = seal_package(sources, META, key, tmp_path)
+    forged = tmp_path / "trailing.vprpkg"
+    forged.write_bytes(pkg.path.read_bytes() + b"hidden payload")
+    _refused_as_bad_format(forged, key)
+
+
+def test_regression_duplicate_member_name_refused(tmp_path, key, sources):
+    pkg = seal_package(sources, META, key, tmp_path)
+    forged = tmp_path / "dup.vprpkg"
+    with zipfile.ZipFile(pkg.path) as src, zipfile.ZipFile(forged, "w", zipfile.ZIP_STORED) as dst, \
+            pytest.warns(UserWarning, match="Duplicate name"):
+        first = src.infolist()[0]
+        dst.writestr(zipfile.ZipInfo(first.filename, (2020, 1, 1, 0, 0, 0)), b"a decoy with the same name")
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+    _refused_as_bad_format(forged, key)
+
+
+def test_regression_bytes_between_members_refused(tmp_path, key, sources):
+    pkg = seal_package(sources, META, key, tmp_path)
+    raw = pkg.path.read_bytes()
+    with zipfile.ZipFile(pkg.path) as zf:
+        infos = sorted(zf.infolist(), key=lambda i: i.header_offset)
+        second = infos[1].header_offset
+    forged = tmp_path / "gap.vprpkg"
+    # a gap before the second member, with the offsets of the central directory fixed up
+    # so that zipfile reads every member: only the layout check notices the hidden bytes
+    gap = b"\0" * 64
+    body = bytearray(raw[:second] + gap + raw[second:])
+    cd = body.find(b"PK\x01\x02")
+    while cd != -1:
+        off = int.from_bytes(body[cd + 42:cd + 46], "little")
+        if off >= second:
+            body[cd + 42:cd + 46] = (off + len(gap)).to_bytes(4, "little")
+        cd = body.find(b"PK\x01\x02", cd + 4)
+    eocd = body.rfind(b"PK\x05\x06")
+    start = int.from_bytes(body[eocd + 16:eocd + 20], "little")
+    body[eocd + 16:eocd + 20] = (start + len(gap)).to_bytes(4, "little")
+    forged.write_bytes(bytes(body))
+    with zipfile.ZipFile(forged) as zf:
+        assert all(zf.read(i) is not None for i in zf.infolist())
+    _refused_as_bad_format(forged, key)
+
+
+def test_sealed_packages_pass_the_layout_check_small_and_zip64(tmp_path, key, sources):
+    verify_package(seal_package(sources, META, key, tmp_path).path, key.private_key.public_key())
+    from sync.package import check_layout
+
+    path = tmp_path / "z64.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        with zf.open(zipfile.ZipInfo("files/a", (2020, 1, 1, 0, 0, 0)), "w", force_zip64=True) as fh:
+            fh.write(b"a" * 5000)
+    with zipfile.ZipFile(path) as zf:
+        check_layout(zf, path.stat().st_size)

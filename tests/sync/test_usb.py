@@ -121,3 +121,29 @@ def test_package_sealed_before_pairing_imports_after_pairing(tmp_path):
     assert rc == 0 and json.loads(out)["counts"]["new"] == 1
     [row] = NodeStore(node_dir).list_packages()
     assert row["station_id"] == st.pairing().station_id
+
+
+def test_regression_usb_import_does_not_hang_on_a_fifo_or_a_device_link(tmp_path):
+    """A FIFO named like a package, or a symlink to a device, on the stick used to make
+    ``vpr-node import`` wait forever; only regular files are read now, the rest is
+    reported, and a real package beside them still arrives."""
+    import os
+
+    import pytest
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this OS")
+    store = NodeStore(tmp_path / "node")
+    station = offline_station(store, tmp_path / "st")
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    good = make_package(station, tmp_path, size=50_000)
+    (usb / good.path.name).write_bytes(good.path.read_bytes())
+    os.mkfifo(usb / ("a" * 64 + ".vprpkg"))
+    (usb / ("b" * 64 + ".vprpkg")).symlink_to("/dev/zero")
+    r = subprocess.run([sys.executable, "-m", "coordinator.cli", "import", str(usb), "--json", "--data",
+                        str(tmp_path / "node")], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    report = json.loads(r.stdout)
+    assert report["counts"] == {"new": 1, "duplicate": 0, "rejected": 2}, r.stdout + r.stderr
+    assert all("not a regular file" in x["detail"] for x in report["rejected"])
+    assert "Traceback" not in r.stderr
