@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -52,7 +53,9 @@ class Console:
 
 
 def make_console(data_dir: Path) -> Console:
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True)
+    templates = Jinja2Templates(env=env)
     templates.env.globals.update(MENU=MENU, Role=Role)
     templates.env.filters["local_time"] = local_time
     return Console(Path(data_dir), ConsoleStore(data_dir), Sessions(), LoginThrottle(), templates)

@@ -5,9 +5,11 @@ policy that lets a page load nothing but the node's own files)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
 from coordinator.web.console import HERE, make_console
@@ -45,9 +47,16 @@ def mount_console(app: FastAPI, data_dir: Path) -> None:
     for page in PAGES:
         app.include_router(page.router, include_in_schema=False)
 
+    @app.get("/ping", include_in_schema=False)
+    def ping() -> PlainTextResponse:
+        """The cheapest answer of this server (the console benchmark's baseline)."""
+        return PlainTextResponse("ok")
+
     @app.middleware("http")
     async def console_headers(request, call_next):
+        started = time.perf_counter()
         response = await call_next(request)
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if is_console_path(request.url.path):
