@@ -154,10 +154,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def node_routers(data_dir: Path) -> list[APIRouter]:
-    """Every router of the node: the station API, the upload and the school API."""
-    from coordinator.school.api import school_router
-
-    return [api_router, upload_router, school_router(data_dir)]
+    """The JSON routers of the node: the station API and the upload (the console's
+    pages are mounted by :func:`coordinator.web.mount.mount_console`)."""
+    return [api_router, upload_router]
 
 
 def create_app(data_dir: Path, extra_routers: Iterable[APIRouter] = (), tls: NodeTls | None = None) -> FastAPI:
