@@ -22,6 +22,7 @@ from coordinator.node.errors import UnknownStationError
 from coordinator.node.usb_import import import_dir
 from coordinator.node.pairing import CODE_TTL_S, new_pair_code
 from coordinator.school.cli import register as register_school
+from coordinator.scoring.cli import register as register_scoring
 from coordinator.web.cli import register as register_users
 from coordinator.node.storage import NodeStore
 from coordinator.node.tls import ensure_certificate, format_fingerprint
@@ -244,6 +245,7 @@ def build_parser() -> RuArgumentParser:
     p.set_defaults(handler=_cmd_cleanup)
     register_school(sub)
     register_users(sub, add_common, data_dir_of)
+    register_scoring(sub, add_common, data_dir_of)
     return parser
 
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from coordinator.node.errors import NodeDataError, NodeDiskFullError
+from coordinator.node.errors import NodeDataError, NodeDiskFullError, NotFoundError
+from sync.package import SUFFIX as PACKAGE_SUFFIX
 from vpr_common import sqlite as sqlite_db
 from vpr_common.errors import is_disk_full
 
@@ -337,6 +338,13 @@ class NodeStore:
                  int(unknown_code)))
             db.execute("DELETE FROM uploads WHERE package_id=?", (package_id,))
         return cur.rowcount == 1
+
+    def package_file(self, package_id: str) -> Path:
+        """The stored file of a verified package (``files/packages/<id>.vprpkg``).
+        Raises :class:`NotFoundError` if the node has no such package."""
+        if not self.has_package(package_id):
+            raise NotFoundError(f"no package {package_id}")
+        return self.packages_dir / f"{package_id}{PACKAGE_SUFFIX}"
 
     def list_packages(self) -> list[dict]:
         return [dict(r) for r in self.query("SELECT * FROM packages ORDER BY received_at")]
