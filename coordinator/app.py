@@ -144,13 +144,29 @@ async def _housekeeping(store: NodeStore) -> None:
         await asyncio.sleep(HOUSEKEEPING_INTERVAL_S)
 
 
+#: How often the running node prepares newly delivered answers for scoring.
+SCORING_INTERVAL_S = 5
+
+
+async def _scoring(data_dir: Path) -> None:
+    from coordinator.scoring import service
+
+    while True:
+        try:
+            await anyio.to_thread.run_sync(service.tick, data_dir)
+        except Exception:  # noqa: BLE001 - scoring preparation must never stop the node
+            log.exception("scoring preparation failed; trying again later")
+        await asyncio.sleep(SCORING_INTERVAL_S)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    task = asyncio.create_task(_housekeeping(app.state.store))
+    tasks = [asyncio.create_task(_housekeeping(app.state.store)), asyncio.create_task(_scoring(app.state.data_dir))]
     try:
         yield
     finally:
-        task.cancel()
+        for task in tasks:
+            task.cancel()
 
 
 def node_routers(data_dir: Path) -> list[APIRouter]:
