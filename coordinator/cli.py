@@ -195,6 +195,18 @@ def _cmd_cleanup(args) -> int:
     return 0
 
 
+def _cmd_demo(args) -> int:
+    from coordinator.demo import make_demo  # builds packages and audio: only for this command
+
+    print("Создаю демонстрационную школу (около минуты)...", flush=True)
+    rep = make_demo(args.folder, args.participants)
+    print(f"Готово: {rep.participants} участников (отсутствуют {rep.absent}), получено пакетов ответов "
+          f"{rep.packages}, устных ответов для экспертов {rep.responses}.")
+    print(f"Учётные записи: {rep.logins_file}; парольная фраза протокола - в {rep.folder / 'demo-readme.txt'}.")
+    print(f"Запуск: vpr-node serve --data {rep.folder}  и откройте в браузере https://АДРЕС_УЗЛА:8443/")
+    return 0
+
+
 def build_parser() -> RuArgumentParser:
     parser = RuArgumentParser(prog="vpr-node", description="Узел школьного координатора ВПР")
     sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=RuArgumentParser)
@@ -243,6 +255,10 @@ def build_parser() -> RuArgumentParser:
                    help="без движения дольше стольких часов (по умолчанию 24; работающий узел "
                         "убирает такие сам раз в час)")
     p.set_defaults(handler=_cmd_cleanup)
+    p = sub.add_parser("demo", help="создать демонстрационную школу (вымышленные ученики) для знакомства с консолью")
+    p.add_argument("folder", type=Path, metavar="ПАПКА")
+    p.add_argument("--participants", type=int, default=75, help="сколько учеников (по умолчанию 75)")
+    p.set_defaults(handler=_cmd_demo)
     register_school(sub)
     register_users(sub, add_common, data_dir_of)
     register_scoring(sub, add_common, data_dir_of)
