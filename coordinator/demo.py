@@ -139,9 +139,14 @@ def make_demo(folder: Path, participants: int = 75, seed: int = 2026) -> DemoRep
         with tempfile.TemporaryDirectory() as tmp:
             lst = Path(tmp) / "классы.csv"
             lines = ["Класс;ФИО;Английский язык;Русский язык"]
+            seen: set[str] = set()
             for cls, n in zip(CLASSES, per_class):
                 for _ in range(n):
-                    lines.append(f"{cls};{invented_name(rng)};{rng.choice([3, 4, 4, 5, 5])};{rng.choice([3, 4, 5])}")
+                    name = invented_name(rng)
+                    while name in seen:  # two pupils of one name would be flagged as a possible duplicate
+                        name = invented_name(rng)
+                    seen.add(name)
+                    lines.append(f"{cls};{name};{rng.choice([3, 4, 4, 5, 5])};{rng.choice([3, 4, 5])}")
             lst.write_text("\n".join(lines) + "\n", encoding="utf-8")
             roster.import_class_list(school, lst, key)
         school_codes.generate(school)

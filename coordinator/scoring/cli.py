@@ -10,7 +10,7 @@ from pathlib import Path
 
 from coordinator.node.storage import NodeStore
 from coordinator.school.store import SchoolStore
-from coordinator.scoring import content, flow, report, responses, settings
+from coordinator.scoring import content, flow, report, responses, settings, work
 from coordinator.scoring.store import ScoringStore
 from vpr_common.cli import print_json
 from vpr_common.errors import UsageError
@@ -110,6 +110,8 @@ def cmd_settings(args) -> int:
     if args.final_rule:
         changes["within_tolerance"] = args.final_rule
     qc = settings.update(scoring, args.subject, **changes) if changes else settings.get(scoring, args.subject)
+    if changes:
+        work.settle(scoring, args.subject)
     if args.json:
         print_json({"ok": True, **qc.as_dict()})
     else:

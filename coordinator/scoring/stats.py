@@ -11,9 +11,8 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
-from coordinator.scoring import settings
 from coordinator.scoring.store import ScoringStore
-from coordinator.scoring.work import LIVE_PURPOSES, Purpose, adjudication_queue
+from coordinator.scoring.work import LIVE_PURPOSES, Purpose, State
 
 
 @dataclass(frozen=True)
@@ -46,31 +45,20 @@ def _pts(text: str | None) -> dict:
 
 
 def progress(store: ScoringStore, subject_id: str) -> list[TaskProgress]:
-    qc = settings.get(store, subject_id)
-    queue = set(adjudication_queue(store, subject_id))
-    finals = {r[0] for r in store.query("SELECT f.response_id FROM finals f JOIN responses r ON r.id=f.response_id "
-                                        "WHERE r.subject_id=?", (subject_id,))}
-    reads: dict[str, int] = defaultdict(int)
-    for r in store.query("SELECT x.response_id, COUNT(*) FROM readings x JOIN responses r ON r.id=x.response_id "
-                         "WHERE r.subject_id=? AND x.purpose IN (?,?) GROUP BY x.response_id",
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in store.query("SELECT task_number, state, COUNT(*) FROM responses WHERE subject_id=? "
+                         "GROUP BY task_number, state", (subject_id,)):
+        counts[r[0]][r[1]] += r[2]
+    first: dict[str, int] = defaultdict(int)
+    for r in store.query("SELECT r.task_number, COUNT(DISTINCT x.response_id) FROM readings x JOIN responses r "
+                         "ON r.id=x.response_id WHERE r.subject_id=? AND x.purpose IN (?,?) GROUP BY r.task_number",
                          (subject_id, *LIVE_PURPOSES)):
-        reads[r[0]] = r[1]
-    out: dict[str, list[int]] = {}
-    for row in store.query("SELECT id, task_number, double_key FROM responses WHERE subject_id=?", (subject_id,)):
-        c = out.setdefault(row["task_number"], [0, 0, 0, 0, 0, 0])
-        c[0] += 1
-        rid = row["id"]
-        if rid in finals:
-            c[5] += 1
-        elif rid in queue:
-            c[4] += 1
-        elif reads[rid] == 1 and row["double_key"] < qc.double_share:
-            c[3] += 1
-        elif reads[rid] == 0:
-            c[1] += 1
-        if reads[rid] >= 1:
-            c[2] += 1
-    return [TaskProgress(t, *v) for t, v in sorted(out.items(), key=lambda kv: _num(kv[0]))]
+        first[r[0]] = r[1]
+    out = []
+    for task, c in sorted(counts.items(), key=lambda kv: _num(kv[0])):
+        out.append(TaskProgress(task, sum(c.values()), c[State.OPEN.value], first[task], c[State.SECOND.value],
+                                c[State.ADJUDICATION.value], c[State.FINAL.value] + c[State.DEFINITIVE.value]))
+    return out
 
 
 def _num(task: str) -> tuple:

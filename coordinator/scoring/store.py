@@ -37,8 +37,10 @@ CREATE TABLE IF NOT EXISTS responses(
     variant INTEGER NOT NULL, task_id TEXT NOT NULL, task_number TEXT NOT NULL, content_package_id TEXT,
     audio TEXT, duration_s REAL NOT NULL, indicators_json TEXT NOT NULL, peaks_json TEXT NOT NULL,
     photo TEXT, order_key REAL NOT NULL, double_key REAL NOT NULL, created_utc TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'open', first_login TEXT,
     UNIQUE(package_id, task_id));
-CREATE INDEX IF NOT EXISTS responses_order ON responses(subject_id, task_number, order_key);
+CREATE INDEX IF NOT EXISTS responses_next ON responses(subject_id, task_number, state, order_key);
+CREATE INDEX IF NOT EXISTS responses_code ON responses(participant_code);
 CREATE TABLE IF NOT EXISTS definitive(
     response_id TEXT PRIMARY KEY, purpose TEXT NOT NULL, criteria_json TEXT NOT NULL, total INTEGER NOT NULL,
     login TEXT NOT NULL, at_utc TEXT NOT NULL);
@@ -50,6 +52,7 @@ CREATE TABLE IF NOT EXISTS readings(
     criteria_json TEXT, total INTEGER, comment TEXT NOT NULL DEFAULT '', flag TEXT NOT NULL DEFAULT '',
     seconds REAL NOT NULL, at_utc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS readings_response ON readings(response_id);
+CREATE INDEX IF NOT EXISTS readings_login ON readings(login, purpose);
 CREATE TABLE IF NOT EXISTS finals(
     response_id TEXT PRIMARY KEY, criteria_json TEXT NOT NULL, total INTEGER NOT NULL, source TEXT NOT NULL,
     login TEXT NOT NULL, at_utc TEXT NOT NULL);

@@ -61,9 +61,8 @@ def worklist(store: ScoringStore, subject_titles: dict[str, str]) -> list[TaskWo
     out = []
     for link in content.links(store):
         rows = store.query(
-            "SELECT r.task_number, COUNT(*) AS n, SUM(CASE WHEN r.id IN (SELECT response_id FROM finals) "
-            "OR r.id IN (SELECT response_id FROM definitive) THEN 0 ELSE 1 END) AS open, MIN(r.id) AS any_id "
-            "FROM responses r WHERE r.subject_id=? GROUP BY r.task_number ORDER BY r.task_number",
+            "SELECT task_number, COUNT(*) AS n, SUM(CASE WHEN state IN ('open', 'second') THEN 1 ELSE 0 END) AS open, "
+            "MIN(id) AS any_id FROM responses WHERE subject_id=? GROUP BY task_number ORDER BY task_number",
             (link.subject_id,))
         for row in rows:
             title = work.rubric_for(store, row["any_id"]).title

@@ -55,6 +55,16 @@ class Set(str, Enum):
     SEED = "seed"
 
 
+class State(str, Enum):
+    """Where a response stands (kept on the response, so handing out is one indexed look-up)."""
+
+    OPEN = "open"                  # no live reading yet
+    SECOND = "second"              # one live reading; chosen for double marking, waiting for another expert
+    ADJUDICATION = "adjudication"  # flagged, or two readings out of tolerance: the lead expert decides
+    FINAL = "final"
+    DEFINITIVE = "definitive"      # scored definitively by the lead expert (practice, qualification, seed)
+
+
 class Flag(str, Enum):
     SILENT = "silent"
     NOISE = "noise"
@@ -162,22 +172,16 @@ def next_response(store: ScoringStore, subject_id: str, login: str, task_number:
             if seed is not None:
                 db.execute("UPDATE experts SET live_since_seed=0 WHERE subject_id=? AND login=?", (subject_id, login))
                 return _lease(db, seed[0], login, Purpose.SEED, now, qc)
-        free = ("r.subject_id=? AND r.task_number=? AND r.id NOT IN (SELECT response_id FROM finals) "
-                "AND r.id NOT IN (SELECT response_id FROM definitive) "
-                "AND r.id NOT IN (SELECT response_id FROM leases) "
-                "AND r.id NOT IN (SELECT response_id FROM readings WHERE login=? OR flag != '')")
+        unleased = "NOT EXISTS (SELECT 1 FROM leases l WHERE l.response_id=r.id)"
         second = db.execute(
-            f"SELECT r.id FROM responses r WHERE {free} AND r.double_key < ? AND "
-            "(SELECT COUNT(*) FROM readings x WHERE x.response_id=r.id AND x.purpose IN (?,?)) = 1 "
-            "ORDER BY r.order_key LIMIT 1",
-            (subject_id, task_number, login, qc.double_share, *LIVE_PURPOSES)).fetchone()
+            f"SELECT r.id FROM responses r WHERE r.subject_id=? AND r.task_number=? AND r.state=? "
+            f"AND r.first_login!=? AND {unleased} ORDER BY r.order_key LIMIT 1",
+            (subject_id, task_number, State.SECOND.value, login)).fetchone()
         if second is not None:
             return _lease(db, second[0], login, Purpose.SECOND, now, qc)
         first = db.execute(
-            f"SELECT r.id FROM responses r WHERE {free} AND "
-            "NOT EXISTS (SELECT 1 FROM readings x WHERE x.response_id=r.id AND x.purpose IN (?,?)) "
-            "ORDER BY r.order_key LIMIT 1",
-            (subject_id, task_number, login, *LIVE_PURPOSES)).fetchone()
+            f"SELECT r.id FROM responses r WHERE r.subject_id=? AND r.task_number=? AND r.state=? AND {unleased} "
+            "ORDER BY r.order_key LIMIT 1", (subject_id, task_number, State.OPEN.value)).fetchone()
         if first is not None:
             return _lease(db, first[0], login, Purpose.LIVE, now, qc)
     raise NothingToScoreError(f"task {task_number}: nothing for {login}")
@@ -193,7 +197,13 @@ def _points(row_json: str | None) -> dict[str, int] | None:
     return json.loads(row_json) if row_json else None
 
 
-def _set_final(db, response_id: str, points: dict, total: int, source: str, login: str) -> None:
+def _set_state(db, response_id: str, state: State) -> None:
+    db.execute("UPDATE responses SET state=? WHERE id=?", (state.value, response_id))
+
+
+def _set_final(db, response_id: str, points: dict, total: int, source: str, login: str,
+               state: State = State.FINAL) -> None:
+    _set_state(db, response_id, state)
     db.execute("INSERT OR REPLACE INTO finals(response_id, criteria_json, total, source, login, at_utc) "
                "VALUES(?,?,?,?,?,?)", (response_id, json.dumps(points, ensure_ascii=False), total, source, login, _now_iso()))
 
@@ -245,40 +255,48 @@ def _after_reading(db, rubric: rb.Rubric, qc: settings.QcSettings, response_id: 
     if purpose not in (Purpose.LIVE, Purpose.SECOND):
         return "recorded"
     if flag or points is None:
+        _set_state(db, response_id, State.ADJUDICATION)
         return "adjudication"
     resp = db.execute("SELECT double_key FROM responses WHERE id=?", (response_id,)).fetchone()
-    double = resp["double_key"] < qc.double_share
-    if purpose is Purpose.LIVE and not double:
+    if purpose is Purpose.LIVE and resp["double_key"] >= qc.double_share:
         _set_final(db, response_id, points, total, "single", login)
         return "final"
     if purpose is Purpose.LIVE:
+        db.execute("UPDATE responses SET state=?, first_login=? WHERE id=?", (State.SECOND.value, login, response_id))
         return "waiting_second"
     first = db.execute("SELECT criteria_json FROM readings WHERE response_id=? AND purpose=? AND flag='' "
                        "ORDER BY id LIMIT 1", (response_id, Purpose.LIVE.value)).fetchone()
-    if first is None:
-        return "adjudication"
-    a = _points(first["criteria_json"])
-    if not rb.within_tolerance(rubric, a, points, qc):
+    a = _points(first["criteria_json"]) if first else None
+    if a is None or not rb.within_tolerance(rubric, a, points, qc):
+        _set_state(db, response_id, State.ADJUDICATION)
         return "adjudication"
     final = rb.combine(rubric, a, points, qc.within_tolerance)
     _set_final(db, response_id, final, rb.total(rubric, final), f"agreed:{qc.within_tolerance.value}", login)
     return "final"
 
 
+def settle(store: ScoringStore, subject_id: str) -> int:
+    """After the double-marking share was lowered: responses waiting for a second
+    reading that would no longer get one take their first reading as final."""
+    qc = settings.get(store, subject_id)
+    n = 0
+    with store.tx() as db:
+        rows = db.execute("SELECT id, double_key FROM responses WHERE subject_id=? AND state=?",
+                          (subject_id, State.SECOND.value)).fetchall()
+        for row in rows:
+            if row["double_key"] < qc.double_share:
+                continue
+            first = db.execute("SELECT criteria_json, total, login FROM readings WHERE response_id=? AND purpose=? "
+                               "ORDER BY id LIMIT 1", (row["id"], Purpose.LIVE.value)).fetchone()
+            _set_final(db, row["id"], _points(first["criteria_json"]), first["total"], "single", first["login"])
+            n += 1
+    return n
+
+
 def adjudication_queue(store: ScoringStore, subject_id: str) -> list[str]:
     """Responses waiting for the lead expert: flagged, or two readings out of tolerance."""
-    out = []
-    rows = store.query("SELECT r.id, r.double_key FROM responses r WHERE r.subject_id=? AND "
-                       "r.id NOT IN (SELECT response_id FROM finals) AND r.id NOT IN (SELECT response_id FROM definitive) "
-                       "ORDER BY r.task_number, r.order_key", (subject_id,))
-    for row in rows:
-        reads = store.query("SELECT criteria_json, flag, purpose FROM readings WHERE response_id=? AND purpose IN (?,?)",
-                            (row["id"], *LIVE_PURPOSES))
-        if any(r["flag"] for r in reads):
-            out.append(row["id"])
-        elif len(reads) >= 2:
-            out.append(row["id"])  # two readings and no final: outside tolerance
-    return out
+    return [r[0] for r in store.query("SELECT id FROM responses WHERE subject_id=? AND state=? "
+                                      "ORDER BY task_number, order_key", (subject_id, State.ADJUDICATION.value))]
 
 
 def readings_of(store: ScoringStore, response_id: str) -> list[dict]:
@@ -337,7 +355,7 @@ def set_definitive(store: ScoringStore, subject_id: str, lead_login: str, respon
                    "VALUES(?,?,?,?,?,?)", (response_id, Set(purpose).value, json.dumps(checked, ensure_ascii=False), total, lead_login,
                                            _now_iso()))
         db.execute("DELETE FROM leases WHERE response_id=?", (response_id,))
-        _set_final(db, response_id, checked, total, "definitive", lead_login)
+        _set_final(db, response_id, checked, total, "definitive", lead_login, State.DEFINITIVE)
     return total
 
 

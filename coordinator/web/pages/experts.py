@@ -28,7 +28,11 @@ _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _scoring(request: Request) -> ScoringStore:
-    return ScoringStore(request.app.state.data_dir)
+    """The app's one scoring store (its connections are per thread and reused)."""
+    store = getattr(request.app.state, "scoring", None)
+    if store is None:
+        store = request.app.state.scoring = ScoringStore(request.app.state.data_dir)
+    return store
 
 
 def _titles(request: Request) -> dict[str, str]:
