@@ -13,15 +13,17 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coordinator.scoring.errors import NotLinkedError, ScoringError
 from coordinator.scoring.store import ScoringStore
-from exam_content.answer_key import read_answer_key
-from exam_content.archive import ExamPackage, open_package
 from exam_content.model import PhotoDescriptionTask
 
+if TYPE_CHECKING:  # the archive reader loads numpy: only when a package is opened
+    from exam_content.archive import ExamPackage
+
 CONTENTS = "contents"
-_cache: dict[tuple[str, float], ExamPackage] = {}
+_cache: dict[tuple[str, float], "ExamPackage"] = {}
 _cache_lock = threading.Lock()
 
 
@@ -70,6 +72,9 @@ def load(store: ScoringStore, package_path: Path, password: str, answers_path: P
     """Verify an exam package with its password, keep a copy, its photos and (when
     given) its answer key. Raises the content errors of :mod:`exam_content` (wrong
     password, damaged archive ...) with their Russian messages."""
+    from exam_content.answer_key import read_answer_key
+    from exam_content.archive import open_package
+
     pkg = open_package(Path(package_path), password.encode("utf-8"))
     m = pkg.manifest
     key = None
@@ -103,7 +108,7 @@ def _photo_path(photo) -> str:
     return getattr(photo, "path", None) or str(photo)
 
 
-def _keep_media(store: ScoringStore, pkg: ExamPackage, photo) -> str:
+def _keep_media(store: ScoringStore, pkg: "ExamPackage", photo) -> str:
     data = pkg.media(_photo_path(photo))
     sha = hashlib.sha256(data).hexdigest()
     path = store.media_dir / sha
@@ -114,7 +119,7 @@ def _keep_media(store: ScoringStore, pkg: ExamPackage, photo) -> str:
     return sha
 
 
-def media_name(store: ScoringStore, pkg: ExamPackage, photo) -> str:
+def media_name(store: ScoringStore, pkg: "ExamPackage", photo) -> str:
     """The opaque name (SHA-256) under which a task photo is served to experts."""
     return _keep_media(store, pkg, photo)
 
@@ -125,7 +130,7 @@ def contents(store: ScoringStore) -> list[ContentInfo]:
             for r in store.query("SELECT * FROM contents ORDER BY loaded_utc")]
 
 
-def package(store: ScoringStore, package_id: str) -> ExamPackage | None:
+def package(store: ScoringStore, package_id: str) -> "ExamPackage | None":
     """The opened exam package (verified once per process), or ``None`` if not loaded."""
     row = store.one("SELECT manifest_json FROM contents WHERE package_id=?", (package_id,))
     if row is None:
@@ -136,6 +141,8 @@ def package(store: ScoringStore, package_id: str) -> ExamPackage | None:
     with _cache_lock:
         cached = _cache.get(key)
     if cached is None:
+        from exam_content.archive import open_package
+
         cached = open_package(path, info["password"].encode("utf-8"))
         with _cache_lock:
             _cache[key] = cached

@@ -181,29 +181,3 @@ def rescore_objective(scoring: ScoringStore, node: NodeStore, subject_id: str) -
                        (json.dumps(objective), row["package_id"]))
         n += 1
     return n
-
-
-@dataclass(frozen=True)
-class Response:
-    """A response as the scoring pages need it (the participant code is not in it)."""
-
-    id: str
-    subject_id: str
-    task_id: str
-    task_number: str
-    variant: int
-    content_package_id: str
-    audio: str | None
-    duration_s: float
-    indicators: dict
-    peaks: list
-    photo: str | None
-
-
-def get(scoring: ScoringStore, response_id: str) -> Response | None:
-    row = scoring.one("SELECT * FROM responses WHERE id=?", (response_id,))
-    if row is None:
-        return None
-    return Response(row["id"], row["subject_id"], row["task_id"], row["task_number"], row["variant"],
-                    row["content_package_id"] or "", row["audio"], row["duration_s"],
-                    json.loads(row["indicators_json"]), json.loads(row["peaks_json"]), row["photo"])

@@ -7,12 +7,39 @@ expert session receives)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from coordinator.scoring import content, responses, rubric as rb, work
+from coordinator.scoring import content, rubric as rb, work
 from coordinator.scoring.errors import ScoringError
 from coordinator.scoring.store import ScoringStore
 from exam_content.model import PhotoDescriptionTask, ReadAloudTask
+
+
+@dataclass(frozen=True)
+class Response:
+    """A response as the scoring pages need it (the participant code is not in it)."""
+
+    id: str
+    subject_id: str
+    task_id: str
+    task_number: str
+    variant: int
+    content_package_id: str
+    audio: str | None
+    duration_s: float
+    indicators: dict
+    peaks: list
+    photo: str | None
+
+
+def get(scoring: ScoringStore, response_id: str) -> Response | None:
+    row = scoring.one("SELECT * FROM responses WHERE id=?", (response_id,))
+    if row is None:
+        return None
+    return Response(row["id"], row["subject_id"], row["task_id"], row["task_number"], row["variant"],
+                    row["content_package_id"] or "", row["audio"], row["duration_s"],
+                    json.loads(row["indicators_json"]), json.loads(row["peaks_json"]), row["photo"])
 
 
 @dataclass(frozen=True)
@@ -33,7 +60,7 @@ class ExpertView:
 
 
 def expert_view(store: ScoringStore, response_id: str, purpose: str) -> ExpertView:
-    r = responses.get(store, response_id)
+    r = get(store, response_id)
     if r is None:
         raise ScoringError(f"no response {response_id}", message_ru="Такого ответа нет.",
                            remedy_ru="Вернитесь к списку заданий.")
