@@ -38,7 +38,8 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 MENU: list[tuple[str, str, frozenset[Role]]] = [
     ("/", "Сегодня", frozenset({Role.COORDINATOR, Role.TECHNICIAN})),
     ("/stations", "Станции и материалы", frozenset({Role.COORDINATOR, Role.TECHNICIAN})),
-    ("/experts", "Оценивание", frozenset({Role.EXPERT, Role.LEAD_EXPERT, Role.COORDINATOR})),
+    ("/experts", "Оценивание", frozenset({Role.EXPERT, Role.LEAD_EXPERT})),
+    ("/scoring", "Оценивание", frozenset({Role.COORDINATOR})),
     ("/users", "Учётные записи", frozenset({Role.COORDINATOR})),
     ("/journal", "Журнал действий", frozenset({Role.COORDINATOR})),
 ]
