@@ -21,6 +21,7 @@ from coordinator.node import content, housekeeping, monitoring
 from coordinator.node.errors import UnknownStationError
 from coordinator.node.usb_import import import_dir
 from coordinator.node.pairing import CODE_TTL_S, new_pair_code
+from coordinator.analytics.cli import register as register_analytics
 from coordinator.school.cli import register as register_school
 from coordinator.scoring.cli import register as register_scoring
 from coordinator.web.cli import register as register_users
@@ -262,6 +263,7 @@ def build_parser() -> RuArgumentParser:
     register_school(sub)
     register_users(sub, add_common, data_dir_of)
     register_scoring(sub, add_common, data_dir_of)
+    register_analytics(sub, add_common, data_dir_of)
     return parser
 
 

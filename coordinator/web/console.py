@@ -40,6 +40,7 @@ MENU: list[tuple[str, str, frozenset[Role]]] = [
     ("/stations", "Станции и материалы", frozenset({Role.COORDINATOR, Role.TECHNICIAN})),
     ("/experts", "Оценивание", frozenset({Role.EXPERT, Role.LEAD_EXPERT})),
     ("/scoring", "Оценивание", frozenset({Role.COORDINATOR})),
+    ("/analytics", "Аналитика", frozenset({Role.COORDINATOR})),
     ("/users", "Учётные записи", frozenset({Role.COORDINATOR})),
     ("/journal", "Журнал действий", frozenset({Role.COORDINATOR})),
 ]

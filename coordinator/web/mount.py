@@ -14,13 +14,13 @@ from fastapi.staticfiles import StaticFiles
 
 from coordinator.web.console import HERE, make_console
 from coordinator.web.sessions import COOKIE
-from coordinator.web.pages import auth, experts, journal, scoring, stations, today, users
+from coordinator.web.pages import analytics, auth, experts, journal, scoring, stations, today, users
 
 #: Paths that answer JSON (stations, scripts); everything else is the console.
 API_PREFIXES = ("/api/", "/openapi.json")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
        "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-PAGES = (auth, today, stations, users, journal, experts, scoring)
+PAGES = (auth, today, stations, users, journal, experts, scoring, analytics)
 
 
 def is_console_path(path: str) -> bool:
@@ -60,7 +60,7 @@ def mount_console(app: FastAPI, data_dir: Path) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if is_console_path(request.url.path):
-            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("Content-Security-Policy", CSP)  # a chart sets its own first
             response.headers.setdefault("X-Frame-Options", "DENY")
             if not request.url.path.startswith("/static/"):
                 response.headers.setdefault("Cache-Control", "no-store")
