@@ -170,9 +170,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def node_routers(data_dir: Path) -> list[APIRouter]:
-    """The JSON routers of the node: the station API and the upload (the console's
-    pages are mounted by :func:`coordinator.web.mount.mount_console`)."""
-    return [api_router, upload_router]
+    """The JSON routers of the node: the station API, the upload and the results kiosk's
+    look-up (the console's pages are mounted by :func:`coordinator.web.mount.mount_console`)."""
+    from coordinator.kiosk.api import router as kiosk_router
+
+    return [api_router, upload_router, kiosk_router]
 
 
 def create_app(data_dir: Path, extra_routers: Iterable[APIRouter] = (), tls: NodeTls | None = None) -> FastAPI:

@@ -24,7 +24,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from sync.errors import NodeCertificateError, NodeRefusedError, NodeUnreachableError, PairingError
-from sync.protocol import (PATH_CODES, PATH_EXAM, PATH_EXAM_INFO, PATH_HEARTBEAT, PATH_PAIR, PATH_PASSWORD,
+from sync.protocol import (PATH_CODES, PATH_EXAM, PATH_EXAM_INFO, PATH_HEARTBEAT, PATH_KIOSK_LOOKUP, PATH_PAIR,
+                           PATH_PASSWORD,
                            PATH_TIME, PATH_WHOAMI, UNSIGNED_PAYLOAD, Reason, UploadStatus, complete_path,
                            package_path, upload_path)
 from sync.signing import (EMPTY_SHA256, StationKey, generate_private_key, node_pair_proof, pair_proof,
@@ -206,6 +207,11 @@ class NodeClient:
         except requests.exceptions.RequestException as exc:
             raise NodeUnreachableError(str(exc)) from exc
         return info
+
+    def kiosk_lookup(self, code: str, pin: str) -> dict:
+        """The results kiosk: one participant's released results for a code and its PIN.
+        Raises :class:`NodeRefusedError` (403 wrong code or PIN, 429 wait) and the others."""
+        return self._json("POST", PATH_KIOSK_LOOKUP, {"code": code, "pin": pin})
 
     def package_state(self, package_id: str) -> dict:
         return self._json("GET", package_path(package_id))

@@ -24,6 +24,7 @@ PATH_CODES = f"{API_PREFIX}/codes"
 PATH_PASSWORD = f"{API_PREFIX}/exam/password"
 PATH_EXAM_INFO = f"{API_PREFIX}/exam/package/info"
 PATH_EXAM = f"{API_PREFIX}/exam/package"
+PATH_KIOSK_LOOKUP = f"{API_PREFIX}/kiosk/lookup"
 
 
 def upload_path(package_id: str) -> str:

@@ -71,7 +71,7 @@ def test_layers_import_only_downward():
 #: higher rank. The node hands the school's valid codes to stations, so it stands on
 #: the school; the school knows nothing of stations. ``app`` and ``cli`` at the top
 #: compose them all.
-ROOMS = {"web": 0, "analytics": 1, "scoring": 2, "node": 3, "school": 4}
+ROOMS = {"web": 0, "analytics": 1, "kiosk": 1, "scoring": 2, "node": 3, "school": 4}
 
 
 def _room(module: str) -> str | None:

@@ -82,7 +82,7 @@ class UnknownStationError(NodeError):
 
 
 def http_status_for(exc: VprError) -> int:
-    if isinstance(exc, NodeError):
+    if isinstance(exc, NodeError) or isinstance(getattr(exc, "http_status", None), int):
         return exc.http_status
     if isinstance(exc, AuthError):
         return 403 if exc.reason == Reason.REVOKED_STATION else 401

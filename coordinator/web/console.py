@@ -41,6 +41,7 @@ MENU: list[tuple[str, str, frozenset[Role]]] = [
     ("/experts", "Оценивание", frozenset({Role.EXPERT, Role.LEAD_EXPERT})),
     ("/scoring", "Оценивание", frozenset({Role.COORDINATOR})),
     ("/analytics", "Аналитика", frozenset({Role.COORDINATOR})),
+    ("/kiosk", "Киоск результатов", frozenset({Role.COORDINATOR})),
     ("/users", "Учётные записи", frozenset({Role.COORDINATOR})),
     ("/journal", "Журнал действий", frozenset({Role.COORDINATOR})),
 ]
