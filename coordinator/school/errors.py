@@ -19,6 +19,12 @@ class SchoolError(VprError):
     message_ru = "Ошибка при работе с данными ВПР школы."
 
 
+class SchoolDataTooNewError(SchoolError):
+    code = "school_data_too_new"
+    message_ru = "Файл данных школы создан более новой версией программы."
+    remedy_ru = "Обновите программу на этом компьютере до той версии, которой пользовались раньше."
+
+
 class PassphraseRequiredError(SchoolError):
     code = "passphrase_required"
     message_ru = "Нужна парольная фраза координатора."
@@ -176,6 +182,7 @@ __all__ = [
     "PassphraseRequiredError",
     "ResultsValidationError",
     "ScheduleError",
+    "SchoolDataTooNewError",
     "SchoolError",
     "SessionRequiredError",
     "SubjectsFileError",
