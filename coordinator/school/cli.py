@@ -68,12 +68,17 @@ def register(subparsers) -> None:
     _leaf(g, "generate", h.codes_generate, "выдать коды всем участникам без кода")
     p = _leaf(g, "list", h.codes_list, "список действующих кодов")
     p.add_argument("--class", dest="class_name")
-    p = _leaf(g, "revoke", h.codes_revoke, "отозвать код (он больше никогда не будет выдан)")
-    p.add_argument("code")
-    p.add_argument("--reason", required=True)
+    p = _leaf(g, "revoke", h.codes_revoke, "отозвать код и сразу выдать участнику новый (старый код больше "
+              "никогда не выдаётся; результаты переходят на новый код)")
+    p.add_argument("code", metavar="КОД")
+    p.add_argument("--reason", required=True, metavar="ПРИЧИНА", help="например: листок потерян")
+    p.add_argument("--no-replace", action="store_true",
+                   help="не выдавать новый код сейчас (его выдаст vpr-node codes generate)")
     p = _leaf(g, "pdf", h.codes_pdf, "лист кодов для печати и разрезания (A4, PDF)", json_out=False)
     p.add_argument("out")
     p.add_argument("--class", dest="class_name")
+    p.add_argument("--code", action="append", default=[], metavar="КОД",
+                   help="только этот код (можно несколько раз), например новый код взамен отозванного")
 
     g = _group(subparsers, "subjects", "предметы и критерии оценивания")
     p = _leaf(g, "load", h.subjects_load, "загрузить файл предметов (JSON)")

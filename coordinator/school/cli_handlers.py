@@ -171,13 +171,30 @@ def codes_list(args) -> int:
 
 def codes_revoke(args) -> int:
     with _store(args) as s:
-        codes.revoke(s, args.code.strip(), args.reason)
-    return _out(args, {"revoked": args.code}, f"Код {args.code} отозван. Новый код выдаст: vpr-node codes generate.")
+        out = codes.revoke(s, args.code, args.reason, replace=not args.no_replace)
+    text = f"Код {out.code} отозван."
+    if out.new_code:
+        text += f" Взамен выдан код {out.new_code}" + (f" (класс {out.class_name})." if out.class_name else ".")
+        if out.moved_subjects:
+            text += (" Результаты и отметки об отсутствии перенесены на новый код: "
+                     + ", ".join(out.moved_subjects) + ".")
+        text += f"\nЛисток с новым кодом: vpr-node codes pdf ФАЙЛ.pdf --code {out.new_code}"
+    else:
+        text += " Новый код выдаст команда: vpr-node codes generate."
+    return _out(args, {"revoked": out.code, "new_code": out.new_code, "moved_subjects": list(out.moved_subjects)},
+                text)
 
 
 def codes_pdf(args) -> int:
     with _store(args) as s:
         items = codes.active_codes(s, args.class_name)
+        if args.code:
+            wanted = {codes.clean_code(c) for c in args.code}
+            items = [c for c in items if c.code in wanted]
+            missing = sorted(wanted - {c.code for c in items})
+            if missing:
+                raise SchoolError("not active", message_ru=f"Среди действующих кодов нет: {', '.join(missing)}.",
+                                  remedy_ru="Список действующих кодов: vpr-node codes list.")
         pages = write_codes_pdf(Path(args.out), items, settings.get_info(s).name)
     print(f"Лист кодов сохранён: {args.out} (кодов: {len(items)}, страниц: {pages}).")
     return 0

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from coordinator.school.codes import CodeStatus
+from coordinator.school import changes
+from coordinator.school.codes import CodeStatus, clean_code
 from coordinator.school.errors import Issue, ResultsValidationError
 from coordinator.school.store import SchoolStore, class_sort_key, utc_now_iso
 from coordinator.school.subjects import Subject, Task
@@ -103,7 +104,7 @@ def code_states(store: SchoolStore) -> dict[str, CodeStatus]:
 
 
 def check_code(raw: object, states: dict[str, CodeStatus]) -> tuple[str | None, str | None]:
-    text = _as_text(raw)
+    text = clean_code(raw)
     if text == "":
         return None, "не указан код участника."
     if not _CODE_RE.match(text):
@@ -147,19 +148,35 @@ def validate_api_entry(store: SchoolStore, subject: Subject, payload: dict) -> E
     return Entry(code, variant, tuple(points))  # type: ignore[arg-type]
 
 
+def _stored(store: SchoolStore, subject_id: str) -> dict[str, tuple]:
+    """{code: (status, variant, points_json, absent_reason, reserve_date)} of a subject."""
+    return {r[0]: tuple(r[1:]) for r in store.conn.execute(
+        "SELECT code, status, variant, points_json, absent_reason, reserve_date FROM results WHERE subject_id=?",
+        (subject_id,))}
+
+
 def save_entries(store: SchoolStore, subject: Subject, entries: list[Entry], source: Source) -> int:
-    """Insert or replace results (one transaction). Returns the number stored."""
+    """Insert or replace results (one transaction); every real change is logged in
+    ``changes``, an identical re-import changes nothing. A reserve day recorded for an
+    absentee stays with the result (the participant sat on that day). Returns the
+    number of entries given."""
     now = utc_now_iso()
     with store.tx():
-        store.conn.executemany(
-            "INSERT INTO results(subject_id, code, status, variant, points_json, absent_reason, reserve_date, "
-            "source, updated_utc) VALUES(?, ?, ?, ?, ?, NULL, NULL, ?, ?) "
-            "ON CONFLICT(subject_id, code) DO UPDATE SET status=excluded.status, variant=excluded.variant, "
-            "points_json=excluded.points_json, absent_reason=NULL, reserve_date=NULL, source=excluded.source, "
-            "updated_utc=excluded.updated_utc",
-            [(subject.id, e.code, ResultStatus.DONE.value, e.variant, json.dumps(list(e.points)), source.value, now)
-             for e in entries],
-        )
+        before = _stored(store, subject.id)
+        for e in entries:
+            points = json.dumps(list(e.points))
+            old = before.get(e.code)
+            if old is not None and old[:3] == (ResultStatus.DONE.value, e.variant, points):
+                continue
+            store.conn.execute(
+                "INSERT INTO results(subject_id, code, status, variant, points_json, absent_reason, reserve_date, "
+                "source, updated_utc) VALUES(?, ?, ?, ?, ?, NULL, NULL, ?, ?) "
+                "ON CONFLICT(subject_id, code) DO UPDATE SET status=excluded.status, variant=excluded.variant, "
+                "points_json=excluded.points_json, absent_reason=NULL, source=excluded.source, "
+                "updated_utc=excluded.updated_utc",
+                (subject.id, e.code, ResultStatus.DONE.value, e.variant, points, source.value, now))
+            changes.record(store.conn, subject.id, e.code, changes.ChangeAction.SET, source.value,
+                           {"was": old[0] if old else None})
     log.info("results stored: subject=%s count=%d source=%s", subject.id, len(entries), source.value)
     return len(entries)
 
@@ -189,6 +206,7 @@ def mark_absent(store: SchoolStore, subject: Subject, code: str, reason: str, re
             (subject.id, ok_code, ResultStatus.ABSENT.value, reason.strip(), reserve_date or "", Source.CLI.value,
              utc_now_iso()),
         )
+        changes.record(store.conn, subject.id, ok_code, changes.ChangeAction.ABSENT, Source.CLI.value)
 
 
 def journal_mark(journal: dict, subject: Subject) -> int | None:
@@ -202,8 +220,9 @@ def list_results(store: SchoolStore, subject: Subject, class_name: str | None = 
                  status: ResultStatus | None = None) -> list[Result]:
     """Stored results joined with the class and the journal mark, ordered by class and
     code. Only codes - never names."""
+    # results under a revoked code not yet replaced wait for the new code (codes.generate)
     q = ("SELECT r.code, p.class_name, r.status, r.variant, r.points_json, p.journal_json, r.absent_reason, "
-         "r.reserve_date FROM results r LEFT JOIN participants p ON p.code = r.code WHERE r.subject_id=?")
+         "r.reserve_date FROM results r JOIN participants p ON p.code = r.code WHERE r.subject_id=?")
     args: list = [subject.id]
     if class_name:
         q += " AND p.class_name=?"
