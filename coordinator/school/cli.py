@@ -58,8 +58,11 @@ def register(subparsers) -> None:
     p.add_argument("--with-names", action="store_true", help="вписать ФИО (нужна парольная фраза)")
 
     g = _group(subparsers, "classes", "классы и участники")
-    p = _leaf(g, "import", h.classes_import, "загрузить список класса (xlsx/csv: Класс, ФИО, отметки)")
-    p.add_argument("file")
+    p = _leaf(g, "import", h.classes_import, "загрузить список классов из выгрузки электронного журнала "
+              "(xlsx или csv: ФИО или Фамилия/Имя/Отчество, класс в столбце, в названии листа или над таблицей)")
+    p.add_argument("file", metavar="ФАЙЛ")
+    p.add_argument("--allow-duplicates", action="store_true",
+                   help="принять список, где в одном классе два ученика с одинаковыми ФИО")
     p = _leaf(g, "counts", h.classes_counts, "только численность: 8А=25 8Б=24 (ФИО остаются на бумаге)")
     p.add_argument("counts", nargs="+")
     _leaf(g, "list", h.classes_list, "список классов")

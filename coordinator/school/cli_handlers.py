@@ -128,10 +128,19 @@ def protocol_pdf(args) -> int:
 # -- classes -----------------------------------------------------------------------
 def classes_import(args) -> int:
     with _store(args) as s:
-        counts = roster.import_class_list(s, Path(args.file), _unlock(s))
-    total = sum(counts.values())
-    return _out(args, {"imported": counts}, f"Загружено участников: {total} ("
-                + ", ".join(f"{k}: {v}" for k, v in counts.items()) + "). ФИО сохранены в зашифрованном протоколе.")
+        rep = roster.import_class_list(s, Path(args.file), _unlock(s), allow_duplicates=args.allow_duplicates)
+    lines = [f"Загружено участников: {rep.total} (" + ", ".join(f"{k}: {v}" for k, v in rep.counts.items())
+             + "). ФИО сохранены в зашифрованном протоколе."]
+    if rep.mark_columns:
+        lines.append("Отметки по журналу взяты из столбцов: " + ", ".join(f"«{h}»" for h in rep.mark_columns) + ".")
+    if rep.ignored_columns:
+        lines.append("Не использованы столбцы: " + ", ".join(f"«{h}»" for h in rep.ignored_columns) + ".")
+    if rep.skipped_sheets:
+        lines.append("Листы без списка учеников пропущены: " + ", ".join(f"«{n}»" for n in rep.skipped_sheets) + ".")
+    lines += [f"Внимание: {w}" for w in rep.warnings]
+    return _out(args, {"imported": rep.counts, "ignored_columns": list(rep.ignored_columns),
+                       "mark_columns": list(rep.mark_columns), "skipped_sheets": list(rep.skipped_sheets),
+                       "warnings": list(rep.warnings)}, "\n".join(lines))
 
 
 def classes_counts(args) -> int:

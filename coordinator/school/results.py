@@ -210,9 +210,13 @@ def mark_absent(store: SchoolStore, subject: Subject, code: str, reason: str, re
 
 
 def journal_mark(journal: dict, subject: Subject) -> int | None:
-    for key in (subject.id, subject.name.lower(), f"{subject.name.lower()} {subject.grade}"):
-        if key in journal:
-            return int(journal[key])
+    """The teacher's mark for ``subject`` from a participant's journal marks, keyed by
+    the subject id or its name (case and ё/е do not matter)."""
+    marks = {str(k).lower().replace("ё", "е"): v for k, v in journal.items()}
+    name = subject.name.lower().replace("ё", "е")
+    for key in (subject.id, name, f"{name} {subject.grade}"):
+        if key in marks:
+            return int(marks[key])
     return None
 
 

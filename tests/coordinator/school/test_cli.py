@@ -39,7 +39,8 @@ def test_standalone_flow_and_messages(tmp_path):
         "Ошибка: Нужна парольная фраза координатора. Введите её по запросу программы или задайте переменную "
         "окружения VPR_NODE_PASSPHRASE (только на компьютере координатора).")
     p = run(["classes", "import", str(lst), "--json"], tmp_path, pw)
-    assert json.loads(p.stdout) == {"ok": True, "imported": {"8А": 2, "8Б": 3}}
+    assert json.loads(p.stdout) == {"ok": True, "imported": {"8А": 2, "8Б": 3}, "ignored_columns": [],
+                                    "mark_columns": ["eng8", "Математика"], "skipped_sheets": [], "warnings": []}
     p = run(["codes", "generate"], tmp_path)
     assert p.stdout.strip() == "Выдано новых кодов: 5. Всего действующих: 5."
     p = run(["results", "export", str(tmp_path / "o.xlsx"), "--subject", "eng8"], tmp_path)
