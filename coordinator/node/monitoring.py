@@ -9,6 +9,8 @@ import time
 from datetime import datetime
 
 from coordinator.node.storage import NodeStore
+from coordinator.school import timegates
+from coordinator.school.store import DB_NAME as SCHOOL_DB, SchoolStore
 from sync.protocol import Reason
 
 ONLINE_WINDOW_S = 120
@@ -41,6 +43,16 @@ def _readiness_summary(readiness: dict | None) -> str:
     return "готова" if ok is True else "есть проблемы" if ok is False else "нет данных"
 
 
+def _school_facts(store: NodeStore) -> tuple[dict[str, str], list[str]]:
+    """Codes the school marked absent (no answer expected until their reserve day) and
+    the upload deadlines as countdowns with their upload state."""
+    if not (store.data_dir / SCHOOL_DB).exists():
+        return {}, []
+    with SchoolStore(store.data_dir) as school:
+        return ({code: a.text_ru for code, a in timegates.not_expected(school).items()},
+                [c.text_ru for c in timegates.countdowns(school)])
+
+
 def build_status(store: NodeStore) -> dict:
     now = time.time()
     stations = []
@@ -65,6 +77,8 @@ def build_status(store: NodeStore) -> dict:
     rejections = [dict(r, at=_when(r["at"]), reason_ru=REASONS_RU.get(r["reason"], r["reason"]))
                   for r in store.list_rejections()]
     exam_sha = store.get_meta("exam_sha256")
+    school_absent, deadlines = _school_facts(store)
+    absent = {c: why for c, why in school_absent.items() if c not in by_code}
     return {
         "node": {
             "data_dir": str(store.data_dir), "now": _when(now),
@@ -74,7 +88,9 @@ def build_status(store: NodeStore) -> dict:
             "valid_codes": len(codes)},
         "stations": stations,
         "packages": {"verified": len(packages), "participants": len(by_code), "by_participant": by_code},
-        "missing_codes": [c for c in codes if c not in by_code],
+        "missing_codes": [c for c in codes if c not in by_code and c not in absent],
+        "absent_codes": absent,
+        "deadlines": deadlines,
         "unknown_code_packages": [dict(p, participant_code=c) for c, ps in by_code.items()
                                   if c not in code_set for p in ps],
         "uploads_in_progress": uploads,
@@ -103,12 +119,18 @@ def render_status(s: dict) -> str:
     if n["valid_codes"]:
         miss = s["missing_codes"]
         lines.append(f"Нет ответов от кодов ({len(miss)}): " + (", ".join(miss) if miss else "—"))
+    if s.get("absent_codes"):
+        lines.append(f"Отсутствуют, ответов не ждём ({len(s['absent_codes'])}): "
+                     + "; ".join(f"{c} ({why})" for c, why in sorted(s["absent_codes"].items())))
     unk = s["unknown_code_packages"]
     if not n["valid_codes"]:
         lines.append("Список кодов не импортирован (vpr-node import-codes ФАЙЛ): коды не проверяются.")
     elif unk:
         lines.append(f"ВНИМАНИЕ: пакеты с кодами не из списка ({len(unk)}), сохранены: "
                      + ", ".join(sorted({u['participant_code'] for u in unk})))
+    if s.get("deadlines"):
+        lines.append("\nЗагрузка результатов в ФИС ОКО:")
+        lines += [f"  {d}" for d in s["deadlines"]]
     if s["uploads_in_progress"]:
         lines.append("\nИдёт передача:")
         for u in s["uploads_in_progress"]:

@@ -25,7 +25,13 @@ from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse
 
 from coordinator.school import codes, protocol, results, schedule, vault
-from coordinator.school.errors import ResultsValidationError, SchoolError, SessionRequiredError, WrongPassphraseError
+from coordinator.school.errors import (
+    ConfirmationRequiredError,
+    ResultsValidationError,
+    SchoolError,
+    SessionRequiredError,
+    WrongPassphraseError,
+)
 from coordinator.school.settings import get_info
 from coordinator.school.store import SchoolStore
 from coordinator.school.subjects import get_subject, list_subjects
@@ -39,7 +45,7 @@ SESSION_TTL_S = 30 * 60
 _STATUS = {
     "coordinator_session_required": 401, "wrong_passphrase": 401, "passphrase_required": 400,
     "unknown_subject": 404, "unknown_class": 404, "results_invalid": 422, "vault_not_initialized": 409,
-    "too_many_attempts": 429,
+    "too_many_attempts": 429, "outside_schedule": 422, "confirmation_required": 409, "schedule": 422,
 }
 
 
@@ -100,6 +106,8 @@ def error_response(exc: VprError) -> JSONResponse:
     body = error_body(exc)
     if isinstance(exc, ResultsValidationError):
         body["error"]["issues"] = [{"where": i.where, "message_ru": i.message_ru} for i in exc.issues]
+    if isinstance(exc, ConfirmationRequiredError):
+        body["error"]["warnings"] = list(exc.warnings)  # repeat with "confirm": true
     return JSONResponse(body, status_code=_STATUS.get(exc.code, 400))
 
 
@@ -178,9 +186,10 @@ def school_router(data_dir: Path | str) -> APIRouter:
             sessions.key(x_coordinator_session)
             subject = get_subject(s, subject_id)
             entry = results.validate_api_entry(s, subject, payload)
-            results.save_entries(s, subject, [entry], results.Source.API)
+            rec = results.record_results(s, subject, [entry], results.Source.API,
+                                         confirmed=payload.get("confirm") is True)
             saved = [r for r in results.list_results(s, subject) if r.code == entry.code][0]
-            return {"ok": True, "result": _result_view(saved)}
+            return {"ok": True, "result": _result_view(saved), "warnings": list(rec.warnings)}
         return run(body)
 
     @router.get("/results/{subject_id}")
@@ -199,9 +208,12 @@ def school_router(data_dir: Path | str) -> APIRouter:
         def body(s: SchoolStore) -> object:
             sessions.key(x_coordinator_session)
             subject = get_subject(s, subject_id)
-            results.mark_absent(s, subject, str(payload.get("code") or ""), str(payload.get("reason") or ""),
-                                payload.get("reserve_day"))
-            return {"ok": True}
+            raw = payload.get("codes")
+            codes_given = [str(c) for c in raw] if isinstance(raw, list) else [str(payload.get("code") or "")]
+            done = results.mark_absent_many(s, subject, codes_given, str(payload.get("reason") or ""),
+                                            payload.get("reserve_day"), source=results.Source.API,
+                                            confirmed=payload.get("confirm") is True)
+            return {"ok": True, "absent": done}
         return run(body)
 
     return router

@@ -29,6 +29,21 @@ def _leaf(group, name: str, func, help_ru: str, *, json_out: bool = True) -> arg
     return p
 
 
+def _subject(p) -> None:
+    p.add_argument("--subject", required=True, metavar="ПРЕДМЕТ", help="код предмета, например eng8 "
+                   "(список: vpr-node subjects list)")
+
+
+def _confirm(p) -> None:
+    p.add_argument("--confirm", action="store_true",
+                   help="подтвердить ввод, о котором программа предупредила (до публикации критериев, после срока)")
+
+
+def _verbose(p) -> None:
+    p.add_argument("--verbose", "--подробно", dest="verbose", action="store_true",
+                   help="показать подробности (контрольную сумму файла)")
+
+
 def _group(subparsers, name: str, help_ru: str):
     g = subparsers.add_parser(name, help=help_ru, description=help_ru)
     sub = g.add_subparsers(dest=f"{name}_cmd", metavar="ДЕЙСТВИЕ")
@@ -91,54 +106,67 @@ def register(subparsers) -> None:
     p = _leaf(g, "template", h.subjects_template, "сохранить шаблон файла предметов", json_out=False)
     p.add_argument("out")
 
-    g = _group(subparsers, "results", "результаты: ввод, импорт, экспорт формы")
+    g = _group(subparsers, "results", "результаты: ввод, импорт, отсутствующие, выгрузка")
     p = _leaf(g, "template", h.results_template, "пустая форма с кодами для заполнения (xlsx)", json_out=False)
-    p.add_argument("out")
-    p.add_argument("--subject", required=True)
-    p.add_argument("--class", dest="class_name")
-    p = _leaf(g, "import", h.results_import, "загрузить заполненную форму (xlsx/csv)")
-    p.add_argument("file")
-    p.add_argument("--subject", required=True)
+    p.add_argument("out", metavar="ФАЙЛ")
+    _subject(p)
+    p.add_argument("--class", dest="class_name", metavar="КЛАСС")
+    p.add_argument("--reserve-day", metavar="ДАТА", help="только участники резервного дня (их коды те же)")
+    p = _leaf(g, "import", h.results_import, "загрузить заполненную форму (xlsx или csv); строки со словом "
+              "«отсутствовал» в столбце «Вариант» отмечают отсутствующих")
+    p.add_argument("file", metavar="ФАЙЛ")
+    _subject(p)
+    _confirm(p)
     p = _leaf(g, "enter", h.results_enter, "ввести баллы одного участника")
-    p.add_argument("--subject", required=True)
-    p.add_argument("--code", required=True)
-    p.add_argument("--variant", required=True)
-    p.add_argument("--points", required=True, help="например 1=2,2=X,9.1=1")
-    p = _leaf(g, "absent", h.results_absent, "отметить отсутствие участника")
-    p.add_argument("--subject", required=True)
-    p.add_argument("--code", required=True)
-    p.add_argument("--reason", required=True)
-    p.add_argument("--reserve-day")
+    _subject(p)
+    p.add_argument("--code", required=True, metavar="КОД")
+    p.add_argument("--variant", required=True, metavar="ВАРИАНТ")
+    p.add_argument("--points", required=True, metavar="БАЛЛЫ", help="например 1=2,2=X,9.1=1 (X - не выполнял)")
+    _confirm(p)
+    p = _leaf(g, "absent", h.results_absent, "отметить отсутствующих (одного или сразу нескольких)")
+    _subject(p)
+    p.add_argument("--code", required=True, action="append", metavar="КОД",
+                   help="код участника; несколько: --code 12345 --code 23456 или --code 12345,23456")
+    p.add_argument("--reason", required=True, metavar="ПРИЧИНА", help="например: болезнь")
+    p.add_argument("--reserve-day", metavar="ДАТА", help="резервный день из расписания, например 22.04.2026")
+    _confirm(p)
     p = _leaf(g, "list", h.results_list, "результаты по предмету")
-    p.add_argument("--subject", required=True)
-    p.add_argument("--class", dest="class_name")
-    p = _leaf(g, "export", h.results_export, "форма результатов (xlsx + csv), только коды", json_out=False)
-    p.add_argument("out")
-    p.add_argument("--subject", required=True)
-    p.add_argument("--class", dest="class_name")
+    _subject(p)
+    p.add_argument("--class", dest="class_name", metavar="КЛАСС")
+    p = _leaf(g, "export", h.results_export, "индивидуальные результаты в формате ФИС ОКО (xlsx + csv), только "
+              "коды", json_out=False)
+    p.add_argument("out", metavar="ФАЙЛ")
+    _subject(p)
+    p.add_argument("--class", dest="class_name", metavar="КЛАСС")
 
-    g = _group(subparsers, "schedule", "расписание и сроки (МСК и местное время)")
-    p = _leaf(g, "set", h.schedule_set, "задать даты предмета")
-    p.add_argument("--subject", required=True)
-    p.add_argument("--date", required=True, help="дата проведения ГГГГ-ММ-ДД")
-    p.add_argument("--upload-date", help="дата загрузки результатов (по умолчанию - дата проведения)")
-    p.add_argument("--reserve", action="append", default=[], help="резервный день (можно несколько)")
-    p = _leaf(g, "show", h.schedule_show, "расписание и предупреждения о сроках")
-    p.add_argument("--now", help="текущий момент ISO 8601 (для проверки)")
+    g = _group(subparsers, "schedule", "расписание и сроки (время местное и московское)")
+    p = _leaf(g, "set", h.schedule_set, "задать даты предмета по плану-графику")
+    _subject(p)
+    p.add_argument("--date", required=True, metavar="ДАТА", help="дата проведения, например 15.04.2026")
+    p.add_argument("--upload-date", metavar="ДАТА", help="последний день загрузки результатов (по умолчанию - "
+                   "день проведения; загрузить до 23:00 МСК)")
+    p.add_argument("--reserve", action="append", default=[], metavar="ДАТА",
+                   help="резервный день (можно несколько раз)")
+    p = _leaf(g, "show", h.schedule_show, "расписание, сколько осталось до конца загрузки, предупреждения")
+    p.add_argument("--now", help=argparse.SUPPRESS)  # a fixed "now" for checks and tests
 
-    g = _group(subparsers, "upload", "выгрузка формы результатов")
-    p = _leaf(g, "prepare", h.upload_prepare, "файл и чек-лист для ручной загрузки в ФИС ОКО")
-    p.add_argument("out_dir")
-    p.add_argument("--subject", required=True)
-    p = _leaf(g, "confirm", h.upload_confirm, "отметить, что форма загружена вручную")
-    p.add_argument("--subject", required=True)
-    p.add_argument("--file", help="загруженный файл (по умолчанию - подготовленный командой prepare)")
-    p = _leaf(g, "config", h.upload_config, "адрес и логин сервиса сбора (пароль хранится зашифрованным)")
-    p.add_argument("--url", required=True)
-    p.add_argument("--user", required=True)
+    g = _group(subparsers, "upload", "загрузка формы результатов в ФИС ОКО")
+    p = _leaf(g, "prepare", h.upload_prepare, "файл формы и чек-лист для загрузки в ФИС ОКО")
+    p.add_argument("out_dir", metavar="ПАПКА")
+    _subject(p)
+    _verbose(p)
+    p = _leaf(g, "confirm", h.upload_confirm, "отметить, что форма загружена в ФИС ОКО")
+    _subject(p)
+    p.add_argument("--file", metavar="ФАЙЛ", help="загруженный файл (по умолчанию - подготовленный командой prepare)")
+    _verbose(p)
+    _leaf(g, "status", h.upload_status, "что загружено, что изменено после загрузки")
+    p = _leaf(g, "config", h.upload_config, "адрес и логин сервиса сбора муниципалитета или региона "
+              "(пароль хранится зашифрованным)")
+    p.add_argument("--url", required=True, metavar="АДРЕС")
+    p.add_argument("--user", required=True, metavar="ЛОГИН")
     p = _leaf(g, "send", h.upload_send, "отправить форму в сервис сбора")
-    p.add_argument("--subject", required=True)
-    p.add_argument("--attempts", type=int, default=4)
+    _subject(p)
+    p.add_argument("--attempts", type=int, default=4, metavar="ЧИСЛО", help="сколько раз пробовать (по умолчанию 4)")
     _leaf(g, "receipts", h.upload_receipts, "квитанции об отправке")
 
 

@@ -144,6 +144,30 @@ class ResultsValidationError(SchoolError):
         )
 
 
+class WrongSubjectFormError(SchoolError):
+    """A filled form of another subject chosen by mistake: one line that says which."""
+
+    code = "wrong_subject_form"
+
+    def __init__(self, form_title: str, subject, other_id: str | None = None) -> None:
+        remedy = (f"Загрузите этот файл по его предмету: vpr-node results import ФАЙЛ --subject {other_id}; "
+                  f"для предмета «{subject.title}» выберите его форму." if other_id else
+                  f"Выберите файл формы по предмету «{subject.title}».")
+        super().__init__(f"form of {form_title!r}, chosen {subject.id}",
+                         message_ru=f"Это форма по предмету «{form_title}», а выбран предмет «{subject.title}».",
+                         remedy_ru=remedy)
+
+
+class NothingToExportError(SchoolError):
+    code = "nothing_to_export"
+
+    def __init__(self, subject, class_name: str | None = None) -> None:
+        where = f" в классе {class_name}" if class_name else ""
+        super().__init__("nothing to export", message_ru=f"По предмету «{subject.title}»{where} нет результатов - "
+                         "пустую форму не выгружаю.",
+                         remedy_ru=f"Бланк для заполнения: vpr-node results template ФАЙЛ --subject {subject.id}.")
+
+
 class EmptyTemplateError(SchoolError):
     code = "empty_template"
     message_ru = (
@@ -153,9 +177,42 @@ class EmptyTemplateError(SchoolError):
     remedy_ru = "Откройте заполненный файл формы (с кодами, вариантами и баллами) и загрузите его."
 
 
+class SettingsError(SchoolError):
+    code = "school_settings"
+    message_ru = "Сведения об ОО не приняты."
+
+
 class ScheduleError(SchoolError):
     code = "schedule"
     message_ru = "Ошибка в расписании."
+
+
+class OutsideScheduleError(SchoolError):
+    """A date outside the schedule: results before the work (or the reserve) day, a
+    reserve day that is not in the schedule or has passed."""
+
+    code = "outside_schedule"
+    message_ru = "Дата вне расписания."
+
+
+class ConfirmationRequiredError(SchoolError):
+    """Something is allowed only after the coordinator confirms it (results entered
+    before the criteria are published, after the deadline ...). ``warnings`` lists the
+    reasons; the CLI repeats the command with ``--confirm``, the web console shows a
+    «Подтвердить» button."""
+
+    code = "confirmation_required"
+    remedy_ru = "Если всё верно, повторите команду с параметром --confirm."
+    exit_code = 3
+
+    def __init__(self, warnings: list[str]) -> None:
+        self.warnings = list(warnings)
+        super().__init__(f"{len(self.warnings)} warning(s) need confirmation",
+                         message_ru="Нужно подтверждение:\n" + "\n".join(f"- {w}" for w in self.warnings))
+
+    @property
+    def user_text(self) -> str:
+        return f"{self.message_ru}\n{self.remedy_ru}"
 
 
 class UploadError(SchoolError):
@@ -175,16 +232,20 @@ class UploadNotConfiguredError(SchoolError):
 
 __all__ = [
     "ClassListError",
+    "ConfirmationRequiredError",
     "CodesError",
     "EmptyTemplateError",
     "InputFileError",
     "Issue",
+    "OutsideScheduleError",
+    "NothingToExportError",
     "PassphraseRequiredError",
     "ResultsValidationError",
     "ScheduleError",
     "SchoolDataTooNewError",
     "SchoolError",
     "SessionRequiredError",
+    "SettingsError",
     "SubjectsFileError",
     "UnknownClassError",
     "UnknownSubjectError",
@@ -196,4 +257,5 @@ __all__ = [
     "VaultNotInitializedError",
     "WeakPassphraseError",
     "WrongPassphraseError",
+    "WrongSubjectFormError",
 ]

@@ -1,6 +1,10 @@
 """Results per subject and participant code: the variant, points per task (None = not
 done, written ``X``, ``Х`` or ``-`` in the form), the primary score and the mark, and
-absentees with a reason and a reserve day.
+absentees with a reason and a reserve day (one or many at once).
+
+``record_results`` is the one way results come in (CLI, web console, API): it asks
+``timegates`` first (refused before the work or reserve day; confirmation before the
+criteria and after the deadline). Every stored change is logged in ``changes``.
 
 The value checks here return the Russian reason; callers (the xlsx import, the API) add
 the place - a cell like ``G9`` or a field like ``points.9.1``.
@@ -12,12 +16,12 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from enum import Enum
 
-from coordinator.school import changes
+from coordinator.school import changes, timegates
 from coordinator.school.codes import CodeStatus, clean_code
-from coordinator.school.errors import Issue, ResultsValidationError
+from coordinator.school.errors import ConfirmationRequiredError, Issue, ResultsValidationError
 from coordinator.school.store import SchoolStore, class_sort_key, utc_now_iso
 from coordinator.school.subjects import Subject, Task
 
@@ -181,32 +185,87 @@ def save_entries(store: SchoolStore, subject: Subject, entries: list[Entry], sou
     return len(entries)
 
 
-def mark_absent(store: SchoolStore, subject: Subject, code: str, reason: str, reserve_date: str | None) -> None:
-    """Record an absentee. Raises ResultsValidationError for a bad code, an empty reason
-    or a reserve day that is not a date."""
+@dataclass(frozen=True)
+class Recorded:
+    """What ``record_results`` stored and the warnings the coordinator accepted."""
+
+    stored: int
+    warnings: tuple[str, ...]
+
+
+def record_results(store: SchoolStore, subject: Subject, entries: list[Entry], source: Source, *,
+                   now_utc: datetime | None = None, confirmed: bool = False) -> Recorded:
+    """Store validated results after the time gates. Raises OutsideScheduleError,
+    ConfirmationRequiredError."""
+    warnings = timegates.check_entry(store, subject, [e.code for e in entries], now_utc)
+    timegates.require_confirmation(warnings, confirmed)
+    n = save_entries(store, subject, entries, source)
+    return Recorded(n, tuple(w.message_ru for w in warnings))
+
+
+def mark_absent_many(store: SchoolStore, subject: Subject, codes: list[str], reason: str,
+                     reserve_date: str | None, *, source: Source = Source.CLI, now_utc: datetime | None = None,
+                     confirmed: bool = False) -> list[str]:
+    """Record absentees (all or nothing); returns their codes. A reserve day must be one
+    of the subject's reserve days and not past. Raises ResultsValidationError (bad or
+    repeated code, empty reason), OutsideScheduleError / ScheduleError (reserve day),
+    ConfirmationRequiredError when a code already has results (the mark replaces them)."""
     issues: list[Issue] = []
-    ok_code, why = check_code(code, code_states(store))
-    if why:
-        issues.append(Issue("code", why))
+    states = code_states(store)
+    ok: list[str] = []
+    for i, raw in enumerate(codes):
+        code, why = check_code(raw, states)
+        where = "code" if len(codes) == 1 else f"codes[{i + 1}]"
+        if why:
+            issues.append(Issue(where, why))
+        elif code in ok:
+            issues.append(Issue(where, f"код {code} указан дважды."))
+        else:
+            ok.append(code)
+    if not codes:
+        issues.append(Issue("code", "не указан ни один код."))
     if not reason.strip():
         issues.append(Issue("reason", "укажите причину отсутствия (например: болезнь)."))
-    if reserve_date:
-        try:
-            date.fromisoformat(reserve_date)
-        except ValueError:
-            issues.append(Issue("reserve_day", f"«{reserve_date}» - не дата; формат ГГГГ-ММ-ДД."))
     if issues:
         raise ResultsValidationError(issues, remedy_ru="Исправьте данные и повторите.")
+    day = timegates.check_reserve_day(store, subject, reserve_date, now_utc)
+    before = _stored(store, subject.id)
+    with_results = [c for c in ok if before.get(c, ("",))[0] == ResultStatus.DONE.value]
+    if with_results and not confirmed:
+        raise ConfirmationRequiredError([
+            ("У кода " + with_results[0] + " уже есть результат по этому предмету; отметка об отсутствии его заменит."
+             if len(with_results) == 1 else
+             "У кодов " + ", ".join(with_results) + " уже есть результаты по этому предмету; отметка об отсутствии "
+             "их заменит.")])
     with store.tx():
-        store.conn.execute(
-            "INSERT INTO results(subject_id, code, status, variant, points_json, absent_reason, reserve_date, "
-            "source, updated_utc) VALUES(?, ?, ?, NULL, NULL, ?, ?, ?, ?) "
-            "ON CONFLICT(subject_id, code) DO UPDATE SET status=excluded.status, variant=NULL, points_json=NULL, "
-            "absent_reason=excluded.absent_reason, reserve_date=excluded.reserve_date, updated_utc=excluded.updated_utc",
-            (subject.id, ok_code, ResultStatus.ABSENT.value, reason.strip(), reserve_date or "", Source.CLI.value,
-             utc_now_iso()),
-        )
-        changes.record(store.conn, subject.id, ok_code, changes.ChangeAction.ABSENT, Source.CLI.value)
+        for code in ok:
+            new = (ResultStatus.ABSENT.value, None, None, reason.strip(), day or "")
+            if before.get(code) == new:
+                continue
+            store.conn.execute(
+                "INSERT INTO results(subject_id, code, status, variant, points_json, absent_reason, reserve_date, "
+                "source, updated_utc) VALUES(?, ?, ?, NULL, NULL, ?, ?, ?, ?) "
+                "ON CONFLICT(subject_id, code) DO UPDATE SET status=excluded.status, variant=NULL, "
+                "points_json=NULL, absent_reason=excluded.absent_reason, reserve_date=excluded.reserve_date, "
+                "source=excluded.source, updated_utc=excluded.updated_utc",
+                (subject.id, code, ResultStatus.ABSENT.value, reason.strip(), day or "", source.value, utc_now_iso()))
+            changes.record(store.conn, subject.id, code, changes.ChangeAction.ABSENT, source.value,
+                           {"reserve_date": day or ""})
+    log.info("absentees recorded: subject=%s count=%d reserve=%s", subject.id, len(ok), bool(day))
+    return ok
+
+
+def mark_absent(store: SchoolStore, subject: Subject, code: str, reason: str, reserve_date: str | None, *,
+                now_utc: datetime | None = None, confirmed: bool = False) -> None:
+    """One absentee (see ``mark_absent_many``)."""
+    mark_absent_many(store, subject, [code], reason, reserve_date, now_utc=now_utc, confirmed=confirmed)
+
+
+def reserve_codes(store: SchoolStore, subject: Subject, day: str) -> list[str]:
+    """Codes of the participants who sit ``subject`` on the reserve day ``day`` (ISO):
+    the same codes they were given for the main day."""
+    return [r[0] for r in store.conn.execute(
+        "SELECT code FROM results WHERE subject_id=? AND reserve_date=? ORDER BY code", (subject.id, day))]
 
 
 def journal_mark(journal: dict, subject: Subject) -> int | None:

@@ -66,10 +66,19 @@ def test_protocol_with_session(server, session, school):
     assert requests.get(f"{server.url}/school/protocol", headers=session, timeout=10).status_code == 401
 
 
-def test_results_entry(server, session, school):
+def test_results_entry(server, session, school, store):
+    from datetime import date, timedelta
+
+    from coordinator.school import schedule
+    today = date.today()
+    schedule.set_item(store, "eng8", (today - timedelta(days=1)).isoformat(), None,
+                      [(today + timedelta(days=7)).isoformat()])
     code = school[0].code
     body = {"code": code, "variant": 2, "points": {"1": 2, "2": "Х", "3": 5, "4": 6, "5": 6, "6": 6}}
     r = requests.post(f"{server.url}/school/results/eng8", json=body, headers=session, timeout=10)
+    assert r.status_code == 409  # yesterday's deadline has passed: confirmation needed
+    assert r.json()["error"]["warnings"][0].startswith("Срок загрузки результатов истёк")
+    r = requests.post(f"{server.url}/school/results/eng8", json=dict(body, confirm=True), headers=session, timeout=10)
     assert r.status_code == 200
     res = r.json()["result"]
     assert (res["code"], res["primary"], res["mark"], res["points"][1]) == (code, 25, 4, None)
@@ -83,9 +92,14 @@ def test_results_entry(server, session, school):
         {"where": "points.1", "message_ru": "«много» - не число; за задание 1 допустимо 0-2, X или -."},
     ]
     r = requests.post(f"{server.url}/school/results/eng8/absent",
-                      json={"code": school[1].code, "reason": "болезнь", "reserve_day": "2026-04-22"},
+                      json={"codes": [school[1].code, school[2].code], "reason": "болезнь",
+                            "reserve_day": (today + timedelta(days=7)).isoformat()},
                       headers=session, timeout=10)
-    assert r.status_code == 200
+    assert r.status_code == 200 and r.json()["absent"] == [school[1].code, school[2].code]
+    r = requests.post(f"{server.url}/school/results/eng8/absent",
+                      json={"code": school[3].code, "reason": "болезнь", "reserve_day": "2020-01-01"},
+                      headers=session, timeout=10)
+    assert r.status_code == 422 and r.json()["error"]["message_ru"].startswith("01.01.2020 нет среди резервных")
     r = requests.get(f"{server.url}/school/results/eng8", headers=session, timeout=10)
     rows = {x["code"]: x for x in r.json()["results"]}
     assert rows[school[1].code]["status"] == "absent" and rows[code]["mark"] == 4
