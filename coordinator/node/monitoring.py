@@ -98,19 +98,28 @@ def build_status(store: NodeStore) -> dict:
     }
 
 
+def shown_time(iso: str | None) -> str:
+    """A stored local ISO time as people read it: ``03.12.2026 16:52``."""
+    return datetime.fromisoformat(iso).strftime("%d.%m.%Y %H:%M") if iso else "никогда"
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} МБ"
+
+
 def render_status(s: dict) -> str:
     """The status as plain Russian text for the coordinator."""
     n = s["node"]
-    lines = [f"Узел координатора, данные: {n['data_dir']}, время: {n['now']}"]
+    lines = [f"Узел координатора, данные: {n['data_dir']}, время на этом компьютере: {shown_time(n['now'])}"]
     ep = n["exam_package"]
-    lines.append(f"Экзаменационный пакет: {ep['name']} ({ep['size']} байт)" if ep else
+    lines.append(f"Экзаменационный пакет: {ep['name']} ({_mb(ep['size'])})" if ep else
                  "Экзаменационный пакет: не загружен (vpr-node set-package ФАЙЛ)")
     lines.append("Пароль к материалам: " + ("открыт станциям" if n["password_released"] else "не открыт"))
     lines.append(f"Допустимых кодов участников: {n['valid_codes']}")
     lines.append(f"\nСтанции ({len(s['stations'])}):")
     for st in s["stations"]:
         state = "ОТКЛЮЧЕНА" if st["revoked"] else "на связи" if st["online"] else "не на связи"
-        lines.append(f"  {st['station_id']} «{st['name']}»: {state}; последний раз: {st['last_seen'] or 'никогда'};"
+        lines.append(f"  {st['station_id']} «{st['name']}»: {state}; последний раз: {shown_time(st['last_seen'])};"
                      f" готовность: {st['readiness_summary']}")
     p = s["packages"]
     lines.append(f"\nПринято и проверено пакетов: {p['verified']} (участников: {p['participants']})")
@@ -135,12 +144,12 @@ def render_status(s: dict) -> str:
         lines.append("\nИдёт передача:")
         for u in s["uploads_in_progress"]:
             idle = f"; без движения {u['idle_hours']:g} ч" if u["idle_hours"] >= 1 else ""
-            lines.append(f"  {u['package_id'][:12]}… от {u['station_id']}: {u['offset']} из {u['size']} байт "
+            lines.append(f"  {u['package_id'][:12]}… от {u['station_id']}: {_mb(u['offset'])} из {_mb(u['size'])} "
                          f"({u['percent']}%){idle}")
         lines.append("  (передачи без движения дольше 24 ч узел удаляет сам; станция передаст пакет заново)")
     if s["rejections"]:
         lines.append(f"\nОтклонено при проверке ({len(s['rejections'])}):")
         for r in s["rejections"]:
-            lines.append(f"  {r['at']} {(r['package_id'] or '')[:12]} {r['station_id'] or ''} [{r['via']}]: "
+            lines.append(f"  {shown_time(r['at'])} {(r['package_id'] or '')[:12]} {r['station_id'] or ''} [{r['via']}]: "
                          f"{r['reason_ru']}")
     return "\n".join(lines)

@@ -21,10 +21,11 @@ def _leaf(group, name: str, func, help_ru: str, *, json_out: bool = True) -> arg
     p = group.add_parser(name, help=help_ru, description=help_ru)
     # SUPPRESS: when the node's own parser already has --data/--json, a leaf default must
     # not overwrite the value given before the group name.
-    p.add_argument("--data", metavar="КАТАЛОГ", default=argparse.SUPPRESS,
-                   help="каталог данных узла (по умолчанию - стандартный)")
+    p.add_argument("--data", metavar="ПАПКА", default=argparse.SUPPRESS,
+                   help="папка с данными программы (по умолчанию - стандартная)")
     if json_out:
-        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="вывод в формате JSON")
+        p.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                       help="ответ в машиночитаемом виде (для других программ)")
     p.set_defaults(func=func)
     return p
 
@@ -44,6 +45,10 @@ def _verbose(p) -> None:
                    help="показать подробности (контрольную сумму файла)")
 
 
+def _class(p) -> None:
+    p.add_argument("--class", dest="class_name", metavar="КЛАСС", help="только этот класс, например 8А")
+
+
 def _group(subparsers, name: str, help_ru: str):
     g = subparsers.add_parser(name, help=help_ru, description=help_ru)
     sub = g.add_subparsers(dest=f"{name}_cmd", metavar="ДЕЙСТВИЕ")
@@ -55,72 +60,73 @@ def register(subparsers) -> None:
     """Add the school command groups to ``subparsers`` (from ``add_subparsers``)."""
     g = _group(subparsers, "school", "сведения об ОО: название, код, муниципалитет, часовой пояс")
     p = _leaf(g, "set", h.school_set, "задать сведения об ОО")
-    p.add_argument("--name")
-    p.add_argument("--code", help="код ОО в ФИС ОКО")
-    p.add_argument("--municipality")
-    p.add_argument("--tz", help="часовой пояс IANA, например Asia/Yekaterinburg")
+    p.add_argument("--name", metavar="НАЗВАНИЕ", help="название ОО, как в ФИС ОКО")
+    p.add_argument("--code", metavar="КОД", help="код (логин) ОО в ФИС ОКО, например edu390001")
+    p.add_argument("--municipality", metavar="МУНИЦИПАЛИТЕТ", help="муниципалитет, например Черняховск")
+    p.add_argument("--tz", metavar="ПОЯС", help="часовой пояс школы: город (Екатеринбург) или разница с Москвой "
+                   "(МСК+2)")
     _leaf(g, "show", h.school_show, "показать сведения об ОО")
 
     g = _group(subparsers, "protocol", "протокол «код - ФИО» (зашифрован паролем координатора)")
     _leaf(g, "init", h.protocol_init, "задать парольную фразу координатора")
     _leaf(g, "passwd", h.protocol_passwd, "сменить парольную фразу (всё перешифровывается)")
     p = _leaf(g, "show", h.protocol_show, "показать протокол (нужна парольная фраза)")
-    p.add_argument("--class", dest="class_name")
+    _class(p)
     p = _leaf(g, "pdf", h.protocol_pdf, "бумажный протокол в PDF", json_out=False)
-    p.add_argument("out")
-    p.add_argument("--subject", required=True)
-    p.add_argument("--class", dest="class_name")
+    p.add_argument("out", metavar="ФАЙЛ", help="куда сохранить PDF")
+    _subject(p)
+    _class(p)
     p.add_argument("--with-names", action="store_true", help="вписать ФИО (нужна парольная фраза)")
 
     g = _group(subparsers, "classes", "классы и участники")
     p = _leaf(g, "import", h.classes_import, "загрузить список классов из выгрузки электронного журнала "
               "(xlsx или csv: ФИО или Фамилия/Имя/Отчество, класс в столбце, в названии листа или над таблицей)")
-    p.add_argument("file", metavar="ФАЙЛ")
+    p.add_argument("file", metavar="ФАЙЛ", help="выгрузка из электронного журнала")
     p.add_argument("--allow-duplicates", action="store_true",
                    help="принять список, где в одном классе два ученика с одинаковыми ФИО")
     p = _leaf(g, "counts", h.classes_counts, "только численность: 8А=25 8Б=24 (ФИО остаются на бумаге)")
-    p.add_argument("counts", nargs="+")
+    p.add_argument("counts", nargs="+", metavar="КЛАСС=ЧИСЛО", help="например 8А=25")
     _leaf(g, "list", h.classes_list, "список классов")
 
     g = _group(subparsers, "codes", "коды участников")
     _leaf(g, "generate", h.codes_generate, "выдать коды всем участникам без кода")
     p = _leaf(g, "list", h.codes_list, "список действующих кодов")
-    p.add_argument("--class", dest="class_name")
+    _class(p)
     p = _leaf(g, "revoke", h.codes_revoke, "отозвать код и сразу выдать участнику новый (старый код больше "
               "никогда не выдаётся; результаты переходят на новый код)")
-    p.add_argument("code", metavar="КОД")
+    p.add_argument("code", metavar="КОД", help="код, который нужно отозвать")
     p.add_argument("--reason", required=True, metavar="ПРИЧИНА", help="например: листок потерян")
     p.add_argument("--no-replace", action="store_true",
                    help="не выдавать новый код сейчас (его выдаст vpr-node codes generate)")
     p = _leaf(g, "pdf", h.codes_pdf, "лист кодов для печати и разрезания (A4, PDF)", json_out=False)
-    p.add_argument("out")
-    p.add_argument("--class", dest="class_name")
+    p.add_argument("out", metavar="ФАЙЛ", help="куда сохранить PDF")
+    _class(p)
     p.add_argument("--code", action="append", default=[], metavar="КОД",
                    help="только этот код (можно несколько раз), например новый код взамен отозванного")
 
     g = _group(subparsers, "subjects", "предметы и критерии оценивания")
-    p = _leaf(g, "load", h.subjects_load, "загрузить файл предметов (JSON)")
-    p.add_argument("file", nargs="?")
+    p = _leaf(g, "load", h.subjects_load, "загрузить файл предметов и критериев")
+    p.add_argument("file", nargs="?", metavar="ФАЙЛ", help="файл предметов (его шаблон: vpr-node subjects template)")
     p.add_argument("--demo", action="store_true", help="загрузить демонстрационные предметы")
     _leaf(g, "list", h.subjects_list, "список предметов")
     p = _leaf(g, "template", h.subjects_template, "сохранить шаблон файла предметов", json_out=False)
-    p.add_argument("out")
+    p.add_argument("out", metavar="ФАЙЛ", help="куда сохранить шаблон")
 
     g = _group(subparsers, "results", "результаты: ввод, импорт, отсутствующие, выгрузка")
     p = _leaf(g, "template", h.results_template, "пустая форма с кодами для заполнения (xlsx)", json_out=False)
-    p.add_argument("out", metavar="ФАЙЛ")
+    p.add_argument("out", metavar="ФАЙЛ", help="куда сохранить форму")
     _subject(p)
-    p.add_argument("--class", dest="class_name", metavar="КЛАСС")
+    _class(p)
     p.add_argument("--reserve-day", metavar="ДАТА", help="только участники резервного дня (их коды те же)")
     p = _leaf(g, "import", h.results_import, "загрузить заполненную форму (xlsx или csv); строки со словом "
               "«отсутствовал» в столбце «Вариант» отмечают отсутствующих")
-    p.add_argument("file", metavar="ФАЙЛ")
+    p.add_argument("file", metavar="ФАЙЛ", help="заполненная форма")
     _subject(p)
     _confirm(p)
     p = _leaf(g, "enter", h.results_enter, "ввести баллы одного участника")
     _subject(p)
-    p.add_argument("--code", required=True, metavar="КОД")
-    p.add_argument("--variant", required=True, metavar="ВАРИАНТ")
+    p.add_argument("--code", required=True, metavar="КОД", help="код участника")
+    p.add_argument("--variant", required=True, metavar="ВАРИАНТ", help="номер варианта")
     p.add_argument("--points", required=True, metavar="БАЛЛЫ", help="например 1=2,2=X,9.1=1 (X - не выполнял)")
     _confirm(p)
     p = _leaf(g, "absent", h.results_absent, "отметить отсутствующих (одного или сразу нескольких)")
@@ -132,12 +138,12 @@ def register(subparsers) -> None:
     _confirm(p)
     p = _leaf(g, "list", h.results_list, "результаты по предмету")
     _subject(p)
-    p.add_argument("--class", dest="class_name", metavar="КЛАСС")
+    _class(p)
     p = _leaf(g, "export", h.results_export, "индивидуальные результаты в формате ФИС ОКО (xlsx + csv), только "
               "коды", json_out=False)
-    p.add_argument("out", metavar="ФАЙЛ")
+    p.add_argument("out", metavar="ФАЙЛ", help="куда сохранить (рядом появится такой же .csv)")
     _subject(p)
-    p.add_argument("--class", dest="class_name", metavar="КЛАСС")
+    _class(p)
 
     g = _group(subparsers, "schedule", "расписание и сроки (время местное и московское)")
     p = _leaf(g, "set", h.schedule_set, "задать даты предмета по плану-графику")
@@ -152,7 +158,7 @@ def register(subparsers) -> None:
 
     g = _group(subparsers, "upload", "загрузка формы результатов в ФИС ОКО")
     p = _leaf(g, "prepare", h.upload_prepare, "файл формы и чек-лист для загрузки в ФИС ОКО")
-    p.add_argument("out_dir", metavar="ПАПКА")
+    p.add_argument("out_dir", metavar="ПАПКА", help="куда положить файл формы и чек-лист")
     _subject(p)
     _verbose(p)
     p = _leaf(g, "confirm", h.upload_confirm, "отметить, что форма загружена в ФИС ОКО")
@@ -162,8 +168,8 @@ def register(subparsers) -> None:
     _leaf(g, "status", h.upload_status, "что загружено, что изменено после загрузки")
     p = _leaf(g, "config", h.upload_config, "адрес и логин сервиса сбора муниципалитета или региона "
               "(пароль хранится зашифрованным)")
-    p.add_argument("--url", required=True, metavar="АДРЕС")
-    p.add_argument("--user", required=True, metavar="ЛОГИН")
+    p.add_argument("--url", required=True, metavar="АДРЕС", help="адрес сервиса (даёт муниципальный координатор)")
+    p.add_argument("--user", required=True, metavar="ЛОГИН", help="логин в сервисе сбора")
     p = _leaf(g, "send", h.upload_send, "отправить форму в сервис сбора")
     _subject(p)
     p.add_argument("--attempts", type=int, default=4, metavar="ЧИСЛО", help="сколько раз пробовать (по умолчанию 4)")

@@ -408,7 +408,7 @@ def upload_config(args) -> int:
     password = _secret(UPLOAD_PASSWORD_ENV, "Пароль сервиса сбора: ")
     if not password:
         raise UploadError("no password", message_ru="Не задан пароль сервиса сбора.",
-                          remedy_ru=f"Введите его по запросу или через переменную {UPLOAD_PASSWORD_ENV}.")
+                          remedy_ru="Запустите команду в окне командной строки: программа спросит пароль.")
     with _store(args) as s:
         upload.configure(s, _unlock(s), args.url, args.user, password)
     return _out(args, {"url": args.url}, "Сервис сбора настроен; логин и пароль сохранены в зашифрованном виде.")

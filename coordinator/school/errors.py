@@ -28,10 +28,8 @@ class SchoolDataTooNewError(SchoolError):
 class PassphraseRequiredError(SchoolError):
     code = "passphrase_required"
     message_ru = "Нужна парольная фраза координатора."
-    remedy_ru = (
-        "Введите её по запросу программы или задайте переменную окружения VPR_NODE_PASSPHRASE "
-        "(только на компьютере координатора)."
-    )
+    # how scripts pass it (VPR_NODE_PASSPHRASE) is in docs/school.md, not on the main path
+    remedy_ru = "Запустите команду в окне командной строки: программа спросит фразу."
 
 
 class WrongPassphraseError(SchoolError):

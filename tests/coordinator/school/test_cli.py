@@ -37,8 +37,8 @@ def test_standalone_flow_and_messages(tmp_path):
     assert run(["protocol", "init"], tmp_path, pw).returncode == 0
     p = run(["classes", "import", str(lst)], tmp_path)
     assert p.returncode == 1 and p.stderr.strip() == (
-        "Ошибка: Нужна парольная фраза координатора. Введите её по запросу программы или задайте переменную "
-        "окружения VPR_NODE_PASSPHRASE (только на компьютере координатора).")
+        "Ошибка: Нужна парольная фраза координатора. Запустите команду в окне командной строки: программа спросит "
+        "фразу.")
     p = run(["classes", "import", str(lst), "--json"], tmp_path, pw)
     assert json.loads(p.stdout) == {"ok": True, "imported": {"8А": 2, "8Б": 3}, "ignored_columns": [],
                                     "mark_columns": ["eng8", "Математика"], "skipped_sheets": [], "warnings": []}
@@ -165,7 +165,7 @@ def test_passphrase_change_via_cli(tmp_path, capsys, monkeypatch):
     (["upload", "send", "--subject", "eng8"], "Ошибка: Адрес сервиса сбора результатов не настроен. "
                                               "Задайте его: vpr-node upload config --url АДРЕС --user ЛОГИН."),
     (["upload", "config", "--url", "https://x.example/u", "--user", "u"],
-     "Ошибка: Не задан пароль сервиса сбора. Введите его по запросу или через переменную VPR_UPLOAD_PASSWORD."),
+     "Ошибка: Не задан пароль сервиса сбора. Запустите команду в окне командной строки: программа спросит пароль."),
     (["results", "absent", "--subject", "eng8", "--code", "12345", "--reason", "болезнь"],
      "Ошибка: Результаты не приняты, ошибок: 1.\ncode: код 12345 не выдавался в этой школе. "
      "Исправьте данные и повторите."),
