@@ -174,6 +174,38 @@ def register(subparsers) -> None:
     _subject(p)
     p.add_argument("--attempts", type=int, default=4, metavar="ЧИСЛО", help="сколько раз пробовать (по умолчанию 4)")
     _leaf(g, "receipts", h.upload_receipts, "квитанции об отправке")
+    _register_rooms(subparsers)
+
+
+def _register_rooms(subparsers) -> None:
+    g = _group(subparsers, "rooms", "аудитории: места, станции, классы, организаторы и наблюдатели, лист аудитории")
+    p = _leaf(g, "add", h.rooms_add, "добавить аудиторию или изменить её места и станции")
+    p.add_argument("name", metavar="НАЗВАНИЕ", help="например 12 или «Кабинет информатики»")
+    p.add_argument("--seats", type=int, required=True, metavar="ЧИСЛО", help="сколько мест для участников")
+    p.add_argument("--stations", action="append", default=[], metavar="СТАНЦИИ",
+                   help="для устной части: компьютеры со станциями, например ПК-1,ПК-2,ПК-3")
+    p.add_argument("--note", metavar="ТЕКСТ", help="примечание (этаж, корпус)")
+    _leaf(g, "list", h.rooms_list, "аудитории и размещённые в них классы")
+    p = _leaf(g, "remove", h.rooms_remove, "удалить аудиторию")
+    p.add_argument("name", metavar="НАЗВАНИЕ", help="название аудитории")
+    p = _leaf(g, "place", h.rooms_place, "разместить класс в аудитории на предмет")
+    _subject(p)
+    p.add_argument("--class", dest="class_name", required=True, metavar="КЛАСС", help="например 8А")
+    p.add_argument("--room", required=True, metavar="АУДИТОРИЯ", help="название аудитории")
+    p = _leaf(g, "staff", h.rooms_staff, "назначить взрослых в аудиторию на день")
+    p.add_argument("room", metavar="АУДИТОРИЯ", help="название аудитории")
+    p.add_argument("--day", required=True, metavar="ДАТА", help="день, например 15.04.2026")
+    p.add_argument("--organizer", action="append", default=[], metavar="ФИО", help="организатор в аудитории")
+    p.add_argument("--observer", action="append", default=[], metavar="ФИО", help="общественный наблюдатель")
+    p.add_argument("--technician", action="append", default=[], metavar="ФИО", help="технический специалист")
+    p.add_argument("--remove", action="append", default=[], metavar="ФИО", help="снять человека с этого дня")
+    p = _leaf(g, "sheet", h.rooms_sheet, "лист аудитории для организатора (PDF)", json_out=False)
+    p.add_argument("out", metavar="ФАЙЛ", help="куда сохранить PDF")
+    p.add_argument("--room", required=True, metavar="АУДИТОРИЯ", help="название аудитории")
+    _subject(p)
+    p.add_argument("--day", metavar="ДАТА", help="день (по умолчанию - день проведения; резервный день - только его "
+                   "участники)")
+    p.add_argument("--with-names", action="store_true", help="вписать ФИО участников (нужна парольная фраза)")
 
 
 def build_parser() -> RuArgumentParser:

@@ -17,6 +17,7 @@ from coordinator.school import (
     forms,
     protocol,
     results,
+    rooms,
     roster,
     schedule,
     settings,
@@ -35,7 +36,8 @@ from coordinator.school.errors import (
 )
 from coordinator.school.pdf_codes import write_codes_pdf
 from coordinator.school.pdf_protocol import write_protocol_pdf
-from coordinator.school.store import SchoolStore
+from coordinator.school.pdf_rooms import write_room_sheet
+from coordinator.school.store import SchoolStore, class_sort_key
 from vpr_common.atomic import atomic_write_text
 from vpr_common.cli import print_json
 
@@ -450,3 +452,78 @@ def upload_receipts(args) -> int:
                                      "size": r.size, "target": r.target, "receipt": r.receipt,
                                      "created_utc": r.created_utc, "current": r.current} for r in items]},
                 "\n".join(lines) or "Отправок ещё не было.")
+
+
+# -- rooms -------------------------------------------------------------------------
+def rooms_add(args) -> int:
+    stations = [x for part in args.stations for x in part.split(",")]
+    with _store(args) as s:
+        room = rooms.save_room(s, args.name, args.seats, stations, args.note or "")
+    text = f"Аудитория «{room.name}»: мест {room.capacity}" + (
+        f", станции: {', '.join(room.stations)}." if room.stations else ".")
+    return _out(args, {"room": {"name": room.name, "seats": room.capacity, "stations": list(room.stations)}}, text)
+
+
+def rooms_list(args) -> int:
+    with _store(args) as s:
+        items = rooms.list_rooms(s)
+        placed = {x.id: {} for x in items}
+        for subj in subjects.list_subjects(s):
+            for cls, room_name in rooms.placements(s, subj).items():
+                rid = next(x.id for x in items if x.name == room_name)
+                placed[rid].setdefault(subj.id, []).append(cls)
+    lines = []
+    for r in items:
+        line = f"«{r.name}»: мест {r.capacity}" + (f", станции: {', '.join(r.stations)}" if r.stations else "")
+        for subj_id, classes in sorted(placed[r.id].items()):
+            line += f"; {subj_id}: {', '.join(sorted(classes, key=class_sort_key))}"
+        lines.append(line)
+    return _out(args, {"rooms": [{"name": r.name, "seats": r.capacity, "stations": list(r.stations),
+                                  "classes": placed[r.id]} for r in items]},
+                "\n".join(lines) or "Аудитории не заданы: vpr-node rooms add НАЗВАНИЕ --seats ЧИСЛО.")
+
+
+def rooms_remove(args) -> int:
+    with _store(args) as s:
+        rooms.remove_room(s, args.name)
+    return _out(args, {"removed": args.name}, f"Аудитория «{args.name}» удалена.")
+
+
+def rooms_place(args) -> int:
+    with _store(args) as s:
+        subject = subjects.get_subject(s, args.subject)
+        total = rooms.place_class(s, subject, args.class_name, args.room)
+    return _out(args, {"room": args.room, "class": args.class_name, "participants": total},
+                f"Класс {args.class_name} пишет «{subject.title}» в аудитории «{args.room}» (участников в ней: {total}).")
+
+
+def rooms_staff(args) -> int:
+    given = [(rooms.StaffRole.ORGANIZER, p) for p in args.organizer] + \
+        [(rooms.StaffRole.OBSERVER, p) for p in args.observer] + \
+        [(rooms.StaffRole.TECHNICIAN, p) for p in args.technician]
+    if not given and not args.remove:
+        raise UsageError("nobody", message_ru="Укажите, кого назначить: --organizer ФИО, --observer ФИО или "
+                         "--technician ФИО.")
+    with _store(args) as s:
+        for person in args.remove:
+            rooms.remove_staff(s, args.room, args.day, person)
+        for role, person in given:
+            rooms.assign_staff(s, args.room, args.day, role, person)
+        room = rooms.get_room(s, args.room)
+        staff = rooms.staff_on(s, room, schedule.parse_date(args.day, "День").isoformat())
+    lines = [f"Аудитория «{room.name}», {schedule.ru_date(schedule.parse_date(args.day, 'День'))}:"]
+    lines += [f"  {rooms.ROLE_RU[r]}: {', '.join(p)}" for r, p in staff.items() if p]
+    return _out(args, {"staff": {r.value: list(p) for r, p in staff.items()}}, "\n".join(lines))
+
+
+def rooms_sheet(args) -> int:
+    with _store(args) as s:
+        subject = subjects.get_subject(s, args.subject)
+        key = _unlock(s) if args.with_names else None
+        sheet = rooms.room_sheet(s, args.room, subject, args.day, key)
+        write_room_sheet(Path(args.out), sheet, settings.get_info(s).name)
+    present = sum(1 for x in sheet.seats if not x.absent)
+    print(f"Лист аудитории сохранён: {args.out} (участников: {present}"
+          + (f", смен за станциями: {max(x.round for x in sheet.seats)}" if sheet.room.stations and present else "")
+          + ")." + (" В нём есть ФИО: храните в ОО, не отправляйте." if key else ""))
+    return 0

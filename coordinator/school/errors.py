@@ -175,6 +175,11 @@ class EmptyTemplateError(SchoolError):
     remedy_ru = "Откройте заполненный файл формы (с кодами, вариантами и баллами) и загрузите его."
 
 
+class RoomsError(SchoolError):
+    code = "rooms"
+    message_ru = "Ошибка в распределении по аудиториям."
+
+
 class SettingsError(SchoolError):
     code = "school_settings"
     message_ru = "Сведения об ОО не приняты."
@@ -239,6 +244,7 @@ __all__ = [
     "NothingToExportError",
     "PassphraseRequiredError",
     "ResultsValidationError",
+    "RoomsError",
     "ScheduleError",
     "SchoolDataTooNewError",
     "SchoolError",
