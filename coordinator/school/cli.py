@@ -175,6 +175,7 @@ def register(subparsers) -> None:
     p.add_argument("--attempts", type=int, default=4, metavar="ЧИСЛО", help="сколько раз пробовать (по умолчанию 4)")
     _leaf(g, "receipts", h.upload_receipts, "квитанции об отправке")
     _register_rooms(subparsers)
+    _register_retention(subparsers)
 
 
 def _register_rooms(subparsers) -> None:
@@ -208,11 +209,35 @@ def _register_rooms(subparsers) -> None:
     p.add_argument("--with-names", action="store_true", help="вписать ФИО участников (нужна парольная фраза)")
 
 
+def _register_retention(subparsers) -> None:
+    g = _group(subparsers, "retention", "срок хранения результатов и протоколов, их удаление с актом")
+    p = _leaf(g, "set", h.retention_set, "задать срок хранения (по приказу ОО)")
+    p.add_argument("--months", type=int, required=True, metavar="МЕСЯЦЕВ", help="сколько месяцев после дня "
+                   "проведения хранить результаты и протокол")
+    _leaf(g, "show", h.retention_show, "что и до какого дня хранится, акты удаления")
+    p = _leaf(g, "delete", h.retention_delete, "удалить результаты (и протокол), срок хранения которых истёк, "
+              "и напечатать акт")
+    p.add_argument("--by", metavar="ФИО", help="кто подтверждает удаление (для акта)")
+    p.add_argument("--act", metavar="ФАЙЛ", help="куда сохранить акт удаления (PDF)")
+    _confirm(p)
+
+
+def register_backup(subparsers) -> None:
+    """``backup`` and ``restore`` as top-level commands of ``vpr-node``."""
+    p = _leaf(subparsers, "backup", h.backup_make, "зашифрованная резервная копия данных школы (коды, протокол, "
+              "результаты, расписание, аудитории)")
+    p.add_argument("file", metavar="ФАЙЛ", help="куда сохранить копию (лучше на отдельный носитель)")
+    p = _leaf(subparsers, "restore", h.backup_restore, "восстановить данные школы из резервной копии")
+    p.add_argument("file", metavar="ФАЙЛ", help="файл копии (.vprbak)")
+    p.add_argument("--replace", action="store_true", help="заменить имеющиеся данные (они будут сохранены в копию)")
+
+
 def build_parser() -> RuArgumentParser:
     parser = RuArgumentParser(prog="vpr-node", description="ВПР: коды, протокол, результаты, загрузка формы")
     sub = parser.add_subparsers(dest="group", metavar="ГРУППА")
     sub.required = True
     register(sub)
+    register_backup(sub)
     return parser
 
 

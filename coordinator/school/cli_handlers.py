@@ -12,11 +12,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from coordinator.school import (
+    backup,
     changes,
     codes,
     forms,
     protocol,
     results,
+    retention,
     rooms,
     roster,
     schedule,
@@ -34,10 +36,11 @@ from coordinator.school.errors import (
     UsageError,
     VaultNotInitializedError,
 )
+from coordinator.school.pdf_acts import write_deletion_act
 from coordinator.school.pdf_codes import write_codes_pdf
 from coordinator.school.pdf_protocol import write_protocol_pdf
 from coordinator.school.pdf_rooms import write_room_sheet
-from coordinator.school.store import SchoolStore, class_sort_key
+from coordinator.school.store import SchoolStore, class_sort_key, default_data_dir
 from vpr_common.atomic import atomic_write_text
 from vpr_common.cli import print_json
 
@@ -527,3 +530,61 @@ def rooms_sheet(args) -> int:
           + (f", смен за станциями: {max(x.round for x in sheet.seats)}" if sheet.room.stations and present else "")
           + ")." + (" В нём есть ФИО: храните в ОО, не отправляйте." if key else ""))
     return 0
+
+
+# -- retention and backup ------------------------------------------------------------
+def retention_set(args) -> int:
+    with _store(args) as s:
+        retention.set_months(s, args.months)
+    return _out(args, {"months": args.months}, f"Срок хранения результатов и протоколов: {args.months} мес. после "
+                "дня проведения. Когда он истечёт, удалите их: vpr-node retention delete.")
+
+
+def retention_show(args) -> int:
+    with _store(args) as s:
+        months = retention.get_months(s)
+        items = retention.plan(s) if months else []
+        done = retention.acts(s)
+    lines = [f"Срок хранения: {months} мес. после дня проведения." if months else
+             "Срок хранения не задан: vpr-node retention set --months 12."]
+    lines += [f"{i.title}: результатов {i.results}, хранить до {schedule.ru_date(i.keep_until)}"
+              + (" - СРОК ИСТЁК, можно удалить" if i.due else "") for i in items]
+    lines += [f"Акт № {a.number} от {a.at_utc[:10]}: удалено - " + ", ".join(x.title for x in a.subjects)
+              for a in done]
+    return _out(args, {"months": months, "subjects": [{"subject": i.subject_id, "keep_until": i.keep_until.isoformat(),
+                                                       "results": i.results, "due": i.due} for i in items],
+                       "acts": [a.number for a in done]}, "\n".join(lines))
+
+
+def retention_delete(args) -> int:
+    with _store(args) as s:
+        act = retention.delete_due(s, confirmed=args.confirm, confirmed_by=args.by or "")
+        out = Path(args.act) if args.act else s.data_dir / f"акт_удаления_{act.number}.pdf"
+        write_deletion_act(out, act, settings.get_info(s))
+    lines = [f"Удалено: " + "; ".join(f"{x.title} ({x.results})" for x in act.subjects) + ".",
+             "Протокол «код - ФИО» удалён." if act.protocol_deleted else
+             "Протокол «код - ФИО» сохранён: по другим работам срок не истёк.",
+             f"Акт удаления № {act.number}: {out} - распечатайте и подпишите."]
+    if act.backups_with_data:
+        lines.append("Эти данные ещё есть в резервных копиях - уничтожьте их: " + "; ".join(act.backups_with_data))
+    return _out(args, {"act": act.number, "act_pdf": str(out), "protocol_deleted": act.protocol_deleted,
+                       "backups_with_data": list(act.backups_with_data)}, "\n".join(lines))
+
+
+def backup_make(args) -> int:
+    with _store(args) as s:
+        info = backup.make_backup(s, Path(args.file), passphrase())
+    return _out(args, {"file": str(info.path), "size": info.size},
+                f"Резервная копия сохранена: {info.path} ({info.size / 1024 / 1024:.1f} МБ), зашифрована парольной "
+                f"фразой координатора.\nВосстановить: vpr-node restore \"{info.path}\". Храните копию на отдельном "
+                "носителе в сейфе.")
+
+
+def backup_restore(args) -> int:
+    data_dir = Path(getattr(args, "data", None) or default_data_dir())
+    info = backup.restore_backup(data_dir, Path(args.file), passphrase(), replace=args.replace)
+    made = f" Прежние данные сохранены: {info.replaced_copy}." if info.replaced_copy else ""
+    with _store(args) as s:
+        when = timefmt.local(info.created_utc, settings.get_info(s).tz) if info.created_utc else "?"
+    return _out(args, {"created_utc": info.created_utc, "replaced_copy": str(info.replaced_copy or "")},
+                f"Данные восстановлены из копии от {when}.{made}")

@@ -175,6 +175,16 @@ class EmptyTemplateError(SchoolError):
     remedy_ru = "Откройте заполненный файл формы (с кодами, вариантами и баллами) и загрузите его."
 
 
+class BackupError(SchoolError):
+    code = "backup"
+    message_ru = "Ошибка резервной копии."
+
+
+class RetentionError(SchoolError):
+    code = "retention"
+    message_ru = "Ошибка срока хранения."
+
+
 class RoomsError(SchoolError):
     code = "rooms"
     message_ru = "Ошибка в распределении по аудиториям."
@@ -234,6 +244,7 @@ class UploadNotConfiguredError(SchoolError):
 
 
 __all__ = [
+    "BackupError",
     "ClassListError",
     "ConfirmationRequiredError",
     "CodesError",
@@ -244,6 +255,7 @@ __all__ = [
     "NothingToExportError",
     "PassphraseRequiredError",
     "ResultsValidationError",
+    "RetentionError",
     "RoomsError",
     "ScheduleError",
     "SchoolDataTooNewError",
