@@ -1,7 +1,7 @@
 """Console entry point ``vpr-node``: the school coordinator's node.
 
 Subcommands: serve, pair-code, stations, revoke, set-package, release-password,
-import-codes, status, import, cleanup. Each takes ``--data DIR`` (default
+import-codes, status, import, cleanup; backup, restore and audit (``care_cli``). Each takes ``--data DIR`` (default
 ``<user data dir>/node``); those that print state take ``--json``.
 
 The school side adds its command groups (``coordinator.school.cli.register``).
@@ -21,6 +21,7 @@ from coordinator.node import content, housekeeping, monitoring
 from coordinator.node.errors import UnknownStationError
 from coordinator.node.usb_import import import_dir
 from coordinator.node.pairing import CODE_TTL_S, new_pair_code
+from coordinator import care_cli
 from coordinator.school.cli import register as register_school
 from coordinator.node.storage import NodeStore
 from coordinator.node.tls import ensure_certificate, format_fingerprint
@@ -257,6 +258,7 @@ def build_parser() -> RuArgumentParser:
                         "убирает такие сам раз в час)")
     p.set_defaults(handler=_cmd_cleanup)
     register_school(sub)
+    care_cli.register(sub)
     return parser
 
 

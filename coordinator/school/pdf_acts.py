@@ -34,7 +34,7 @@ def render_deletion_act(act: DeletionAct, info: SchoolInfo) -> bytes:
              f"Удаление подтвердил(а) в программе: {act.confirmed_by}"]
     for text in lines:
         pdf.set_x(15)
-        pdf.multi_cell(180, 6, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(180, 6, text, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     cols = (("Работа", 80), ("Проведена", 30), ("Хранить до", 30), ("Удалено записей", 40))
     pdf.set_font(FONT_FAMILY, size=10)
@@ -53,21 +53,21 @@ def render_deletion_act(act: DeletionAct, info: SchoolInfo) -> bytes:
     pdf.set_x(15)
     if act.protocol_deleted:
         pdf.multi_cell(180, 6, "Электронный протокол (соответствие кодов участников и ФИО) удалён.",
-                       new_x="LMARGIN", new_y="NEXT")
+                       align="L", new_x="LMARGIN", new_y="NEXT")
     else:
         pdf.multi_cell(180, 6, "Электронный протокол (соответствие кодов и ФИО) сохранён: не истёк срок хранения "
-                       "по работам: " + ", ".join(act.kept_subjects) + ".", new_x="LMARGIN", new_y="NEXT")
+                       "по работам: " + ", ".join(act.kept_subjects) + ".", align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_x(15)
     if act.backups_with_data:
         pdf.multi_cell(180, 6, "Резервные копии, сделанные до удаления, ещё содержат эти данные - уничтожьте их: "
-                       + "; ".join(act.backups_with_data), new_x="LMARGIN", new_y="NEXT")
+                       + "; ".join(act.backups_with_data), align="L", new_x="LMARGIN", new_y="NEXT")
     else:
         pdf.multi_cell(180, 6, "Резервных копий, сделанных до удаления, на этом компьютере нет (копии на других "
-                       "носителях уничтожьте отдельно).", new_x="LMARGIN", new_y="NEXT")
+                       "носителях уничтожьте отдельно).", align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_x(15)
     pdf.multi_cell(180, 6, "Бумажные протоколы проведения за эти работы уничтожены: «____» ____________ 20___ г., "
-                   "способ: ______________________.", new_x="LMARGIN", new_y="NEXT")
+                   "способ: ______________________.", align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
     for who in ("Школьный координатор", "Руководитель ОО", "Член комиссии"):
         pdf.set_x(15)

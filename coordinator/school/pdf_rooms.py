@@ -89,18 +89,18 @@ def render_room_sheet(sheet: RoomSheet, school_name: str) -> bytes:
     pdf.set_x(10)
     if absent:
         pdf.multi_cell(190, 5, "Отмечены отсутствующими (резервный день - с теми же кодами): "
-                       + ", ".join(f"{s.code} ({s.class_name})" for s in absent), new_x="LMARGIN", new_y="NEXT")
+                       + ", ".join(f"{s.code} ({s.class_name})" for s in absent), align="L", new_x="LMARGIN", new_y="NEXT")
     if sheet.room.stations:
         pdf.set_x(10)
         pdf.multi_cell(190, 5, "Участники садятся за станции по сменам: смена 1 - первые "
                        f"{len(sheet.room.stations)} участников списка, затем смена 2 и так далее. Если станция "
                        "неисправна, технический специалист пересаживает участника на свободную станцию.",
-                       new_x="LMARGIN", new_y="NEXT")
+                       align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_x(10)
     pdf.set_font(FONT_FAMILY, size=8)
     pdf.multi_cell(190, 4, "Лист передаётся организатору в аудитории вместе с бумажным протоколом и кодами. "
                    + ("В листе есть ФИО: храните его в ОО, не отправляйте." if any(s.name for s in sheet.seats)
-                      else "ФИО участников - только в бумажном протоколе."))
+                      else "ФИО участников - только в бумажном протоколе."), align="L")
     return bytes(pdf.output())
 
 
