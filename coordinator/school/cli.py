@@ -38,6 +38,7 @@ def _subject(p) -> None:
 def _confirm(p) -> None:
     p.add_argument("--confirm", action="store_true",
                    help="подтвердить ввод, о котором программа предупредила (до публикации критериев, после срока)")
+    p.add_argument("--now", help=argparse.SUPPRESS)  # a fixed "now" for checks and tests
 
 
 def _verbose(p) -> None:
@@ -76,6 +77,7 @@ def register(subparsers) -> None:
     p.add_argument("out", metavar="ФАЙЛ", help="куда сохранить PDF")
     _subject(p)
     _class(p)
+    p.add_argument("--reserve-day", metavar="ДАТА", help="протокол резервного дня: только его участники (коды те же)")
     p.add_argument("--with-names", action="store_true", help="вписать ФИО (нужна парольная фраза)")
 
     g = _group(subparsers, "classes", "классы и участники")
@@ -154,7 +156,7 @@ def register(subparsers) -> None:
     p.add_argument("--reserve", action="append", default=[], metavar="ДАТА",
                    help="резервный день (можно несколько раз)")
     p = _leaf(g, "show", h.schedule_show, "расписание, сколько осталось до конца загрузки, предупреждения")
-    p.add_argument("--now", help=argparse.SUPPRESS)  # a fixed "now" for checks and tests
+    p.add_argument("--now", help=argparse.SUPPRESS)
 
     g = _group(subparsers, "upload", "загрузка формы результатов в ФИС ОКО")
     p = _leaf(g, "prepare", h.upload_prepare, "файл формы и чек-лист для загрузки в ФИС ОКО")

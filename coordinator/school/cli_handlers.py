@@ -138,7 +138,12 @@ def protocol_pdf(args) -> int:
             rows = [(e.class_name, e.code, e.name) for e in protocol.entries(s, _unlock(s), args.class_name) if e.code]
         else:
             rows = [(c.class_name, c.code, "") for c in codes.active_codes(s, args.class_name)]
-        write_protocol_pdf(Path(args.out), rows, subject, info.name, item.work_date.strftime("%d.%m.%Y") if item else "")
+        day = schedule.parse_date(args.reserve_day, "Резервный день") if args.reserve_day else None
+        if day:
+            wanted = set(results.reserve_codes(s, subject, day.isoformat()))
+            rows = [r for r in rows if r[1] in wanted]
+        when = day or (item.work_date if item else None)
+        write_protocol_pdf(Path(args.out), rows, subject, info.name, when.strftime("%d.%m.%Y") if when else "")
     print(f"Протокол сохранён: {args.out} (участников: {len(rows)})."
           + (" В нём есть ФИО: храните в ОО, не отправляйте." if args.with_names else ""))
     return 0
@@ -270,7 +275,7 @@ def results_template(args) -> int:
 def results_import(args) -> int:
     with _store(args) as s:
         subject = subjects.get_subject(s, args.subject)
-        rep = forms.import_form(s, subject, Path(args.file), confirmed=args.confirm)
+        rep = forms.import_form(s, subject, Path(args.file), confirmed=args.confirm, now_utc=_now_arg(args))
     lines = [f"Принято результатов: {rep.stored} (ячеек «не выполнял»: {rep.not_done_cells})."]
     if rep.absent_marked:
         lines.append(f"Отмечено отсутствующих: {rep.absent_marked}.")
@@ -291,7 +296,8 @@ def results_enter(args) -> int:
     with _store(args) as s:
         subject = subjects.get_subject(s, args.subject)
         entry = results.validate_api_entry(s, subject, {"code": args.code, "variant": args.variant, "points": points})
-        rec = results.record_results(s, subject, [entry], results.Source.CLI, confirmed=args.confirm)
+        rec = results.record_results(s, subject, [entry], results.Source.CLI, confirmed=args.confirm,
+                                     now_utc=_now_arg(args))
         r = [x for x in results.list_results(s, subject) if x.code == entry.code][0]
     lines = [f"Код {r.code}: первичный балл {r.primary}, отметка {r.mark}."]
     _warn(lines, rec.warnings)
@@ -303,7 +309,8 @@ def results_absent(args) -> int:
     raw = [c for item in args.code for c in item.replace(";", ",").split(",") if c.strip()]
     with _store(args) as s:
         subject = subjects.get_subject(s, args.subject)
-        done = results.mark_absent_many(s, subject, raw, args.reason, args.reserve_day, confirmed=args.confirm)
+        done = results.mark_absent_many(s, subject, raw, args.reason, args.reserve_day, confirmed=args.confirm,
+                                        now_utc=_now_arg(args))
     who = f"Код {done[0]}" if len(done) == 1 else f"Коды {', '.join(done)}"
     text = f"{who}: отмечено отсутствие ({args.reason.strip()})."
     if args.reserve_day:
@@ -549,8 +556,9 @@ def retention_show(args) -> int:
              "Срок хранения не задан: vpr-node retention set --months 12."]
     lines += [f"{i.title}: результатов {i.results}, хранить до {schedule.ru_date(i.keep_until)}"
               + (" - СРОК ИСТЁК, можно удалить" if i.due else "") for i in items]
-    lines += [f"Акт № {a.number} от {a.at_utc[:10]}: удалено - " + ", ".join(x.title for x in a.subjects)
-              for a in done]
+    tz = settings.get_info(s).tz if done else ""
+    lines += [f"Акт № {a.number} от {timefmt.local(a.at_utc, tz)[:10]}: удалено - "
+              + ", ".join(x.title for x in a.subjects) for a in done]
     return _out(args, {"months": months, "subjects": [{"subject": i.subject_id, "keep_until": i.keep_until.isoformat(),
                                                        "results": i.results, "due": i.due} for i in items],
                        "acts": [a.number for a in done]}, "\n".join(lines))
