@@ -20,10 +20,6 @@ from coordinator.school.pdf_audit import write_audit_pdf
 from coordinator.school.store import SchoolStore, default_data_dir
 from vpr_common.cli import print_json
 
-_MARK = {audit.Status.OK: "в порядке", audit.Status.WARN: "ЗАМЕЧАНИЕ", audit.Status.FAIL: "НАРУШЕНИЕ",
-         audit.Status.SKIPPED: "не проверялось"}
-
-
 def node_facts(data_dir: Path) -> audit.NodeFacts:
     """The station side's facts for the audit, read without creating anything."""
     cert_before = cert_after = None
@@ -49,7 +45,7 @@ def report_text(report: audit.AuditReport, tz_label: str, local_time: str) -> st
     lines = [f"Аудит хранения конфиденциальной информации - {report.school or 'ОО'}, {local_time} ({tz_label})",
              f"Итог: {audit.summary_ru(report)}.", ""]
     for i, f in enumerate(report.findings, 1):
-        lines.append(f"{i}. {f.title_ru}: {_MARK[f.status]}. {f.detail_ru}")
+        lines.append(f"{i}. {f.title_ru}: {audit.STATUS_RU[f.status]}. {f.detail_ru}")
         if f.remedy_ru and f.status is not audit.Status.OK:
             lines.append(f"   Что сделать: {f.remedy_ru}")
     return "\n".join(lines)

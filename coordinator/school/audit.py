@@ -59,7 +59,7 @@ class Status(str, Enum):
     SKIPPED = "skipped"
 
 
-STATUS_RU = {Status.OK: "в порядке", Status.WARN: "есть замечание", Status.FAIL: "нарушение",
+STATUS_RU = {Status.OK: "в порядке", Status.WARN: "ЗАМЕЧАНИЕ", Status.FAIL: "НАРУШЕНИЕ",
              Status.SKIPPED: "не проверялось"}
 
 

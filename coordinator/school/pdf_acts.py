@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from coordinator.school import timefmt
-from coordinator.school.pdf_common import FONT_FAMILY, new_pdf
+from coordinator.school.pdf_common import FONT_FAMILY, new_pdf, table_header
 from coordinator.school.retention import DeletionAct
 from coordinator.school.settings import SchoolInfo
 from vpr_common.atomic import atomic_write_bytes
@@ -37,11 +37,7 @@ def render_deletion_act(act: DeletionAct, info: SchoolInfo) -> bytes:
         pdf.multi_cell(180, 6, text, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     cols = (("Работа", 80), ("Проведена", 30), ("Хранить до", 30), ("Удалено записей", 40))
-    pdf.set_font(FONT_FAMILY, size=10)
-    pdf.set_x(15)
-    for title, w in cols:
-        pdf.cell(w, 7, title, border=1, align="C")
-    pdf.ln(7)
+    table_header(pdf, cols, 7, x=15)
     for s in act.subjects:
         pdf.set_x(15)
         for value, (_, w) in zip((s.title, s.work_date.strftime("%d.%m.%Y"), s.keep_until.strftime("%d.%m.%Y"),

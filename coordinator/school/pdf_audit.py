@@ -11,8 +11,6 @@ from coordinator.school.audit import STATUS_RU, AuditReport, Status, summary_ru
 from coordinator.school.pdf_common import FONT_FAMILY, new_pdf
 from vpr_common.atomic import atomic_write_bytes
 
-_MARK = {Status.OK: "в порядке", Status.WARN: "ЗАМЕЧАНИЕ", Status.FAIL: "НАРУШЕНИЕ", Status.SKIPPED: "не проверялось"}
-
 
 def render_audit_pdf(report: AuditReport) -> bytes:
     pdf = new_pdf("Аудит хранения конфиденциальной информации")
@@ -33,7 +31,7 @@ def render_audit_pdf(report: AuditReport) -> bytes:
     for i, f in enumerate(report.findings, 1):
         pdf.set_x(15)
         pdf.set_font(FONT_FAMILY, size=11)
-        pdf.multi_cell(180, 6, f"{i}. {f.title_ru} - {_MARK[f.status]}", align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(180, 6, f"{i}. {f.title_ru} - {STATUS_RU[f.status]}", align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT_FAMILY, size=10)
         pdf.set_x(20)
         pdf.multi_cell(175, 5, f.detail_ru, align="L", new_x="LMARGIN", new_y="NEXT")
@@ -56,5 +54,3 @@ def render_audit_pdf(report: AuditReport) -> bytes:
 def write_audit_pdf(path: Path, report: AuditReport) -> None:
     atomic_write_bytes(Path(path), render_audit_pdf(report))
 
-
-__all__ = ["STATUS_RU", "render_audit_pdf", "write_audit_pdf"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coordinator.school.pdf_common import FONT_FAMILY, new_pdf
+from coordinator.school.pdf_common import FONT_FAMILY, new_pdf, table_header
 from coordinator.school.rooms import ROLE_RU, RoomSheet, StaffRole
 from vpr_common.atomic import atomic_write_bytes
 
@@ -70,12 +70,7 @@ def render_room_sheet(sheet: RoomSheet, school_name: str) -> bytes:
             pdf.set_xy(10, 10)
         per_page = ROWS_FIRST if first else ROWS_NEXT
         first = False
-        pdf.set_font(FONT_FAMILY, size=9)
-        pdf.set_x(10)
-        for title, w in cols:
-            pdf.cell(w, ROW_H, title, border=1, align="C")
-        pdf.ln(ROW_H)
-        pdf.set_font(FONT_FAMILY, size=10)
+        table_header(pdf, cols, ROW_H)
         for seat in present[start:start + per_page]:
             values = {"№": str(seat.n), "Код участника": seat.code, "Класс": seat.class_name,
                       "ФИО участника": seat.name, "Станция": seat.station, "Смена": str(seat.round or ""),
