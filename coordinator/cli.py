@@ -81,7 +81,7 @@ def _cmd_pair_code(args) -> int:
         print(f"Код подключения станции: {shown}")
         print(f"Действует до {exp:%H:%M} ({args.minutes} мин), только для одной станции.")
         print(f"Проверочный код узла: {format_fingerprint(tls.fingerprint)} - станция покажет его при "
-              "подключении; он должен совпасть.")
+              "подключении (как «отпечаток сертификата»); он должен совпасть.")
         print("На станции: vpr-station pair https://АДРЕС_УЗЛА:ПОРТ " + shown)
     return 0
 

@@ -4,7 +4,8 @@
 ``register(subparsers)`` adds these groups to the node's ``vpr-node`` parser; this
 module also runs standalone: ``python -m coordinator.school.cli codes generate``.
 Every command takes ``--data DIR`` (default: the node data dir); commands that print
-state take ``--json``. Handlers live in ``cli_handlers``.
+state take ``--json``. Handlers live in ``cli_handlers`` and ``cli_handlers_care`` (rooms,
+retention, backup).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 from typing import Sequence
 
 from coordinator.school import cli_handlers as h
+from coordinator.school import cli_handlers_care as hc
 from vpr_common.argparse_ru import RuArgumentParser
 from vpr_common.cli import run_cli
 
@@ -182,27 +184,27 @@ def register(subparsers) -> None:
 
 def _register_rooms(subparsers) -> None:
     g = _group(subparsers, "rooms", "аудитории: места, станции, классы, организаторы и наблюдатели, лист аудитории")
-    p = _leaf(g, "add", h.rooms_add, "добавить аудиторию или изменить её места и станции")
+    p = _leaf(g, "add", hc.rooms_add, "добавить аудиторию или изменить её места и станции")
     p.add_argument("name", metavar="НАЗВАНИЕ", help="например 12 или «Кабинет информатики»")
     p.add_argument("--seats", type=int, required=True, metavar="ЧИСЛО", help="сколько мест для участников")
     p.add_argument("--stations", action="append", default=[], metavar="СТАНЦИИ",
                    help="для устной части: компьютеры со станциями, например ПК-1,ПК-2,ПК-3")
     p.add_argument("--note", metavar="ТЕКСТ", help="примечание (этаж, корпус)")
-    _leaf(g, "list", h.rooms_list, "аудитории и размещённые в них классы")
-    p = _leaf(g, "remove", h.rooms_remove, "удалить аудиторию")
+    _leaf(g, "list", hc.rooms_list, "аудитории и размещённые в них классы")
+    p = _leaf(g, "remove", hc.rooms_remove, "удалить аудиторию")
     p.add_argument("name", metavar="НАЗВАНИЕ", help="название аудитории")
-    p = _leaf(g, "place", h.rooms_place, "разместить класс в аудитории на предмет")
+    p = _leaf(g, "place", hc.rooms_place, "разместить класс в аудитории на предмет")
     _subject(p)
     p.add_argument("--class", dest="class_name", required=True, metavar="КЛАСС", help="например 8А")
     p.add_argument("--room", required=True, metavar="АУДИТОРИЯ", help="название аудитории")
-    p = _leaf(g, "staff", h.rooms_staff, "назначить взрослых в аудиторию на день")
+    p = _leaf(g, "staff", hc.rooms_staff, "назначить взрослых в аудиторию на день")
     p.add_argument("room", metavar="АУДИТОРИЯ", help="название аудитории")
     p.add_argument("--day", required=True, metavar="ДАТА", help="день, например 15.04.2026")
     p.add_argument("--organizer", action="append", default=[], metavar="ФИО", help="организатор в аудитории")
     p.add_argument("--observer", action="append", default=[], metavar="ФИО", help="общественный наблюдатель")
     p.add_argument("--technician", action="append", default=[], metavar="ФИО", help="технический специалист")
     p.add_argument("--remove", action="append", default=[], metavar="ФИО", help="снять человека с этого дня")
-    p = _leaf(g, "sheet", h.rooms_sheet, "лист аудитории для организатора (PDF)", json_out=False)
+    p = _leaf(g, "sheet", hc.rooms_sheet, "лист аудитории для организатора (PDF)", json_out=False)
     p.add_argument("out", metavar="ФАЙЛ", help="куда сохранить PDF")
     p.add_argument("--room", required=True, metavar="АУДИТОРИЯ", help="название аудитории")
     _subject(p)
@@ -213,11 +215,11 @@ def _register_rooms(subparsers) -> None:
 
 def _register_retention(subparsers) -> None:
     g = _group(subparsers, "retention", "срок хранения результатов и протоколов, их удаление с актом")
-    p = _leaf(g, "set", h.retention_set, "задать срок хранения (по приказу ОО)")
+    p = _leaf(g, "set", hc.retention_set, "задать срок хранения (по приказу ОО)")
     p.add_argument("--months", type=int, required=True, metavar="МЕСЯЦЕВ", help="сколько месяцев после дня "
                    "проведения хранить результаты и протокол")
-    _leaf(g, "show", h.retention_show, "что и до какого дня хранится, акты удаления")
-    p = _leaf(g, "delete", h.retention_delete, "удалить результаты (и протокол), срок хранения которых истёк, "
+    _leaf(g, "show", hc.retention_show, "что и до какого дня хранится, акты удаления")
+    p = _leaf(g, "delete", hc.retention_delete, "удалить результаты (и протокол), срок хранения которых истёк, "
               "и напечатать акт")
     p.add_argument("--by", metavar="ФИО", help="кто подтверждает удаление (для акта)")
     p.add_argument("--act", metavar="ФАЙЛ", help="куда сохранить акт удаления (PDF)")
@@ -226,10 +228,10 @@ def _register_retention(subparsers) -> None:
 
 def register_backup(subparsers) -> None:
     """``backup`` and ``restore`` as top-level commands of ``vpr-node``."""
-    p = _leaf(subparsers, "backup", h.backup_make, "зашифрованная резервная копия данных школы (коды, протокол, "
+    p = _leaf(subparsers, "backup", hc.backup_make, "зашифрованная резервная копия данных школы (коды, протокол, "
               "результаты, расписание, аудитории)")
     p.add_argument("file", metavar="ФАЙЛ", help="куда сохранить копию (лучше на отдельный носитель)")
-    p = _leaf(subparsers, "restore", h.backup_restore, "восстановить данные школы из резервной копии")
+    p = _leaf(subparsers, "restore", hc.backup_restore, "восстановить данные школы из резервной копии")
     p.add_argument("file", metavar="ФАЙЛ", help="файл копии (.vprbak)")
     p.add_argument("--replace", action="store_true", help="заменить имеющиеся данные (они будут сохранены в копию)")
 
