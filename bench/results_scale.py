@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from openpyxl import Workbook, load_workbook  # noqa: E402
 
-from coordinator.school import codes, forms, results, roster, settings, subjects  # noqa: E402
+from coordinator.school import codes, federal_layout, forms, results, roster, settings, subjects  # noqa: E402
 from coordinator.school.pdf_codes import render_codes_pdf  # noqa: E402
 from coordinator.school.store import SchoolStore  # noqa: E402
 
@@ -44,7 +44,7 @@ def filled_form(path: Path, store: SchoolStore, subject: subjects.Subject, rng: 
     ws.append([subject.title])
     for _ in range(forms.HEADER_ROW - 2):
         ws.append([])
-    table = forms.table_rows(subject, settings.get_info(store), rows, blank=True)
+    table = federal_layout.table_rows(subject, settings.get_info(store), rows, blank=True)
     ws.append(table[0])
     for r in table[1:]:
         pts = [rng.choice(["X", "-"]) if rng.random() < 0.05 else rng.randint(0, t.max_points) for t in subject.tasks]

@@ -1,7 +1,7 @@
 """Console entry point ``vpr-node``: the school coordinator's node.
 
 Subcommands: serve, pair-code, stations, revoke, set-package, release-password,
-import-codes, status, import, cleanup. Each takes ``--data DIR`` (default
+import-codes, status, import, cleanup; backup, restore and audit (``care_cli``). Each takes ``--data DIR`` (default
 ``<user data dir>/node``); those that print state take ``--json``.
 
 The school side adds its command groups (``coordinator.school.cli.register``).
@@ -21,6 +21,7 @@ from coordinator.node import content, housekeeping, monitoring
 from coordinator.node.errors import UnknownStationError
 from coordinator.node.usb_import import import_dir
 from coordinator.node.pairing import CODE_TTL_S, new_pair_code
+from coordinator import care_cli
 from coordinator.analytics.cli import register as register_analytics
 from coordinator.school.cli import register as register_school
 from coordinator.scoring.cli import register as register_scoring
@@ -42,10 +43,10 @@ def default_data_dir() -> Path:
 
 def add_common(parser: argparse.ArgumentParser, json: bool = True) -> None:
     """The options every ``vpr-node`` subcommand takes."""
-    parser.add_argument("--data", type=Path, default=None, metavar="DIR",
-                        help="папка данных узла (по умолчанию: папка данных пользователя/node)")
+    parser.add_argument("--data", type=Path, default=None, metavar="ПАПКА",
+                        help="папка с данными программы (по умолчанию - стандартная)")
     if json:
-        parser.add_argument("--json", action="store_true", help="вывод в формате JSON")
+        parser.add_argument("--json", action="store_true", help="ответ в машиночитаемом виде (для других программ)")
 
 
 def data_dir_of(args: argparse.Namespace) -> Path:
@@ -82,7 +83,8 @@ def _cmd_pair_code(args) -> int:
     else:
         print(f"Код подключения станции: {shown}")
         print(f"Действует до {exp:%H:%M} ({args.minutes} мин), только для одной станции.")
-        print(f"Отпечаток сертификата узла: {format_fingerprint(tls.fingerprint)}")
+        print(f"Проверочный код узла: {format_fingerprint(tls.fingerprint)} - станция покажет его при "
+              "подключении (как «отпечаток сертификата»); он должен совпасть.")
         print("На станции: vpr-station pair https://АДРЕС_УЗЛА:ПОРТ " + shown)
     return 0
 
@@ -96,7 +98,7 @@ def _cmd_stations(args) -> int:
         print("Ни одна станция не подключена. Код подключения: vpr-node pair-code")
     for st in stations:
         state = "ОТКЛЮЧЕНА" if st["revoked"] else "на связи" if st["online"] else "не на связи"
-        print(f"{st['station_id']}  «{st['name']}»  {state}  последний раз: {st['last_seen'] or 'никогда'}")
+        print(f"{st['station_id']}  «{st['name']}»  {state}  последний раз: {monitoring.shown_time(st['last_seen'])}")
     return 0
 
 
@@ -118,7 +120,9 @@ def _cmd_set_package(args) -> int:
     if args.json:
         print_json({"ok": True, "name": info.name, "sha256": info.sha256, "size": info.size})
     else:
-        print(f"Экзаменационный пакет загружен: {info.name}, {info.size} байт, SHA-256 {info.sha256}")
+        print(f"Экзаменационный пакет загружен: {info.name} ({info.size / 1024 / 1024:.1f} МБ).")
+        if args.verbose:
+            print(f"Контрольная сумма (SHA-256): {info.sha256}")
         if args.password:
             print("Пароль сохранён, но станциям не открыт: vpr-node release-password")
     return 0
@@ -185,7 +189,7 @@ def _cmd_cleanup(args) -> int:
         print(f"Брошенных передач (без движения дольше {args.hours:g} ч) нет.")
     for d in report["dropped"]:
         print(f"Удалена незаконченная передача {d['package_id'][:12]}… от {d['station_id']}: "
-              f"{d['offset']} из {d['size']} байт, без движения {d['idle_hours']:g} ч. "
+              f"{d['offset'] / 1024 / 1024:.1f} из {d['size'] / 1024 / 1024:.1f} МБ, без движения {d['idle_hours']:g} ч. "
               "Станция хранит пакет и передаст его заново.")
     for name in report["orphan_files"]:
         print(f"Удалён ничейный файл передачи {name}")
@@ -209,58 +213,71 @@ def _cmd_demo(args) -> int:
 
 
 def build_parser() -> RuArgumentParser:
-    parser = RuArgumentParser(prog="vpr-node", description="Узел школьного координатора ВПР")
+    parser = RuArgumentParser(prog="vpr-node", description="Узел школьного координатора ВПР: станции, коды, "
+                              "протокол, результаты, загрузка в ФИС ОКО. Справка по команде: vpr-node КОМАНДА --help")
     sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=RuArgumentParser)
-    p = sub.add_parser("serve", help="запустить узел (HTTPS)")
+
+    def cmd(name: str, help_ru: str):
+        return sub.add_parser(name, help=help_ru, description=help_ru)
+
+    p = cmd("serve", "запустить узел, к которому подключаются станции")
     add_common(p, json=False)
-    p.add_argument("--host", default="0.0.0.0")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--host", default="0.0.0.0", metavar="АДРЕС",
+                   help="сетевой адрес узла (по умолчанию - все адреса этого компьютера)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, metavar="НОМЕР",
+                   help=f"сетевой порт, на который станции шлют ответы (по умолчанию {DEFAULT_PORT})")
     p.add_argument("--upload-port", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--workers", type=int, default=1,
                    help="число процессов узла (больше - быстрее приём на многоядерном ПК, ~75 МБ памяти каждый)")
     p.set_defaults(handler=_cmd_serve)
-    p = sub.add_parser("pair-code", help="одноразовый код для подключения станции")
+    p = cmd("pair-code", "одноразовый код для подключения станции")
     add_common(p)
-    p.add_argument("--minutes", type=int, default=CODE_TTL_S // 60)
+    p.add_argument("--minutes", type=int, default=CODE_TTL_S // 60, metavar="МИНУТ",
+                   help=f"сколько минут действует код (по умолчанию {CODE_TTL_S // 60})")
     p.set_defaults(handler=_cmd_pair_code)
-    p = sub.add_parser("stations", help="подключённые станции")
+    p = cmd("stations", "подключённые станции")
     add_common(p)
     p.set_defaults(handler=_cmd_stations)
-    p = sub.add_parser("revoke", help="отключить станцию")
+    p = cmd("revoke", "отключить станцию")
     add_common(p, json=False)
-    p.add_argument("station_id", metavar="ID")
+    p.add_argument("station_id", metavar="СТАНЦИЯ", help="номер станции из vpr-node stations")
     p.set_defaults(handler=_cmd_revoke)
-    p = sub.add_parser("set-package", help="загрузить экзаменационный пакет для станций")
+    p = cmd("set-package", "загрузить экзаменационный пакет для станций")
     add_common(p)
-    p.add_argument("file", type=Path, metavar="ФАЙЛ")
-    p.add_argument("--password", help="пароль к материалам (станциям не открывается до release-password)")
+    p.add_argument("file", type=Path, metavar="ФАЙЛ", help="пакет с материалами (zip)")
+    p.add_argument("--password", metavar="ПАРОЛЬ",
+                   help="пароль к материалам (станциям не открывается до release-password)")
+    p.add_argument("--verbose", "--подробно", dest="verbose", action="store_true",
+                   help="показать подробности (контрольную сумму пакета)")
     p.set_defaults(handler=_cmd_set_package)
-    p = sub.add_parser("release-password", help="открыть станциям пароль к материалам")
+    p = cmd("release-password", "в день проведения: открыть станциям пароль к материалам")
     add_common(p, json=False)
-    p.add_argument("password", nargs="?", metavar="ПАРОЛЬ")
+    p.add_argument("password", nargs="?", metavar="ПАРОЛЬ", help="пароль из личного кабинета ФИС ОКО "
+                   "(если не указан - программа спросит)")
     p.set_defaults(handler=_cmd_release_password)
-    p = sub.add_parser("import-codes", help="импорт списка кодов участников (текст/CSV)")
+    p = cmd("import-codes", "импорт списка кодов участников (текст или CSV)")
     add_common(p)
-    p.add_argument("file", type=Path, metavar="ФАЙЛ")
+    p.add_argument("file", type=Path, metavar="ФАЙЛ", help="файл с кодами")
     p.set_defaults(handler=_cmd_import_codes)
-    p = sub.add_parser("status", help="состояние: станции, принятые и недостающие ответы")
+    p = cmd("status", "состояние: станции, принятые и недостающие ответы, сроки загрузки результатов")
     add_common(p)
     p.set_defaults(handler=_cmd_status)
-    p = sub.add_parser("import", help="импорт пакетов ответов с флешки")
+    p = cmd("import", "импорт пакетов ответов с флешки")
     add_common(p)
-    p.add_argument("src", type=Path, metavar="ПАПКА")
+    p.add_argument("src", type=Path, metavar="ПАПКА", help="папка на флешке, куда станция выгрузила ответы")
     p.set_defaults(handler=_cmd_import)
-    p = sub.add_parser("cleanup", help="удалить брошенные незаконченные передачи (станции хранят свои пакеты)")
+    p = cmd("cleanup", "удалить брошенные незаконченные передачи (станции хранят свои пакеты)")
     add_common(p)
     p.add_argument("--hours", type=float, default=housekeeping.ABANDONED_AFTER_S / 3600,
                    help="без движения дольше стольких часов (по умолчанию 24; работающий узел "
                         "убирает такие сам раз в час)")
     p.set_defaults(handler=_cmd_cleanup)
-    p = sub.add_parser("demo", help="создать демонстрационную школу (вымышленные ученики) для знакомства с консолью")
-    p.add_argument("folder", type=Path, metavar="ПАПКА")
+    p = cmd("demo", "создать демонстрационную школу (вымышленные ученики) для знакомства с консолью")
+    p.add_argument("folder", type=Path, metavar="ПАПКА", help="новая пустая папка для данных демонстрационной школы")
     p.add_argument("--participants", type=int, default=75, help="сколько учеников (по умолчанию 75)")
     p.set_defaults(handler=_cmd_demo)
     register_school(sub)
+    care_cli.register(sub)
     register_users(sub, add_common, data_dir_of)
     register_scoring(sub, add_common, data_dir_of)
     register_analytics(sub, add_common, data_dir_of)

@@ -9,6 +9,8 @@ import time
 from datetime import datetime
 
 from coordinator.node.storage import NodeStore
+from coordinator.school import timegates
+from coordinator.school.store import DB_NAME as SCHOOL_DB, SchoolStore
 from sync.protocol import Reason
 
 ONLINE_WINDOW_S = 120
@@ -41,6 +43,16 @@ def _readiness_summary(readiness: dict | None) -> str:
     return "готова" if ok is True else "есть проблемы" if ok is False else "нет данных"
 
 
+def _school_facts(store: NodeStore) -> tuple[dict[str, str], list[str]]:
+    """Codes the school marked absent (no answer expected until their reserve day) and
+    the upload deadlines as countdowns with their upload state."""
+    if not (store.data_dir / SCHOOL_DB).exists():
+        return {}, []
+    with SchoolStore(store.data_dir) as school:
+        return ({code: a.text_ru for code, a in timegates.not_expected(school).items()},
+                [c.text_ru for c in timegates.countdowns(school)])
+
+
 def build_status(store: NodeStore) -> dict:
     now = time.time()
     stations = []
@@ -65,6 +77,8 @@ def build_status(store: NodeStore) -> dict:
     rejections = [dict(r, at=_when(r["at"]), reason_ru=REASONS_RU.get(r["reason"], r["reason"]))
                   for r in store.list_rejections()]
     exam_sha = store.get_meta("exam_sha256")
+    school_absent, deadlines = _school_facts(store)
+    absent = {c: why for c, why in school_absent.items() if c not in by_code}
     return {
         "node": {
             "data_dir": str(store.data_dir), "now": _when(now),
@@ -74,7 +88,9 @@ def build_status(store: NodeStore) -> dict:
             "valid_codes": len(codes)},
         "stations": stations,
         "packages": {"verified": len(packages), "participants": len(by_code), "by_participant": by_code},
-        "missing_codes": [c for c in codes if c not in by_code],
+        "missing_codes": [c for c in codes if c not in by_code and c not in absent],
+        "absent_codes": absent,
+        "deadlines": deadlines,
         "unknown_code_packages": [dict(p, participant_code=c) for c, ps in by_code.items()
                                   if c not in code_set for p in ps],
         "uploads_in_progress": uploads,
@@ -82,19 +98,28 @@ def build_status(store: NodeStore) -> dict:
     }
 
 
+def shown_time(iso: str | None) -> str:
+    """A stored local ISO time as people read it: ``03.12.2026 16:52``."""
+    return datetime.fromisoformat(iso).strftime("%d.%m.%Y %H:%M") if iso else "никогда"
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} МБ"
+
+
 def render_status(s: dict) -> str:
     """The status as plain Russian text for the coordinator."""
     n = s["node"]
-    lines = [f"Узел координатора, данные: {n['data_dir']}, время: {n['now']}"]
+    lines = [f"Узел координатора, данные: {n['data_dir']}, время на этом компьютере: {shown_time(n['now'])}"]
     ep = n["exam_package"]
-    lines.append(f"Экзаменационный пакет: {ep['name']} ({ep['size']} байт)" if ep else
+    lines.append(f"Экзаменационный пакет: {ep['name']} ({_mb(ep['size'])})" if ep else
                  "Экзаменационный пакет: не загружен (vpr-node set-package ФАЙЛ)")
     lines.append("Пароль к материалам: " + ("открыт станциям" if n["password_released"] else "не открыт"))
     lines.append(f"Допустимых кодов участников: {n['valid_codes']}")
     lines.append(f"\nСтанции ({len(s['stations'])}):")
     for st in s["stations"]:
         state = "ОТКЛЮЧЕНА" if st["revoked"] else "на связи" if st["online"] else "не на связи"
-        lines.append(f"  {st['station_id']} «{st['name']}»: {state}; последний раз: {st['last_seen'] or 'никогда'};"
+        lines.append(f"  {st['station_id']} «{st['name']}»: {state}; последний раз: {shown_time(st['last_seen'])};"
                      f" готовность: {st['readiness_summary']}")
     p = s["packages"]
     lines.append(f"\nПринято и проверено пакетов: {p['verified']} (участников: {p['participants']})")
@@ -103,22 +128,28 @@ def render_status(s: dict) -> str:
     if n["valid_codes"]:
         miss = s["missing_codes"]
         lines.append(f"Нет ответов от кодов ({len(miss)}): " + (", ".join(miss) if miss else "—"))
+    if s.get("absent_codes"):
+        lines.append(f"Отсутствуют, ответов не ждём ({len(s['absent_codes'])}): "
+                     + "; ".join(f"{c} ({why})" for c, why in sorted(s["absent_codes"].items())))
     unk = s["unknown_code_packages"]
     if not n["valid_codes"]:
         lines.append("Список кодов не импортирован (vpr-node import-codes ФАЙЛ): коды не проверяются.")
     elif unk:
         lines.append(f"ВНИМАНИЕ: пакеты с кодами не из списка ({len(unk)}), сохранены: "
                      + ", ".join(sorted({u['participant_code'] for u in unk})))
+    if s.get("deadlines"):
+        lines.append("\nЗагрузка результатов в ФИС ОКО:")
+        lines += [f"  {d}" for d in s["deadlines"]]
     if s["uploads_in_progress"]:
         lines.append("\nИдёт передача:")
         for u in s["uploads_in_progress"]:
             idle = f"; без движения {u['idle_hours']:g} ч" if u["idle_hours"] >= 1 else ""
-            lines.append(f"  {u['package_id'][:12]}… от {u['station_id']}: {u['offset']} из {u['size']} байт "
+            lines.append(f"  {u['package_id'][:12]}… от {u['station_id']}: {_mb(u['offset'])} из {_mb(u['size'])} "
                          f"({u['percent']}%){idle}")
         lines.append("  (передачи без движения дольше 24 ч узел удаляет сам; станция передаст пакет заново)")
     if s["rejections"]:
         lines.append(f"\nОтклонено при проверке ({len(s['rejections'])}):")
         for r in s["rejections"]:
-            lines.append(f"  {r['at']} {(r['package_id'] or '')[:12]} {r['station_id'] or ''} [{r['via']}]: "
+            lines.append(f"  {shown_time(r['at'])} {(r['package_id'] or '')[:12]} {r['station_id'] or ''} [{r['via']}]: "
                          f"{r['reason_ru']}")
     return "\n".join(lines)

@@ -3,6 +3,6 @@ encrypted code-to-name protocol, subjects and criteria, results entry/import/exp
 schedule with Moscow deadlines and the upload of the results form.
 
 Storage is its own SQLite file ``school.sqlite`` (WAL) inside the node data dir, so this
-subpackage can be mounted into the node service (``api.school_router``) and the node CLI
+subpackage is called by the node CLI and the console
 (``cli.register``) without sharing tables with the station/package side.
 """

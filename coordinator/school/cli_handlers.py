@@ -11,7 +11,21 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from coordinator.school import codes, forms, protocol, results, roster, schedule, settings, subjects, upload, vault
+from coordinator.school import (
+    changes,
+    codes,
+    forms,
+    protocol,
+    results,
+    roster,
+    schedule,
+    settings,
+    subjects,
+    timefmt,
+    timegates,
+    upload,
+    vault,
+)
 from coordinator.school.errors import (
     PassphraseRequiredError,
     SchoolError,
@@ -74,8 +88,8 @@ def school_set(args) -> int:
 def school_show(args) -> int:
     with _store(args) as s:
         i = settings.get_info(s)
-    return _out(args, {"school": i.__dict__}, f"ОО: {i.name or '-'}\nКод ОО: {i.code or '-'}\n"
-                f"Муниципалитет: {i.municipality or '-'}\nЧасовой пояс: {i.tz}")
+    return _out(args, {"school": i.__dict__}, f"ОО: {i.name or '-'}\nКод ОО: {i.fis_code if i.code else '-'}\n"
+                f"Муниципалитет: {i.municipality or '-'}\nЧасовой пояс: {timefmt.zone_title(i.tz)}")
 
 
 # -- protocol ----------------------------------------------------------------------
@@ -119,7 +133,12 @@ def protocol_pdf(args) -> int:
             rows = [(e.class_name, e.code, e.name) for e in protocol.entries(s, _unlock(s), args.class_name) if e.code]
         else:
             rows = [(c.class_name, c.code, "") for c in codes.active_codes(s, args.class_name)]
-        write_protocol_pdf(Path(args.out), rows, subject, info.name, item.work_date.strftime("%d.%m.%Y") if item else "")
+        day = schedule.parse_date(args.reserve_day, "Резервный день") if args.reserve_day else None
+        if day:
+            wanted = set(results.reserve_codes(s, subject, day.isoformat()))
+            rows = [r for r in rows if r[1] in wanted]
+        when = day or (item.work_date if item else None)
+        write_protocol_pdf(Path(args.out), rows, subject, info.name, when.strftime("%d.%m.%Y") if when else "")
     print(f"Протокол сохранён: {args.out} (участников: {len(rows)})."
           + (" В нём есть ФИО: храните в ОО, не отправляйте." if args.with_names else ""))
     return 0
@@ -128,10 +147,19 @@ def protocol_pdf(args) -> int:
 # -- classes -----------------------------------------------------------------------
 def classes_import(args) -> int:
     with _store(args) as s:
-        counts = roster.import_class_list(s, Path(args.file), _unlock(s))
-    total = sum(counts.values())
-    return _out(args, {"imported": counts}, f"Загружено участников: {total} ("
-                + ", ".join(f"{k}: {v}" for k, v in counts.items()) + "). ФИО сохранены в зашифрованном протоколе.")
+        rep = roster.import_class_list(s, Path(args.file), _unlock(s), allow_duplicates=args.allow_duplicates)
+    lines = [f"Загружено участников: {rep.total} (" + ", ".join(f"{k}: {v}" for k, v in rep.counts.items())
+             + "). ФИО сохранены в зашифрованном протоколе."]
+    if rep.mark_columns:
+        lines.append("Отметки по журналу взяты из столбцов: " + ", ".join(f"«{h}»" for h in rep.mark_columns) + ".")
+    if rep.ignored_columns:
+        lines.append("Не использованы столбцы: " + ", ".join(f"«{h}»" for h in rep.ignored_columns) + ".")
+    if rep.skipped_sheets:
+        lines.append("Листы без списка учеников пропущены: " + ", ".join(f"«{n}»" for n in rep.skipped_sheets) + ".")
+    lines += [f"Внимание: {w}" for w in rep.warnings]
+    return _out(args, {"imported": rep.counts, "ignored_columns": list(rep.ignored_columns),
+                       "mark_columns": list(rep.mark_columns), "skipped_sheets": list(rep.skipped_sheets),
+                       "warnings": list(rep.warnings)}, "\n".join(lines))
 
 
 def classes_counts(args) -> int:
@@ -171,13 +199,30 @@ def codes_list(args) -> int:
 
 def codes_revoke(args) -> int:
     with _store(args) as s:
-        codes.revoke(s, args.code.strip(), args.reason)
-    return _out(args, {"revoked": args.code}, f"Код {args.code} отозван. Новый код выдаст: vpr-node codes generate.")
+        out = codes.revoke(s, args.code, args.reason, replace=not args.no_replace)
+    text = f"Код {out.code} отозван."
+    if out.new_code:
+        text += f" Взамен выдан код {out.new_code}" + (f" (класс {out.class_name})." if out.class_name else ".")
+        if out.moved_subjects:
+            text += (" Результаты и отметки об отсутствии перенесены на новый код: "
+                     + ", ".join(out.moved_subjects) + ".")
+        text += f"\nЛисток с новым кодом: vpr-node codes pdf ФАЙЛ.pdf --code {out.new_code}"
+    else:
+        text += " Новый код выдаст команда: vpr-node codes generate."
+    return _out(args, {"revoked": out.code, "new_code": out.new_code, "moved_subjects": list(out.moved_subjects)},
+                text)
 
 
 def codes_pdf(args) -> int:
     with _store(args) as s:
         items = codes.active_codes(s, args.class_name)
+        if args.code:
+            wanted = {codes.clean_code(c) for c in args.code}
+            items = [c for c in items if c.code in wanted]
+            missing = sorted(wanted - {c.code for c in items})
+            if missing:
+                raise SchoolError("not active", message_ru=f"Среди действующих кодов нет: {', '.join(missing)}.",
+                                  remedy_ru="Список действующих кодов: vpr-node codes list.")
         pages = write_codes_pdf(Path(args.out), items, settings.get_info(s).name)
     print(f"Лист кодов сохранён: {args.out} (кодов: {len(items)}, страниц: {pages}).")
     return 0
@@ -209,30 +254,31 @@ def subjects_template(args) -> int:
 
 
 # -- results -----------------------------------------------------------------------
-def _work_date(s: SchoolStore, subject_id: str) -> str:
-    item = schedule.get_item(s, subject_id)
-    return item.work_date.strftime("%d.%m.%Y") if item else ""
+def _warn(lines: list[str], warnings) -> None:
+    lines += [f"Внимание: {w}" for w in warnings]
 
 
 def results_template(args) -> int:
     with _store(args) as s:
         subject = subjects.get_subject(s, args.subject)
-        rows = [results.Result(c.code, c.class_name, results.ResultStatus.DONE, None, (), None, None, None)
-                for c in codes.active_codes(s, args.class_name)]
-        forms.export_xlsx(Path(args.out), subject, settings.get_info(s), rows, _work_date(s, subject.id), blank=True)
-    print(f"Форма для заполнения сохранена: {args.out} (кодов: {len(rows)}). «Не выполнял» - X или -.")
+        n = forms.write_template(s, subject, Path(args.out), args.class_name, args.reserve_day)
+    print(f"Форма для заполнения сохранена: {args.out} (кодов: {n}). Не выполнял задание - X; отсутствовал - "
+          "слово «отсутствовал» в столбце «Вариант».")
     return 0
 
 
 def results_import(args) -> int:
     with _store(args) as s:
         subject = subjects.get_subject(s, args.subject)
-        rep = forms.import_form(s, subject, Path(args.file))
-    text = f"Принято результатов: {rep.stored} (ячеек «не выполнял»: {rep.not_done_cells})."
+        rep = forms.import_form(s, subject, Path(args.file), confirmed=args.confirm, now_utc=_now_arg(args))
+    lines = [f"Принято результатов: {rep.stored} (ячеек «не выполнял»: {rep.not_done_cells})."]
+    if rep.absent_marked:
+        lines.append(f"Отмечено отсутствующих: {rep.absent_marked}.")
     if rep.unfilled_rows:
-        text += f"\nСтрок с кодом, но без баллов (пропущены): {rep.unfilled_rows}."
-    return _out(args, {"stored": rep.stored, "not_done_cells": rep.not_done_cells,
-                       "unfilled_rows": rep.unfilled_rows}, text)
+        lines.append(f"Строк с кодом, но без баллов (пропущены): {rep.unfilled_rows}.")
+    _warn(lines, rep.warnings)
+    return _out(args, {"stored": rep.stored, "not_done_cells": rep.not_done_cells, "unfilled_rows": rep.unfilled_rows,
+                       "absent_marked": rep.absent_marked, "warnings": list(rep.warnings)}, "\n".join(lines))
 
 
 def results_enter(args) -> int:
@@ -245,17 +291,27 @@ def results_enter(args) -> int:
     with _store(args) as s:
         subject = subjects.get_subject(s, args.subject)
         entry = results.validate_api_entry(s, subject, {"code": args.code, "variant": args.variant, "points": points})
-        results.save_entries(s, subject, [entry], results.Source.CLI)
+        rec = results.record_results(s, subject, [entry], results.Source.CLI, confirmed=args.confirm,
+                                     now_utc=_now_arg(args))
         r = [x for x in results.list_results(s, subject) if x.code == entry.code][0]
-    return _out(args, {"code": r.code, "primary": r.primary, "mark": r.mark},
-                f"Код {r.code}: первичный балл {r.primary}, отметка {r.mark}.")
+    lines = [f"Код {r.code}: первичный балл {r.primary}, отметка {r.mark}."]
+    _warn(lines, rec.warnings)
+    return _out(args, {"code": r.code, "primary": r.primary, "mark": r.mark, "warnings": list(rec.warnings)},
+                "\n".join(lines))
 
 
 def results_absent(args) -> int:
+    raw = [c for item in args.code for c in item.replace(";", ",").split(",") if c.strip()]
     with _store(args) as s:
         subject = subjects.get_subject(s, args.subject)
-        results.mark_absent(s, subject, args.code.strip(), args.reason, args.reserve_day)
-    return _out(args, {"absent": args.code}, f"Код {args.code}: отмечено отсутствие ({args.reason}).")
+        done = results.mark_absent_many(s, subject, raw, args.reason, args.reserve_day, confirmed=args.confirm,
+                                        now_utc=_now_arg(args))
+    who = f"Код {done[0]}" if len(done) == 1 else f"Коды {', '.join(done)}"
+    text = f"{who}: отмечено отсутствие ({args.reason.strip()})."
+    if args.reserve_day:
+        text += f" Резервный день: {schedule.ru_date(schedule.parse_date(args.reserve_day, 'Резервный день'))} - " \
+                "с теми же кодами."
+    return _out(args, {"absent": done}, text)
 
 
 def results_list(args) -> int:
@@ -266,33 +322,22 @@ def results_list(args) -> int:
     for r in rows:
         if r.status is results.ResultStatus.ABSENT:
             lines.append(f"{r.code} {r.class_name:>4}  отсутствовал: {r.absent_reason}"
-                         + (f", резервный день {r.reserve_date}" if r.reserve_date else ""))
+                         + (f", резервный день {schedule.ru_date(r.reserve_date)}" if r.reserve_date else ""))
         else:
             pts = " ".join("X" if p is None else str(p) for p in r.points)
-            lines.append(f"{r.code} {r.class_name:>4}  в.{r.variant}  {pts}  = {r.primary}, отметка {r.mark}")
+            lines.append(f"{r.code} {r.class_name:>4}  в.{r.variant}  {pts}  = {r.primary}, отметка {r.mark}"
+                         + (f" (резервный день {schedule.ru_date(r.reserve_date)})" if r.reserve_date else ""))
     return _out(args, {"results": [{"code": r.code, "class": r.class_name, "status": r.status.value,
                                     "variant": r.variant, "points": list(r.points), "primary": r.primary,
-                                    "mark": r.mark} for r in rows]}, "\n".join(lines) or "Результатов нет.")
+                                    "mark": r.mark, "reserve_date": r.reserve_date} for r in rows]},
+                "\n".join(lines) or "Результатов нет.")
 
 
 def results_export(args) -> int:
     out = Path(args.out)
     with _store(args) as s:
-        subject = subjects.get_subject(s, args.subject)
-        if args.class_name:
-            codes.active_codes(s, args.class_name)  # raises UnknownClassError
-        rows = results.list_results(s, subject, args.class_name, results.ResultStatus.DONE)
-        if not rows:
-            # an empty form is exactly what must not be uploaded by mistake
-            where = f" в классе {args.class_name}" if args.class_name else ""
-            raise SchoolError("nothing to export", message_ru=f"По предмету «{subject.title}»{where} нет "
-                              "результатов - пустую форму не выгружаю.",
-                              remedy_ru="Бланк для заполнения: vpr-node results template ФАЙЛ --subject "
-                              f"{subject.id}.")
-        info = settings.get_info(s)
-        forms.export_xlsx(out, subject, info, rows, _work_date(s, subject.id))
-        forms.export_csv(out.with_suffix(".csv"), subject, info, rows)
-    print(f"Форма сохранена: {out} и {out.with_suffix('.csv')} (участников: {len(rows)}; только коды, без ФИО).")
+        n = forms.export_results(s, subjects.get_subject(s, args.subject), out, args.class_name)
+    print(f"Результаты сохранены: {out} и {out.with_suffix('.csv')} (участников: {n}; только коды, без ФИО).")
     return 0
 
 
@@ -301,31 +346,46 @@ def schedule_set(args) -> int:
     with _store(args) as s:
         item = schedule.set_item(s, args.subject, args.date, args.upload_date, args.reserve)
         view = schedule.item_view(item, settings.get_info(s).tz)
-    return _out(args, {"item": view}, f"{view['title']}: критерии с {view['criteria']}; загрузить до {view['deadline']}.")
+        past = item.work_date < timegates.local_today(s)
+    text = f"{view['title']}: проведение {view['work_date_ru']}; критерии с {view['criteria']}; загрузить до " \
+           f"{view['deadline']}."
+    if past:
+        text += f"\nВнимание: дата проведения {view['work_date_ru']} уже прошла - проверьте год и дату."
+    return _out(args, {"item": view, "work_date_past": past}, text)
+
+
+def _now_arg(args) -> datetime | None:
+    if not getattr(args, "now", None):
+        return None
+    try:
+        now = datetime.fromisoformat(args.now)
+    except ValueError:
+        raise UsageError("bad now", message_ru=f"«{args.now}» - не дата и время.",
+                         remedy_ru="Пример: --now 2026-04-15T18:00+05:00") from None
+    return now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now
 
 
 def schedule_show(args) -> int:
-    now = None
-    if args.now:
-        try:
-            now = datetime.fromisoformat(args.now)
-        except ValueError:
-            raise UsageError("bad now", message_ru=f"«{args.now}» - не момент времени ISO 8601.") from None
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=timezone.utc)
+    now = _now_arg(args)
     with _store(args) as s:
         tz = settings.get_info(s).tz
         items = [schedule.item_view(i, tz) for i in schedule.list_items(s)]
         warns = schedule.warnings(s, now)
+        counts = timegates.countdowns(s, now)
     lines = []
     for v in items:
-        lines.append(f"{v['title']}: проведение {v['work_date']}; критерии с {v['criteria']}; "
-                     f"загрузка до {v['deadline']}" + (f"; резерв: {', '.join(v['reserve_dates'])}"
+        lines.append(f"{v['title']}: проведение {v['work_date_ru']}; критерии с {v['criteria']}; "
+                     f"загрузка до {v['deadline']}" + (f"; резервные дни: {', '.join(v['reserve_dates_ru'])}"
                                                       if v["reserve_dates"] else ""))
+    if counts:
+        lines.append("")
+        lines += [c.text_ru for c in counts]
     for w in warns:
         lines.append(("!!! " if w.level is not schedule.WarningLevel.INFO else "! ") + w.message_ru)
     return _out(args, {"tz": tz, "items": items, "warnings": [{"subject": w.subject_id, "level": w.level.value,
-                                                              "message_ru": w.message_ru} for w in warns]},
+                                                              "message_ru": w.message_ru} for w in warns],
+                       "countdowns": [{"subject": c.subject_id, "seconds_left": int(c.left.total_seconds()),
+                                       "upload_state": c.upload.state.value, "text_ru": c.text_ru} for c in counts]},
                 "\n".join(lines) or "Расписание пусто.")
 
 
@@ -333,21 +393,29 @@ def schedule_show(args) -> int:
 def upload_prepare(args) -> int:
     with _store(args) as s:
         p = upload.prepare(s, subjects.get_subject(s, args.subject), Path(args.out_dir))
-    return _out(args, {"xlsx": str(p.xlsx), "csv": str(p.csv), "checklist": str(p.checklist), "sha256": p.sha256},
-                f"Готово к загрузке: {p.xlsx}\nSHA-256: {p.sha256}\nЧек-лист: {p.checklist}")
+    text = f"Готово к загрузке: {p.xlsx}\nУчастников с результатами: {p.participants}, отсутствовали: {p.absent}." \
+           f"\nЧек-лист: {p.checklist}"
+    if getattr(args, "verbose", False):
+        text += f"\nКонтрольная сумма (SHA-256): {p.sha256}"
+    return _out(args, {"xlsx": str(p.xlsx), "csv": str(p.csv), "checklist": str(p.checklist), "sha256": p.sha256,
+                       "participants": p.participants, "absent": p.absent}, text)
 
 
 def upload_confirm(args) -> int:
     with _store(args) as s:
-        sha = upload.confirm_manual(s, subjects.get_subject(s, args.subject), Path(args.file) if args.file else None)
-    return _out(args, {"sha256": sha}, f"Загрузка отмечена (SHA-256 {sha}).")
+        subject = subjects.get_subject(s, args.subject)
+        sha = upload.confirm_manual(s, subject, Path(args.file) if args.file else None)
+    text = f"Загрузка по предмету «{subject.title}» отмечена."
+    if getattr(args, "verbose", False):
+        text += f" Контрольная сумма (SHA-256): {sha}"
+    return _out(args, {"sha256": sha}, text)
 
 
 def upload_config(args) -> int:
     password = _secret(UPLOAD_PASSWORD_ENV, "Пароль сервиса сбора: ")
     if not password:
         raise UploadError("no password", message_ru="Не задан пароль сервиса сбора.",
-                          remedy_ru=f"Введите его по запросу или через переменную {UPLOAD_PASSWORD_ENV}.")
+                          remedy_ru="Запустите команду в окне командной строки: программа спросит пароль.")
     with _store(args) as s:
         upload.configure(s, _unlock(s), args.url, args.user, password)
     return _out(args, {"url": args.url}, "Сервис сбора настроен; логин и пароль сохранены в зашифрованном виде.")
@@ -359,8 +427,33 @@ def upload_send(args) -> int:
     return _out(args, {"receipt": receipt}, f"Форма принята. Квитанция: {receipt.get('receipt_id')}.")
 
 
+def upload_status(args) -> int:
+    with _store(args) as s:
+        items = [(x, changes.upload_status(s, x.id)) for x in subjects.list_subjects(s)]
+        tz = settings.get_info(s).tz
+    lines = []
+    for subj, st in items:
+        line = f"{subj.title}: {st.text_ru}"
+        if st.last_upload_utc:
+            line += f" (последняя загрузка {timefmt.local(st.last_upload_utc, tz)})"
+        if st.changes_since_upload:
+            codes_changed = sorted({c.code for c in st.changes_since_upload})
+            line += f"; изменены результаты кодов: {', '.join(codes_changed)}"
+        lines.append(line)
+    return _out(args, {"subjects": [{"subject": subj.id, "state": st.state.value, "text_ru": st.text_ru,
+                                     "last_upload_utc": st.last_upload_utc,
+                                     "changed_codes": sorted({c.code for c in st.changes_since_upload})}
+                                    for subj, st in items]}, "\n".join(lines) or "Предметы не загружены.")
+
+
 def upload_receipts(args) -> int:
     with _store(args) as s:
         items = upload.receipts(s)
-    lines = [f"{r['created_utc']}  {r['subject']}  {r['kind']}  {r['sha256'][:16]}…  {r['target']}" for r in items]
-    return _out(args, {"receipts": items}, "\n".join(lines) or "Отправок ещё не было.")
+    kinds = {"manual": "вручную в ФИС ОКО", "http": "в сервис сбора"}
+    lines = [f"{r.created_local}  {r.subject_id}  {kinds.get(r.kind, r.kind)}  {r.file_name}"
+             + ("" if r.current else "  (заменена более поздней загрузкой)")
+             + (f"  квитанция {r.receipt.get('receipt_id')}" if r.receipt.get("receipt_id") else "") for r in items]
+    return _out(args, {"receipts": [{"subject": r.subject_id, "kind": r.kind, "file": r.file_name, "sha256": r.sha256,
+                                     "size": r.size, "target": r.target, "receipt": r.receipt,
+                                     "created_utc": r.created_utc, "current": r.current} for r in items]},
+                "\n".join(lines) or "Отправок ещё не было.")

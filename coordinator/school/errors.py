@@ -19,13 +19,17 @@ class SchoolError(VprError):
     message_ru = "Ошибка при работе с данными ВПР школы."
 
 
+class SchoolDataTooNewError(SchoolError):
+    code = "school_data_too_new"
+    message_ru = "Файл данных школы создан более новой версией программы."
+    remedy_ru = "Обновите программу на этом компьютере до той версии, которой пользовались раньше."
+
+
 class PassphraseRequiredError(SchoolError):
     code = "passphrase_required"
     message_ru = "Нужна парольная фраза координатора."
-    remedy_ru = (
-        "Введите её по запросу программы или задайте переменную окружения VPR_NODE_PASSPHRASE "
-        "(только на компьютере координатора)."
-    )
+    # how scripts pass it (VPR_NODE_PASSPHRASE) is in docs/school.md, not on the main path
+    remedy_ru = "Запустите команду в окне командной строки: программа спросит фразу."
 
 
 class WrongPassphraseError(SchoolError):
@@ -138,6 +142,30 @@ class ResultsValidationError(SchoolError):
         )
 
 
+class WrongSubjectFormError(SchoolError):
+    """A filled form of another subject chosen by mistake: one line that says which."""
+
+    code = "wrong_subject_form"
+
+    def __init__(self, form_title: str, subject, other_id: str | None = None) -> None:
+        remedy = (f"Загрузите этот файл по его предмету: vpr-node results import ФАЙЛ --subject {other_id}; "
+                  f"для предмета «{subject.title}» выберите его форму." if other_id else
+                  f"Выберите файл формы по предмету «{subject.title}».")
+        super().__init__(f"form of {form_title!r}, chosen {subject.id}",
+                         message_ru=f"Это форма по предмету «{form_title}», а выбран предмет «{subject.title}».",
+                         remedy_ru=remedy)
+
+
+class NothingToExportError(SchoolError):
+    code = "nothing_to_export"
+
+    def __init__(self, subject, class_name: str | None = None) -> None:
+        where = f" в классе {class_name}" if class_name else ""
+        super().__init__("nothing to export", message_ru=f"По предмету «{subject.title}»{where} нет результатов - "
+                         "пустую форму не выгружаю.",
+                         remedy_ru=f"Бланк для заполнения: vpr-node results template ФАЙЛ --subject {subject.id}.")
+
+
 class EmptyTemplateError(SchoolError):
     code = "empty_template"
     message_ru = (
@@ -147,9 +175,57 @@ class EmptyTemplateError(SchoolError):
     remedy_ru = "Откройте заполненный файл формы (с кодами, вариантами и баллами) и загрузите его."
 
 
+class BackupError(SchoolError):
+    code = "backup"
+    message_ru = "Ошибка резервной копии."
+
+
+class RetentionError(SchoolError):
+    code = "retention"
+    message_ru = "Ошибка срока хранения."
+
+
+class RoomsError(SchoolError):
+    code = "rooms"
+    message_ru = "Ошибка в распределении по аудиториям."
+
+
+class SettingsError(SchoolError):
+    code = "school_settings"
+    message_ru = "Сведения об ОО не приняты."
+
+
 class ScheduleError(SchoolError):
     code = "schedule"
     message_ru = "Ошибка в расписании."
+
+
+class OutsideScheduleError(SchoolError):
+    """A date outside the schedule: results before the work (or the reserve) day, a
+    reserve day that is not in the schedule or has passed."""
+
+    code = "outside_schedule"
+    message_ru = "Дата вне расписания."
+
+
+class ConfirmationRequiredError(SchoolError):
+    """Something is allowed only after the coordinator confirms it (results entered
+    before the criteria are published, after the deadline ...). ``warnings`` lists the
+    reasons; the CLI repeats the command with ``--confirm``, the web console shows a
+    «Подтвердить» button."""
+
+    code = "confirmation_required"
+    remedy_ru = "Если всё верно, повторите команду с параметром --confirm."
+    exit_code = 3
+
+    def __init__(self, warnings: list[str]) -> None:
+        self.warnings = list(warnings)
+        super().__init__(f"{len(self.warnings)} warning(s) need confirmation",
+                         message_ru="Нужно подтверждение:\n" + "\n".join(f"- {w}" for w in self.warnings))
+
+    @property
+    def user_text(self) -> str:
+        return f"{self.message_ru}\n{self.remedy_ru}"
 
 
 class UploadError(SchoolError):
@@ -168,16 +244,24 @@ class UploadNotConfiguredError(SchoolError):
 
 
 __all__ = [
+    "BackupError",
     "ClassListError",
+    "ConfirmationRequiredError",
     "CodesError",
     "EmptyTemplateError",
     "InputFileError",
     "Issue",
+    "OutsideScheduleError",
+    "NothingToExportError",
     "PassphraseRequiredError",
     "ResultsValidationError",
+    "RetentionError",
+    "RoomsError",
     "ScheduleError",
+    "SchoolDataTooNewError",
     "SchoolError",
     "SessionRequiredError",
+    "SettingsError",
     "SubjectsFileError",
     "UnknownClassError",
     "UnknownSubjectError",
@@ -189,4 +273,5 @@ __all__ = [
     "VaultNotInitializedError",
     "WeakPassphraseError",
     "WrongPassphraseError",
+    "WrongSubjectFormError",
 ]

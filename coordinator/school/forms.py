@@ -1,37 +1,47 @@
-"""The results form in the layout of the federal (ФИС ОКО) form: import from xlsx/CSV
-with cell-exact validation, and export to xlsx (openpyxl) plus a CSV twin. Only codes
-ever appear in these files - never names.
+"""The results form: import from xlsx/CSV with cell-exact validation, export to xlsx
+plus a CSV twin, both in the federal individual-results layout (``federal_layout``).
+Only codes ever appear in these files - never names.
 
-Layout (1-based rows): 1 title «ВПР 2026 Английский язык 8 класс»; 2-5 metadata;
-``LEVEL_ROW`` Б/П above each task; ``HEADER_ROW`` the column headers; data below.
+A row may mark an absentee instead of results: «отсутствовал» (or «отс», «н», «неявка»)
+in «Вариант» and no points; that is how a whole class's absentees are recorded at
+once. A form of another subject is refused in one line that says which subject it is.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from typing import TYPE_CHECKING
-
+from coordinator.school import codes
+from coordinator.school import federal_layout as fl
 from coordinator.school import results as res
-from coordinator.school.errors import EmptyTemplateError, Issue, ResultsValidationError
-from coordinator.school.roster import normalize_class
-from coordinator.school.settings import SchoolInfo
-from coordinator.school.subjects import Subject
+from coordinator.school import timegates
+from coordinator.school.class_lists import normalize_class
+from coordinator.school import schedule
+from coordinator.school.errors import (
+    EmptyTemplateError,
+    Issue,
+    NothingToExportError,
+    ResultsValidationError,
+    WrongSubjectFormError,
+)
+from coordinator.school.settings import SchoolInfo, get_info
+from coordinator.school.store import SchoolStore
+from coordinator.school.subjects import Subject, list_subjects
 from coordinator.school.tables import cell_ref, is_blank, read_rows, text_of
 from vpr_common.atomic import atomic_write_bytes, atomic_write_with
 
-if TYPE_CHECKING:  # openpyxl is imported where a workbook is built (memory of the node server)
-    from openpyxl import Workbook
-
-LEVEL_ROW = 7
-HEADER_ROW = 8
-H_CODE, H_CLASS, H_VARIANT = "Код участника", "Класс", "Вариант"
-H_PRIMARY, H_MARK, H_JOURNAL = "Первичный балл", "Отметка", "Отметка по журналу"
-LEAD_HEADERS = ["Код ОО", "Муниципалитет", "ОО", H_CODE, H_CLASS, H_VARIANT]
+# re-exported: callers and tests name the layout through this module too
+LEVEL_ROW, HEADER_ROW = fl.LEVEL_ROW, fl.HEADER_ROW
+H_CODE, H_CLASS, H_VARIANT = fl.H_CODE, fl.H_CLASS, fl.H_VARIANT
+ABSENT_WORDS = {"отсутствовал", "отсутствовала", "отсутствует", "отс", "отс.", "н", "н/я", "неявка", "не явился",
+                "не явилась", "не был", "не была", "не писал", "не писала"}
+ABSENT_REASON = "отмечено в форме результатов"
 _TASK_HEADER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})?)(?:\s*\(\s*(\d{1,3})\s*б\s*\))?$")
 
 
@@ -40,6 +50,8 @@ class ImportReport:
     stored: int
     not_done_cells: int
     unfilled_rows: int  # rows with a code but no variant and no points yet
+    absent_marked: int = 0
+    warnings: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,7 @@ class ParsedForm:
     entries: list[res.Entry]
     not_done_cells: int
     unfilled_rows: int
+    absent: list[str] = field(default_factory=list)
 
 
 def _header_row(rows: list[list[object]]) -> int | None:
@@ -56,20 +69,24 @@ def _header_row(rows: list[list[object]]) -> int | None:
     return None
 
 
+def form_title(rows: list[list[object]]) -> str:
+    return text_of(rows[0][0]) if rows and rows[0] else ""
+
+
 def parse_form(rows: list[list[object]], subject: Subject, states: dict,
                code_classes: dict[str, str] | None = None) -> ParsedForm:
     """Validate the rows of a filled form. ``code_classes`` (code -> class) lets a
-    mistyped code that belongs to another class be caught. Raises EmptyTemplateError
-    or ResultsValidationError (every issue with its cell)."""
+    mistyped code that belongs to another class be caught. Raises EmptyTemplateError,
+    WrongSubjectFormError or ResultsValidationError (every issue with its cell)."""
+    title = form_title(rows)
+    if title.startswith("ВПР") and title != subject.title:
+        raise WrongSubjectFormError(title, subject)
     hi = _header_row(rows)
     if hi is None:
         raise ResultsValidationError(
             [Issue("", f"не найдена строка заголовков со столбцом «{H_CODE}» - это не форма сбора результатов.")],
             remedy_ru="Выгрузите форму командой vpr-node results template и заполните её.")
     issues: list[Issue] = []
-    title = text_of(rows[0][0]) if rows and rows[0] else ""
-    if title.startswith("ВПР") and title != subject.title:
-        issues.append(Issue("Ячейка A1", f"форма для «{title}», а выбран предмет «{subject.title}»."))
     header = [text_of(c) for c in rows[hi]]
     col: dict[str, int] = {}
     task_cols: dict[str, int] = {}
@@ -98,6 +115,7 @@ def parse_form(rows: list[list[object]], subject: Subject, states: dict,
     ci, vi, cli = col[H_CODE], col[H_VARIANT], col.get(H_CLASS)
     data_cols = [vi] + list(task_cols.values())
     entries: list[res.Entry] = []
+    absent: list[str] = []
     seen: dict[str, int] = {}
     x_cells = unfilled = 0
     any_filled = False
@@ -123,6 +141,14 @@ def parse_form(rows: list[list[object]], subject: Subject, states: dict,
             if given and own and given != own:
                 issues.append(Issue(f"Ячейка {cell_ref(i, ci)}", f"код {code} выдан участнику класса {own}, "
                                     f"а в строке указан класс {given} - проверьте, не опечатка ли в коде."))
+        if text_of(cell(vi)).lower() in ABSENT_WORDS:
+            filled = [j for j in task_cols.values() if not is_blank(cell(j))]
+            if filled:
+                issues.append(Issue(f"Ячейка {cell_ref(i, filled[0])}", "в строке отмечено отсутствие, а баллы "
+                                    "указаны: оставьте одно из двух."))
+            elif code:
+                absent.append(code)
+            continue
         variant, why = res.check_variant(cell(vi), subject)
         if why:
             issues.append(Issue(f"Ячейка {cell_ref(i, vi)}", why))
@@ -141,71 +167,61 @@ def parse_form(rows: list[list[object]], subject: Subject, states: dict,
         raise EmptyTemplateError("no filled rows")
     if issues:
         raise ResultsValidationError(issues)
-    return ParsedForm(entries, x_cells, unfilled)
+    return ParsedForm(entries, x_cells, unfilled, absent)
 
 
-def import_form(store, subject: Subject, path: Path) -> ImportReport:
-    """Read, validate and store a filled form (all or nothing). Raises InputFileError,
-    EmptyTemplateError, ResultsValidationError."""
+def import_form(store: SchoolStore, subject: Subject, path: Path, *, now_utc: datetime | None = None,
+                confirmed: bool = False) -> ImportReport:
+    """Read, validate and store a filled form (all or nothing): results, and absentees
+    marked in it. Raises InputFileError, EmptyTemplateError, WrongSubjectFormError,
+    ResultsValidationError, OutsideScheduleError, ConfirmationRequiredError."""
     rows = read_rows(path)
+    title = form_title(rows)
+    if title.startswith("ВПР") and title != subject.title:
+        other = next((s.id for s in list_subjects(store) if s.title == title), None)
+        raise WrongSubjectFormError(title, subject, other)
     code_classes = {r[0]: r[1] for r in store.conn.execute(
         "SELECT code, class_name FROM participants WHERE code IS NOT NULL")}
     parsed = parse_form(rows, subject, res.code_states(store), code_classes)
-    stored = res.save_entries(store, subject, parsed.entries, res.Source.XLSX)
-    return ImportReport(stored, parsed.not_done_cells, parsed.unfilled_rows)
+    warnings = timegates.check_entry(store, subject, [e.code for e in parsed.entries], now_utc) \
+        if parsed.entries else []
+    timegates.require_confirmation(warnings, confirmed)
+    already = {r.code for r in res.list_results(store, subject, status=res.ResultStatus.ABSENT)}
+    new_absent = [c for c in parsed.absent if c not in already]
+    with store.tx():
+        stored = res.save_entries(store, subject, parsed.entries, res.Source.XLSX)
+        if new_absent:
+            res.mark_absent_many(store, subject, new_absent, ABSENT_REASON, None, source=res.Source.XLSX,
+                                 now_utc=now_utc, confirmed=True)
+    return ImportReport(stored, parsed.not_done_cells, parsed.unfilled_rows, len(new_absent),
+                        tuple(w.message_ru for w in warnings))
 
 
-def table_rows(subject: Subject, info: SchoolInfo, rows: list[res.Result], *, blank: bool = False) -> list[list]:
-    """Header + data rows of the form (the CSV twin is exactly these)."""
-    header = LEAD_HEADERS + [t.header for t in subject.tasks] + [H_PRIMARY, H_MARK, H_JOURNAL]
-    out: list[list] = [header]
-    for r in rows:
-        lead = [info.code, info.municipality, info.name, r.code, r.class_name]
-        if blank:
-            out.append(lead + [None] * (1 + len(subject.tasks) + 2) + [r.journal_mark])
+def template_rows(store: SchoolStore, subject: Subject, class_name: str | None = None,
+                  reserve_day: str | None = None) -> list[res.Result]:
+    """Rows of the form to fill: every active code (of a class, or only the participants
+    of a reserve day), absentees already marked as such. Raises UnknownClassError."""
+    known = {r.code: r for r in res.list_results(store, subject, class_name)}
+    wanted = set(res.reserve_codes(store, subject, reserve_day)) if reserve_day else None
+    journals = {r[0]: json.loads(r[1] or "{}") for r in store.conn.execute(
+        "SELECT code, journal_json FROM participants WHERE code IS NOT NULL")}
+    out = []
+    for c in codes.active_codes(store, class_name):
+        if wanted is not None and c.code not in wanted:
             continue
-        pts = ["X" if p is None else p for p in r.points]
-        out.append(lead + [r.variant] + pts + [r.primary, r.mark, r.journal_mark])
+        r = known.get(c.code)
+        if r is not None and r.status is res.ResultStatus.ABSENT and wanted is None:
+            out.append(r)
+        else:
+            out.append(res.Result(c.code, c.class_name, res.ResultStatus.DONE, None, (), None, None,
+                                  res.journal_mark(journals.get(c.code, {}), subject)))
     return out
-
-
-def build_workbook(subject: Subject, info: SchoolInfo, rows: list[res.Result], work_date: str,
-                   *, blank: bool = False) -> Workbook:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Результаты")
-    n_lead = len(LEAD_HEADERS)
-    ws.column_dimensions["C"].width = 30
-    ws.column_dimensions["D"].width = 16
-    title = WriteOnlyCell(ws, value=subject.title)
-    title.font = Font(bold=True, size=14)
-    ws.append([title])
-    ws.append(["Максимальный первичный балл", subject.max_total])
-    ws.append(["Дата проведения", work_date])
-    ws.append(["ОО", f"{info.name} (код ОО {info.code})" if info.code else info.name])
-    ws.append(["Количество участников", len(rows)])
-    ws.append([])
-    ws.append(["Уровень сложности"] + [None] * (n_lead - 1) + [t.level.value for t in subject.tasks])
-    table = table_rows(subject, info, rows, blank=blank)
-    bold = Font(bold=True)
-    head = []
-    for h in table[0]:
-        c = WriteOnlyCell(ws, value=h)
-        c.font = bold
-        head.append(c)
-    ws.append(head)
-    for r in table[1:]:
-        ws.append(r)
-    return wb
 
 
 def export_xlsx(path: Path, subject: Subject, info: SchoolInfo, rows: list[res.Result], work_date: str,
                 *, blank: bool = False) -> None:
     """Write the form atomically. Raises OSError for an unwritable target."""
-    wb = build_workbook(subject, info, rows, work_date, blank=blank)
+    wb = fl.build_workbook(subject, info, rows, work_date, blank=blank)
     atomic_write_with(Path(path), wb.save)
 
 
@@ -213,7 +229,37 @@ def export_csv(path: Path, subject: Subject, info: SchoolInfo, rows: list[res.Re
     """The CSV twin: ``;``-separated UTF-8 with BOM (opens in Russian Excel)."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    for r in table_rows(subject, info, rows):
+    for r in fl.table_rows(subject, info, rows):
         writer.writerow(["" if v is None else v for v in r])
     atomic_write_bytes(Path(path), buf.getvalue().encode("utf-8-sig"))
 
+
+def _work_date(store: SchoolStore, subject: Subject) -> str:
+    item = schedule.get_item(store, subject.id)
+    return schedule.ru_date(item.work_date) if item else ""
+
+
+def write_template(store: SchoolStore, subject: Subject, out: Path, class_name: str | None = None,
+                   reserve_day: str | None = None) -> int:
+    """The form to fill, with every code (of a class / of a reserve day); returns the
+    number of rows. Raises UnknownClassError, ScheduleError (bad date), OSError."""
+    day = schedule.parse_date(reserve_day, "Резервный день").isoformat() if reserve_day else None
+    rows = template_rows(store, subject, class_name, day)
+    export_xlsx(Path(out), subject, get_info(store), rows, _work_date(store, subject), blank=True)
+    return len(rows)
+
+
+def export_results(store: SchoolStore, subject: Subject, out: Path, class_name: str | None = None) -> int:
+    """The individual results (xlsx + CSV twin beside it) of the whole school or a
+    class; returns the number of participants. Refuses to write an empty form (that
+    empty file is what gets uploaded by mistake). Raises UnknownClassError,
+    NothingToExportError, OSError."""
+    if class_name:
+        codes.active_codes(store, class_name)  # raises UnknownClassError
+    rows = res.list_results(store, subject, class_name, res.ResultStatus.DONE)
+    if not rows:
+        raise NothingToExportError(subject, class_name)
+    info = get_info(store)
+    export_xlsx(Path(out), subject, info, rows, _work_date(store, subject))
+    export_csv(Path(out).with_suffix(".csv"), subject, info, rows)
+    return len(rows)

@@ -1,5 +1,7 @@
 """The A4 sheet of participant codes to print and cut: large codes in a grid of slips
-with dashed cut lines, the class on every slip, each class starting on a new page."""
+with dashed cut lines, the class on every slip, each class starting on a new page.
+A page holds 30 slips (3 x 10), so a class of up to 30 fits one sheet; a larger class
+is spread evenly (32 -> 16 + 16), never 30 + 2."""
 
 from __future__ import annotations
 
@@ -11,9 +13,10 @@ from coordinator.school.errors import CodesError
 from coordinator.school.pdf_common import FONT_FAMILY, new_pdf
 from vpr_common.atomic import atomic_write_bytes
 
-COLS, ROWS = 3, 8
-MARGIN_X, TOP = 10.0, 22.0
-SLIP_W, SLIP_H = (210 - 2 * MARGIN_X) / COLS, 33.0
+COLS, ROWS = 3, 10
+MARGIN_X, TOP = 10.0, 20.0
+SLIP_W, SLIP_H = (210 - 2 * MARGIN_X) / COLS, 26.5
+PER_PAGE = COLS * ROWS
 
 
 def _cut_lines(pdf, count: int) -> None:
@@ -40,7 +43,8 @@ def render_codes_pdf(codes: list[CodeInfo], school_name: str) -> bytes:
     pdf = new_pdf("Коды участников ВПР")
     for class_name, group in groupby(codes, key=lambda c: c.class_name):
         items = list(group)
-        per_page = COLS * ROWS
+        pages = -(-len(items) // PER_PAGE)
+        per_page = -(-len(items) // pages)
         for start in range(0, len(items), per_page):
             page = items[start:start + per_page]
             pdf.add_page()
@@ -54,13 +58,13 @@ def render_codes_pdf(codes: list[CodeInfo], school_name: str) -> bytes:
                 x = MARGIN_X + (i % COLS) * SLIP_W
                 y = TOP + (i // COLS) * SLIP_H
                 pdf.set_font(FONT_FAMILY, size=8)
-                pdf.set_xy(x, y + 2)
+                pdf.set_xy(x, y + 1.5)
                 pdf.cell(SLIP_W, 4, "Код участника ВПР", align="C")
-                pdf.set_font(FONT_FAMILY, size=30)
-                pdf.set_xy(x, y + 8)
-                pdf.cell(SLIP_W, 14, info.code, align="C")
+                pdf.set_font(FONT_FAMILY, size=28)
+                pdf.set_xy(x, y + 6.5)
+                pdf.cell(SLIP_W, 12, info.code, align="C")
                 pdf.set_font(FONT_FAMILY, size=10)
-                pdf.set_xy(x, y + 24)
+                pdf.set_xy(x, y + 19.5)
                 pdf.cell(SLIP_W, 5, f"Класс {info.class_name}", align="C")
     return bytes(pdf.output())
 

@@ -71,3 +71,13 @@ def new_pdf(title: str) -> FPDF:
     pdf.set_title(title)
     pdf.set_creator("vpr-node")
     return pdf
+
+
+def table_header(pdf: FPDF, columns, row_h: float, x: float = 10) -> None:
+    """One row of column titles (``[(title, width mm)]``) in boxes, then the body font."""
+    pdf.set_font(FONT_FAMILY, size=9)
+    pdf.set_x(x)
+    for title, w in columns:
+        pdf.cell(w, row_h, title, border=1, align="C")
+    pdf.ln(row_h)
+    pdf.set_font(FONT_FAMILY, size=10)

@@ -9,7 +9,7 @@ from itertools import groupby
 from pathlib import Path
 
 from coordinator.school.errors import CodesError
-from coordinator.school.pdf_common import FONT_FAMILY, new_pdf
+from coordinator.school.pdf_common import FONT_FAMILY, new_pdf, table_header
 from coordinator.school.subjects import Subject
 from vpr_common.atomic import atomic_write_bytes
 
@@ -42,12 +42,7 @@ def render_protocol_pdf(rows: list[tuple[str, str, str]], subject: Subject, scho
             pdf.cell(190, 6, f"Класс: {class_name}    Дата проведения: {work_date or '____________'}"
                              f"    Аудитория: ________", new_x="LMARGIN", new_y="NEXT")
             pdf.ln(2)
-            pdf.set_font(FONT_FAMILY, size=9)
-            pdf.set_x(10)
-            for title, w in COLUMNS:
-                pdf.cell(w, ROW_H, title, border=1, align="C")
-            pdf.ln(ROW_H)
-            pdf.set_font(FONT_FAMILY, size=10)
+            table_header(pdf, COLUMNS, ROW_H)
             for n, (_, code, name) in enumerate(items[start:start + ROWS_PER_PAGE], start=start + 1):
                 pdf.set_x(10)
                 values = (str(n), code, name, class_name, "", "")

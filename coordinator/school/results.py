@@ -1,6 +1,10 @@
 """Results per subject and participant code: the variant, points per task (None = not
 done, written ``X``, ``Х`` or ``-`` in the form), the primary score and the mark, and
-absentees with a reason and a reserve day.
+absentees with a reason and a reserve day (one or many at once).
+
+``record_results`` is the one way results come in (CLI, web console, API): it asks
+``timegates`` first (refused before the work or reserve day; confirmation before the
+criteria and after the deadline). Every stored change is logged in ``changes``.
 
 The value checks here return the Russian reason; callers (the xlsx import, the API) add
 the place - a cell like ``G9`` or a field like ``points.9.1``.
@@ -12,11 +16,12 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from enum import Enum
 
-from coordinator.school.codes import CodeStatus
-from coordinator.school.errors import Issue, ResultsValidationError
+from coordinator.school import changes, timegates
+from coordinator.school.codes import CodeStatus, clean_code
+from coordinator.school.errors import ConfirmationRequiredError, Issue, ResultsValidationError
 from coordinator.school.store import SchoolStore, class_sort_key, utc_now_iso
 from coordinator.school.subjects import Subject, Task
 
@@ -103,7 +108,7 @@ def code_states(store: SchoolStore) -> dict[str, CodeStatus]:
 
 
 def check_code(raw: object, states: dict[str, CodeStatus]) -> tuple[str | None, str | None]:
-    text = _as_text(raw)
+    text = clean_code(raw)
     if text == "":
         return None, "не указан код участника."
     if not _CODE_RE.match(text):
@@ -147,54 +152,130 @@ def validate_api_entry(store: SchoolStore, subject: Subject, payload: dict) -> E
     return Entry(code, variant, tuple(points))  # type: ignore[arg-type]
 
 
+def _stored(store: SchoolStore, subject_id: str) -> dict[str, tuple]:
+    """{code: (status, variant, points_json, absent_reason, reserve_date)} of a subject."""
+    return {r[0]: tuple(r[1:]) for r in store.conn.execute(
+        "SELECT code, status, variant, points_json, absent_reason, reserve_date FROM results WHERE subject_id=?",
+        (subject_id,))}
+
+
 def save_entries(store: SchoolStore, subject: Subject, entries: list[Entry], source: Source) -> int:
-    """Insert or replace results (one transaction). Returns the number stored."""
+    """Insert or replace results (one transaction); every real change is logged in
+    ``changes``, an identical re-import changes nothing. A reserve day recorded for an
+    absentee stays with the result (the participant sat on that day). Returns the
+    number of entries given."""
     now = utc_now_iso()
     with store.tx():
-        store.conn.executemany(
-            "INSERT INTO results(subject_id, code, status, variant, points_json, absent_reason, reserve_date, "
-            "source, updated_utc) VALUES(?, ?, ?, ?, ?, NULL, NULL, ?, ?) "
-            "ON CONFLICT(subject_id, code) DO UPDATE SET status=excluded.status, variant=excluded.variant, "
-            "points_json=excluded.points_json, absent_reason=NULL, reserve_date=NULL, source=excluded.source, "
-            "updated_utc=excluded.updated_utc",
-            [(subject.id, e.code, ResultStatus.DONE.value, e.variant, json.dumps(list(e.points)), source.value, now)
-             for e in entries],
-        )
+        before = _stored(store, subject.id)
+        for e in entries:
+            points = json.dumps(list(e.points))
+            old = before.get(e.code)
+            if old is not None and old[:3] == (ResultStatus.DONE.value, e.variant, points):
+                continue
+            store.conn.execute(
+                "INSERT INTO results(subject_id, code, status, variant, points_json, absent_reason, reserve_date, "
+                "source, updated_utc) VALUES(?, ?, ?, ?, ?, NULL, NULL, ?, ?) "
+                "ON CONFLICT(subject_id, code) DO UPDATE SET status=excluded.status, variant=excluded.variant, "
+                "points_json=excluded.points_json, absent_reason=NULL, source=excluded.source, "
+                "updated_utc=excluded.updated_utc",
+                (subject.id, e.code, ResultStatus.DONE.value, e.variant, points, source.value, now))
+            changes.record(store.conn, subject.id, e.code, changes.ChangeAction.SET, source.value,
+                           {"was": old[0] if old else None})
     log.info("results stored: subject=%s count=%d source=%s", subject.id, len(entries), source.value)
     return len(entries)
 
 
-def mark_absent(store: SchoolStore, subject: Subject, code: str, reason: str, reserve_date: str | None) -> None:
-    """Record an absentee. Raises ResultsValidationError for a bad code, an empty reason
-    or a reserve day that is not a date."""
+@dataclass(frozen=True)
+class Recorded:
+    """What ``record_results`` stored and the warnings the coordinator accepted."""
+
+    stored: int
+    warnings: tuple[str, ...]
+
+
+def record_results(store: SchoolStore, subject: Subject, entries: list[Entry], source: Source, *,
+                   now_utc: datetime | None = None, confirmed: bool = False) -> Recorded:
+    """Store validated results after the time gates. Raises OutsideScheduleError,
+    ConfirmationRequiredError."""
+    warnings = timegates.check_entry(store, subject, [e.code for e in entries], now_utc)
+    timegates.require_confirmation(warnings, confirmed)
+    n = save_entries(store, subject, entries, source)
+    return Recorded(n, tuple(w.message_ru for w in warnings))
+
+
+def mark_absent_many(store: SchoolStore, subject: Subject, codes: list[str], reason: str,
+                     reserve_date: str | None, *, source: Source = Source.CLI, now_utc: datetime | None = None,
+                     confirmed: bool = False) -> list[str]:
+    """Record absentees (all or nothing); returns their codes. A reserve day must be one
+    of the subject's reserve days and not past. Raises ResultsValidationError (bad or
+    repeated code, empty reason), OutsideScheduleError / ScheduleError (reserve day),
+    ConfirmationRequiredError when a code already has results (the mark replaces them)."""
     issues: list[Issue] = []
-    ok_code, why = check_code(code, code_states(store))
-    if why:
-        issues.append(Issue("code", why))
+    states = code_states(store)
+    ok: list[str] = []
+    for i, raw in enumerate(codes):
+        code, why = check_code(raw, states)
+        where = "code" if len(codes) == 1 else f"codes[{i + 1}]"
+        if why:
+            issues.append(Issue(where, why))
+        elif code in ok:
+            issues.append(Issue(where, f"код {code} указан дважды."))
+        else:
+            ok.append(code)
+    if not codes:
+        issues.append(Issue("code", "не указан ни один код."))
     if not reason.strip():
         issues.append(Issue("reason", "укажите причину отсутствия (например: болезнь)."))
-    if reserve_date:
-        try:
-            date.fromisoformat(reserve_date)
-        except ValueError:
-            issues.append(Issue("reserve_day", f"«{reserve_date}» - не дата; формат ГГГГ-ММ-ДД."))
     if issues:
         raise ResultsValidationError(issues, remedy_ru="Исправьте данные и повторите.")
+    day = timegates.check_reserve_day(store, subject, reserve_date, now_utc)
+    before = _stored(store, subject.id)
+    with_results = [c for c in ok if before.get(c, ("",))[0] == ResultStatus.DONE.value]
+    if with_results and not confirmed:
+        raise ConfirmationRequiredError([
+            ("У кода " + with_results[0] + " уже есть результат по этому предмету; отметка об отсутствии его заменит."
+             if len(with_results) == 1 else
+             "У кодов " + ", ".join(with_results) + " уже есть результаты по этому предмету; отметка об отсутствии "
+             "их заменит.")])
     with store.tx():
-        store.conn.execute(
-            "INSERT INTO results(subject_id, code, status, variant, points_json, absent_reason, reserve_date, "
-            "source, updated_utc) VALUES(?, ?, ?, NULL, NULL, ?, ?, ?, ?) "
-            "ON CONFLICT(subject_id, code) DO UPDATE SET status=excluded.status, variant=NULL, points_json=NULL, "
-            "absent_reason=excluded.absent_reason, reserve_date=excluded.reserve_date, updated_utc=excluded.updated_utc",
-            (subject.id, ok_code, ResultStatus.ABSENT.value, reason.strip(), reserve_date or "", Source.CLI.value,
-             utc_now_iso()),
-        )
+        for code in ok:
+            new = (ResultStatus.ABSENT.value, None, None, reason.strip(), day or "")
+            if before.get(code) == new:
+                continue
+            store.conn.execute(
+                "INSERT INTO results(subject_id, code, status, variant, points_json, absent_reason, reserve_date, "
+                "source, updated_utc) VALUES(?, ?, ?, NULL, NULL, ?, ?, ?, ?) "
+                "ON CONFLICT(subject_id, code) DO UPDATE SET status=excluded.status, variant=NULL, "
+                "points_json=NULL, absent_reason=excluded.absent_reason, reserve_date=excluded.reserve_date, "
+                "source=excluded.source, updated_utc=excluded.updated_utc",
+                (subject.id, code, ResultStatus.ABSENT.value, reason.strip(), day or "", source.value, utc_now_iso()))
+            changes.record(store.conn, subject.id, code, changes.ChangeAction.ABSENT, source.value,
+                           {"reserve_date": day or ""})
+    log.info("absentees recorded: subject=%s count=%d reserve=%s", subject.id, len(ok), bool(day))
+    return ok
+
+
+def mark_absent(store: SchoolStore, subject: Subject, code: str, reason: str, reserve_date: str | None, *,
+                now_utc: datetime | None = None, confirmed: bool = False) -> None:
+    """One absentee (see ``mark_absent_many``)."""
+    mark_absent_many(store, subject, [code], reason, reserve_date, now_utc=now_utc, confirmed=confirmed)
+
+
+def reserve_codes(store: SchoolStore, subject: Subject, day: str) -> list[str]:
+    """Codes of the participants who sit ``subject`` on the reserve day ``day`` (ISO):
+    the same codes they were given for the main day."""
+    return [r[0] for r in store.conn.execute(
+        "SELECT code FROM results WHERE subject_id=? AND reserve_date=? ORDER BY code", (subject.id, day))]
 
 
 def journal_mark(journal: dict, subject: Subject) -> int | None:
-    for key in (subject.id, subject.name.lower(), f"{subject.name.lower()} {subject.grade}"):
-        if key in journal:
-            return int(journal[key])
+    """The teacher's mark for ``subject`` from a participant's journal marks, keyed by
+    the subject id or its name (case and ё/е do not matter)."""
+    marks = {str(k).lower().replace("ё", "е"): v for k, v in journal.items()}
+    name = subject.name.lower().replace("ё", "е")
+    for key in (subject.id, name, f"{name} {subject.grade}"):
+        if key in marks:
+            return int(marks[key])
     return None
 
 
@@ -202,8 +283,9 @@ def list_results(store: SchoolStore, subject: Subject, class_name: str | None = 
                  status: ResultStatus | None = None) -> list[Result]:
     """Stored results joined with the class and the journal mark, ordered by class and
     code. Only codes - never names."""
+    # results under a revoked code not yet replaced wait for the new code (codes.generate)
     q = ("SELECT r.code, p.class_name, r.status, r.variant, r.points_json, p.journal_json, r.absent_reason, "
-         "r.reserve_date FROM results r LEFT JOIN participants p ON p.code = r.code WHERE r.subject_id=?")
+         "r.reserve_date FROM results r JOIN participants p ON p.code = r.code WHERE r.subject_id=?")
     args: list = [subject.id]
     if class_name:
         q += " AND p.class_name=?"

@@ -1,7 +1,8 @@
 """The schedule: per subject the work date, reserve days, the criteria release (14:00
 Moscow on the work day) and the upload deadline (23:00 Moscow on the upload day).
-Stored in UTC; shown in Moscow time and in the school's own zone, because a school
-five zones east of Moscow meets 23:00 МСК at 04:00 the next morning.
+Stored in UTC; shown in Moscow time and in the school's own zone (``timefmt``),
+because a school five zones east of Moscow meets 23:00 МСК at 04:00 the next morning.
+Dates are typed as ``15.04.2026`` or ``2026-04-15``.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from enum import Enum
 from zoneinfo import ZoneInfo
 
+from coordinator.school import changes, timefmt
 from coordinator.school.errors import ScheduleError
 from coordinator.school.settings import check_tz, get_info
 from coordinator.school.store import SchoolStore
 from coordinator.school.subjects import get_subject
 
-MOSCOW = ZoneInfo("Europe/Moscow")
+MOSCOW = timefmt.MOSCOW
 CRITERIA_TIME = time(14, 0)
 DEADLINE_TIME = time(23, 0)
 WARN_BEFORE = timedelta(hours=72)
@@ -48,12 +50,20 @@ class DeadlineWarning:
 
 
 def parse_date(text: str, what: str) -> date:
-    """Raises ScheduleError with the Russian reason."""
+    """``15.04.2026`` or ``2026-04-15``. Raises ScheduleError with the Russian reason."""
+    t = text.strip()
     try:
-        return date.fromisoformat(text.strip())
+        if "." in t:
+            return datetime.strptime(t, "%d.%m.%Y").date()
+        return date.fromisoformat(t)
     except ValueError:
         raise ScheduleError(f"bad date {text!r}", message_ru=f"{what}: «{text}» - не дата.",
-                            remedy_ru="Укажите дату в формате ГГГГ-ММ-ДД, например 2026-04-15.") from None
+                            remedy_ru="Укажите дату так: 15.04.2026.") from None
+
+
+def ru_date(d: date | str) -> str:
+    """``15.04.2026``."""
+    return (date.fromisoformat(d) if isinstance(d, str) else d).strftime("%d.%m.%Y")
 
 
 def moscow_to_utc(day: date, at: time) -> datetime:
@@ -61,17 +71,13 @@ def moscow_to_utc(day: date, at: time) -> datetime:
 
 
 def fmt(dt: datetime, tz: ZoneInfo) -> str:
-    local = dt.astimezone(tz)
-    return local.strftime("%d.%m.%Y %H:%M")
+    return timefmt.fmt(dt, tz)
 
 
 def describe(dt_utc: datetime, school_tz: str) -> str:
-    """``15.04.2026 23:00 МСК (у вас 16.04.2026 01:00, Asia/Yekaterinburg)``."""
-    tz = check_tz(school_tz)
-    text = f"{fmt(dt_utc, MOSCOW)} МСК"
-    if dt_utc.astimezone(tz).utcoffset() != dt_utc.astimezone(MOSCOW).utcoffset():
-        text += f" (у вас {fmt(dt_utc, tz)}, {school_tz})"
-    return text
+    """``15.04.2026 23:00 МСК (у вас 16.04.2026 01:00, время Екатеринбурга)``."""
+    check_tz(school_tz)
+    return timefmt.moscow_first(dt_utc, school_tz)
 
 
 def set_item(store: SchoolStore, subject_id: str, work_date: str, upload_date: str | None = None,
@@ -81,13 +87,13 @@ def set_item(store: SchoolStore, subject_id: str, work_date: str, upload_date: s
     wd = parse_date(work_date, "Дата проведения")
     ud = parse_date(upload_date, "Дата загрузки результатов") if upload_date else wd
     if ud < wd:
-        raise ScheduleError("upload before work", message_ru=f"Дата загрузки {ud.isoformat()} раньше даты "
-                            f"проведения {wd.isoformat()}.", remedy_ru="Проверьте даты по плану-графику.")
+        raise ScheduleError("upload before work", message_ru=f"Дата загрузки {ru_date(ud)} раньше даты "
+                            f"проведения {ru_date(wd)}.", remedy_ru="Проверьте даты по плану-графику.")
     reserves = sorted(parse_date(r, "Резервный день") for r in (reserve_dates or []))
     for r in reserves:
         if r <= wd:
-            raise ScheduleError("reserve before work", message_ru=f"Резервный день {r.isoformat()} должен быть "
-                                f"позже даты проведения {wd.isoformat()}.")
+            raise ScheduleError("reserve before work", message_ru=f"Резервный день {ru_date(r)} должен быть "
+                                f"позже даты проведения {ru_date(wd)}.", remedy_ru="Проверьте даты по плану-графику.")
     criteria = moscow_to_utc(wd, CRITERIA_TIME)
     deadline = moscow_to_utc(ud, DEADLINE_TIME)
     with store.tx():
@@ -120,36 +126,29 @@ def list_items(store: SchoolStore) -> list[ScheduleItem]:
     return [_row_to_item(store, r) for r in rows]
 
 
-def _uploaded(store: SchoolStore, subject_id: str) -> bool:
-    return store.conn.execute("SELECT 1 FROM uploads WHERE subject_id=?", (subject_id,)).fetchone() is not None
-
-
-def _left(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    h, m = divmod(minutes, 60)
-    return f"{h} ч {m:02d} мин"
-
-
 def warnings(store: SchoolStore, now_utc: datetime | None = None) -> list[DeadlineWarning]:
-    """Deadline warnings for subjects not yet uploaded: within 72 h (info), within 6 h
-    (urgent) and past the deadline (overdue)."""
+    """Deadline warnings for subjects not uploaded, or changed after the last upload:
+    within 72 h (info), within 6 h (urgent) and past the deadline (overdue)."""
     now = now_utc or datetime.now(timezone.utc)
     tz = get_info(store).tz
     out: list[DeadlineWarning] = []
     for item in list_items(store):
-        if _uploaded(store, item.subject_id):
+        state = changes.upload_status(store, item.subject_id).state
+        if state is changes.UploadState.UPLOADED:
             continue
+        again = " ещё раз (результаты изменены после загрузки)" if state is changes.UploadState.CHANGED_AFTER_UPLOAD \
+            else ""
         left = item.deadline_utc - now
         when = describe(item.deadline_utc, tz)
         if left <= timedelta(0):
             out.append(DeadlineWarning(item.subject_id, WarningLevel.OVERDUE,
                                        f"{item.title}: срок загрузки результатов истёк ({when}). "
                                        "Срочно свяжитесь с муниципальным координатором."))
-        elif left <= WARN_BEFORE:
-            level = WarningLevel.URGENT if left <= URGENT_BEFORE else WarningLevel.INFO
+        elif left <= WARN_BEFORE or again:
+            level = WarningLevel.URGENT if left <= URGENT_BEFORE or again else WarningLevel.INFO
             out.append(DeadlineWarning(item.subject_id, level,
-                                       f"{item.title}: до окончания загрузки результатов осталось "
-                                       f"{_left(left)} - загрузить до {when}."))
+                                       f"{item.title}: загрузите результаты{again} до {when} - осталось "
+                                       f"{timefmt.countdown(left)}."))
     return out
 
 
@@ -159,7 +158,9 @@ def item_view(item: ScheduleItem, school_tz: str) -> dict:
         "subject": item.subject_id,
         "title": item.title,
         "work_date": item.work_date.isoformat(),
+        "work_date_ru": ru_date(item.work_date),
         "reserve_dates": [d.isoformat() for d in item.reserve_dates],
+        "reserve_dates_ru": [ru_date(d) for d in item.reserve_dates],
         "criteria_utc": item.criteria_utc.isoformat(),
         "criteria": describe(item.criteria_utc, school_tz),
         "deadline_utc": item.deadline_utc.isoformat(),

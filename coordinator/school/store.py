@@ -1,6 +1,6 @@
-"""The school-side SQLite file ``school.sqlite`` (WAL) in the node data dir: schema,
-connection and a few tiny helpers. Domain modules (roster, codes, results ...) own
-their queries; this module owns only the file and the schema.
+"""The school-side SQLite file ``school.sqlite`` (WAL) in the node data dir: opening it
+(upgraded to the current schema by ``migrations``) and a few tiny helpers. Domain
+modules (roster, codes, results ...) own their queries; this module owns only the file.
 
 Threads: one ``SchoolStore`` per thread (sqlite3 connections are not shared); the API
 opens one per request. WAL lets readers run while a writer commits.
@@ -9,81 +9,19 @@ opens one per request. WAL lets readers run while a writer commits.
 from __future__ import annotations
 
 import re
-
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from coordinator.school import migrations
+from coordinator.school.errors import SchoolDataTooNewError
 from vpr_common import paths
 from vpr_common import sqlite as sqlite_db
 
 DB_NAME = "school.sqlite"
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS classes(
-    name TEXT PRIMARY KEY,
-    with_names INTEGER NOT NULL,
-    created_utc TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS participants(
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    class_name TEXT NOT NULL REFERENCES classes(name),
-    journal_json TEXT NOT NULL DEFAULT '{}',
-    code TEXT UNIQUE
-);
-CREATE TABLE IF NOT EXISTS codes(
-    code TEXT PRIMARY KEY,
-    participant_id INTEGER REFERENCES participants(id),
-    status TEXT NOT NULL,
-    issued_utc TEXT NOT NULL,
-    revoked_utc TEXT,
-    revoke_reason TEXT
-);
-CREATE TABLE IF NOT EXISTS vault(
-    name TEXT PRIMARY KEY,
-    nonce BLOB NOT NULL,
-    ciphertext BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS subjects(
-    id TEXT PRIMARY KEY,
-    spec_json TEXT NOT NULL,
-    loaded_utc TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS results(
-    subject_id TEXT NOT NULL,
-    code TEXT NOT NULL,
-    status TEXT NOT NULL,
-    variant INTEGER,
-    points_json TEXT,
-    absent_reason TEXT,
-    reserve_date TEXT,
-    source TEXT NOT NULL,
-    updated_utc TEXT NOT NULL,
-    PRIMARY KEY(subject_id, code)
-);
-CREATE TABLE IF NOT EXISTS schedule(
-    subject_id TEXT PRIMARY KEY,
-    work_date TEXT NOT NULL,
-    reserve_dates_json TEXT NOT NULL,
-    criteria_utc TEXT NOT NULL,
-    deadline_utc TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS uploads(
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    subject_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    file_name TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    target TEXT NOT NULL,
-    receipt_json TEXT NOT NULL,
-    created_utc TEXT NOT NULL
-);
-"""
+SCHEMA_VERSION = migrations.LATEST
 
 
 def default_data_dir() -> Path:
@@ -111,21 +49,19 @@ class SchoolStore:
         # secure_delete overwrites freed pages, so an old protocol blob or a replaced
         # row does not linger in the file.
         self.conn.execute("PRAGMA secure_delete=ON")
-        if self._schema_version() != SCHEMA_VERSION:
-            # only a new file takes the write lock here; the API opens a store per request
-            with self.tx():
-                for stmt in _SCHEMA.split(";"):
-                    if stmt.strip():
-                        self.conn.execute(stmt)
-                if self.get_meta("schema_version") is None:
-                    self.set_meta("schema_version", str(SCHEMA_VERSION))
+        version = self._schema_version()
+        if version is not None and version > SCHEMA_VERSION:
+            self.conn.close()
+            raise SchoolDataTooNewError(f"school.sqlite version {version} > {SCHEMA_VERSION}")
+        if version != SCHEMA_VERSION:
+            # only a new or older file takes the write lock here; the API opens a store
+            # per request
+            self.upgraded_from = migrations.upgrade(self.conn)
+
+    upgraded_from: int | None = None
 
     def _schema_version(self) -> int | None:
-        try:
-            value = self.get_meta("schema_version")
-        except sqlite3.OperationalError:  # no meta table yet
-            return None
-        return int(value) if value else None
+        return migrations.version_of(self.conn)
 
     def __enter__(self) -> "SchoolStore":
         return self

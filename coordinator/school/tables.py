@@ -50,8 +50,10 @@ def _read_csv(path: Path) -> list[list[object]]:
             continue
     else:  # pragma: no cover - cp1251 decodes any byte string
         raise InputFileError("undecodable csv")
-    first = text.splitlines()[0] if text else ""
-    delim = ";" if first.count(";") >= first.count(",") else ","
+    # The separator is the one used most in the first lines: a title line above the
+    # table ("Список 8А класса") has none, so the first line alone would mislead.
+    head = "\n".join(text.splitlines()[:20])
+    delim = max((";", ",", "\t"), key=head.count)
     return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delim)]
 
 
@@ -105,72 +107,86 @@ def _cell_value(c: ET.Element, shared: list[str]) -> object:
     return _number(v.text)
 
 
-def fast_xlsx_rows(path: Path) -> list[list[object]]:
-    """Rows of the first sheet, values only. Raises KeyError/ValueError/ET.ParseError
-    on anything unexpected (the caller falls back to openpyxl)."""
+def _sheet_rows(z: zipfile.ZipFile, sheet: str, shared: list[str]) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for _, el in ET.iterparse(z.open(sheet)):
+        if el.tag != _NS + "row":
+            continue
+        r_attr = el.get("r")
+        index = int(r_attr) - 1 if r_attr else len(rows)
+        while len(rows) < index:
+            rows.append([])
+        row: list[object] = []
+        for c in el.findall(_NS + "c"):
+            ref = c.get("r")
+            col = _col_index(ref) if ref else len(row)
+            while len(row) < col:
+                row.append(None)
+            row.append(_cell_value(c, shared))
+        rows.append(row)
+        el.clear()
+    return rows
+
+
+def fast_xlsx_sheets(path: Path, *, first_only: bool = False) -> list[tuple[str, list[list[object]]]]:
+    """(sheet name, rows) of every sheet in workbook order, values only. Raises
+    KeyError/ValueError/ET.ParseError on anything unexpected (the caller falls back to
+    openpyxl)."""
     with zipfile.ZipFile(path) as z:
         wb = ET.fromstring(z.read("xl/workbook.xml"))
-        first = wb.find(f"{_NS}sheets/{_NS}sheet")
-        if first is None:
+        sheets = wb.findall(f"{_NS}sheets/{_NS}sheet")
+        if not sheets:
             raise ValueError("no sheets")
-        rid = first.get(_REL + "id")
         rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-        target = next(r.get("Target") for r in rels if r.get("Id") == rid)
-        sheet = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
         shared: list[str] = []
         if "xl/sharedStrings.xml" in z.namelist():
             for _, el in ET.iterparse(z.open("xl/sharedStrings.xml")):
                 if el.tag == _NS + "si":
                     shared.append(_string_item(el))
                     el.clear()
-        rows: list[list[object]] = []
-        for _, el in ET.iterparse(z.open(sheet)):
-            if el.tag != _NS + "row":
-                continue
-            r_attr = el.get("r")
-            index = int(r_attr) - 1 if r_attr else len(rows)
-            while len(rows) < index:
-                rows.append([])
-            row: list[object] = []
-            for c in el.findall(_NS + "c"):
-                ref = c.get("r")
-                col = _col_index(ref) if ref else len(row)
-                while len(row) < col:
-                    row.append(None)
-                row.append(_cell_value(c, shared))
-            rows.append(row)
-            el.clear()
-        return rows
+        out = []
+        for sh in sheets[:1] if first_only else sheets:
+            rid = sh.get(_REL + "id")
+            target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+            out.append((sh.get("name") or "", _sheet_rows(z, part, shared)))
+        return out
 
 
-def _openpyxl_rows(path: Path) -> list[list[object]]:
+def fast_xlsx_rows(path: Path) -> list[list[object]]:
+    """Rows of the first sheet (see ``fast_xlsx_sheets``)."""
+    return fast_xlsx_sheets(path, first_only=True)[0][1]
+
+
+def _openpyxl_sheets(path: Path, first_only: bool) -> list[tuple[str, list[list[object]]]]:
     from openpyxl import load_workbook  # lazy: see col_letter
 
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
-        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+        sheets = wb.worksheets[:1] if first_only else wb.worksheets
+        return [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in sheets]
     finally:
         wb.close()
 
 
-def read_rows(path: Path | str) -> list[list[object]]:
-    """All rows of the first sheet (xlsx) or of the CSV file, as lists of raw values
-    (None / '' for empty). Raises InputFileError for a missing, unreadable or
-    non-spreadsheet file."""
+def read_sheets(path: Path | str, *, first_only: bool = False) -> list[tuple[str, list[list[object]]]]:
+    """(sheet name, rows) of every sheet of an xlsx, or one entry named after the file
+    for a CSV; raw values (None / '' for empty). Raises InputFileError for a missing,
+    unreadable or non-spreadsheet file (an old .xls is named as such)."""
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"no such file {path}", message_ru=f"Файл не найден: {path}.")
     suffix = path.suffix.lower()
     try:
-        if suffix == ".csv":
-            return _read_csv(path)
+        if suffix in (".csv", ".txt"):
+            return [(path.stem, _read_csv(path))]
         if suffix in (".xlsx", ".xlsm"):
             try:
-                return fast_xlsx_rows(path)
+                return fast_xlsx_sheets(path, first_only=first_only)
             except zipfile.BadZipFile:
                 raise
             except (KeyError, ValueError, IndexError, AttributeError, StopIteration, ET.ParseError):
-                return _openpyxl_rows(path)
+                return _openpyxl_sheets(path, first_only)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise InputFileError(
             f"cannot read {path}: {type(exc).__name__}",
@@ -180,8 +196,14 @@ def read_rows(path: Path | str) -> list[list[object]]:
     raise InputFileError(
         f"unsupported type {suffix}",
         message_ru=f"Формат файла {path.name} не поддерживается.",
-        remedy_ru="Сохраните таблицу как .xlsx или .csv (старый формат .xls не читается).",
+        remedy_ru="Откройте его в Excel или LibreOffice и сохраните как «Книга Excel (.xlsx)» или CSV "
+                  "(старый формат .xls программа не читает).",
     )
+
+
+def read_rows(path: Path | str) -> list[list[object]]:
+    """All rows of the first sheet (xlsx) or of the CSV file (see ``read_sheets``)."""
+    return read_sheets(path, first_only=True)[0][1]
 
 
 def is_blank(value: object) -> bool:

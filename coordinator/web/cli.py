@@ -77,18 +77,18 @@ def register(subparsers, add_common, data_dir_of) -> None:
     sub.required = True
     p = sub.add_parser("add", help="создать учётную запись", description="Создать учётную запись консоли")
     add_common(p)
-    p.add_argument("--login", required=True, metavar="ЛОГИН")
+    p.add_argument("--login", required=True, metavar="ЛОГИН", help="имя для входа: буквы, цифры, точка, дефис")
     p.add_argument("--role", required=True, choices=list(ROLE_CHOICES), metavar="РОЛЬ",
                    help="coordinator (координатор), technician (технический специалист), expert (эксперт), "
                         "lead_expert (ведущий эксперт)")
     _password_options(p)
     p.set_defaults(handler=users_add, data_dir_of=data_dir_of)
-    p = sub.add_parser("list", help="список учётных записей")
+    p = sub.add_parser("list", help="список учётных записей", description="Список учётных записей консоли")
     add_common(p)
     p.set_defaults(handler=users_list, data_dir_of=data_dir_of)
     p = sub.add_parser("passwd", help="новый пароль", description="Дать учётной записи новый пароль")
     add_common(p, json=False)
-    p.add_argument("--login", required=True, metavar="ЛОГИН")
+    p.add_argument("--login", required=True, metavar="ЛОГИН", help="чей пароль заменить")
     _password_options(p)
     p.set_defaults(handler=users_passwd, data_dir_of=data_dir_of)
 

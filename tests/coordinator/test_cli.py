@@ -12,7 +12,7 @@ from tests.sync.harness import run_node_cli
 
 def test_pair_code_prints_code_and_fingerprint(tmp_path):
     rc, out, _ = run_node_cli("pair-code", "--data", str(tmp_path))
-    assert rc == 0 and "Код подключения станции" in out and "Отпечаток" in out
+    assert rc == 0 and "Код подключения станции" in out and "Проверочный код узла" in out
     rc, out, _ = run_node_cli("pair-code", "--json", "--data", str(tmp_path))
     data = json.loads(out)
     assert len(data["code"]) == 8 and len(data["fingerprint"]) == 64

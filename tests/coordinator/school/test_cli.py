@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date, timedelta
 import subprocess
 import sys
 
@@ -36,10 +37,11 @@ def test_standalone_flow_and_messages(tmp_path):
     assert run(["protocol", "init"], tmp_path, pw).returncode == 0
     p = run(["classes", "import", str(lst)], tmp_path)
     assert p.returncode == 1 and p.stderr.strip() == (
-        "Ошибка: Нужна парольная фраза координатора. Введите её по запросу программы или задайте переменную "
-        "окружения VPR_NODE_PASSPHRASE (только на компьютере координатора).")
+        "Ошибка: Нужна парольная фраза координатора. Запустите команду в окне командной строки: программа спросит "
+        "фразу.")
     p = run(["classes", "import", str(lst), "--json"], tmp_path, pw)
-    assert json.loads(p.stdout) == {"ok": True, "imported": {"8А": 2, "8Б": 3}}
+    assert json.loads(p.stdout) == {"ok": True, "imported": {"8А": 2, "8Б": 3}, "ignored_columns": [],
+                                    "mark_columns": ["eng8", "Математика"], "skipped_sheets": [], "warnings": []}
     p = run(["codes", "generate"], tmp_path)
     assert p.stdout.strip() == "Выдано новых кодов: 5. Всего действующих: 5."
     p = run(["results", "export", str(tmp_path / "o.xlsx"), "--subject", "eng8"], tmp_path)
@@ -56,7 +58,7 @@ def test_standalone_flow_and_messages(tmp_path):
     p = run(["classes", "counts", "8В"], tmp_path)
     assert p.stderr.strip() == "Ошибка: «8В»: укажите класс и численность так: 8А=25."
     p = run(["schedule", "show", "--now", "вчера"], tmp_path)
-    assert p.stderr.strip() == "Ошибка: «вчера» - не момент времени ISO 8601."
+    assert p.stderr.strip() == "Ошибка: «вчера» - не дата и время. Пример: --now 2026-04-15T18:00+05:00"
     p = run(["codes", "frobnicate"], tmp_path)
     assert p.returncode == 2 and p.stderr.startswith("Ошибка: Неверные параметры команды «vpr-node codes»")
     p = run(["results", "export", str(tmp_path / "o.xlsx"), "--subject", "eng8", "--class", "9Я"], tmp_path)
@@ -76,23 +78,38 @@ def test_in_process_commands(tmp_path, capsys, monkeypatch):
     capsys.readouterr()
     assert cli.main(["schedule", "show", "--now", "2026-04-15T18:00:00+00:00", *d]) == 0
     out = capsys.readouterr().out
-    assert "загрузка до 15.04.2026 23:00 МСК (у вас 16.04.2026 01:00, Asia/Yekaterinburg)" in out
-    assert "!!! ВПР 2026 Английский язык 8 класс: до окончания загрузки результатов осталось 2 ч 00 мин" in out
+    assert "загрузка до 15.04.2026 23:00 МСК (у вас 16.04.2026 01:00, время Екатеринбурга)" in out
+    assert ("ВПР 2026 Английский язык 8 класс: не загружено; до конца загрузки 2 ч 00 мин (до 15.04.2026 23:00 МСК "
+            "(у вас 16.04.2026 01:00, время Екатеринбурга)).") in out
+    assert ("!!! ВПР 2026 Английский язык 8 класс: загрузите результаты до 15.04.2026 23:00 МСК (у вас 16.04.2026 "
+            "01:00, время Екатеринбурга) - осталось 2 ч 00 мин.") in out
     assert cli.main(["codes", "list", "--json", *d]) == 0
     items = json.loads(capsys.readouterr().out)["codes"]
     assert [i["class"] for i in items] == ["8А", "8А", "8Б"]
     code = items[0]["code"]
+    # dates around today, so the gates judge the same whenever the test runs
+    yesterday, next_week = (date.today() - timedelta(days=1)).isoformat(), date.today() + timedelta(days=7)
+    assert cli.main(["schedule", "set", "--subject", "eng8", "--date", yesterday, "--reserve",
+                     next_week.strftime("%d.%m.%Y"), *d]) == 0
     assert cli.main(["results", "enter", "--subject", "eng8", "--code", code, "--variant", "1",
-                     "--points", "1=2,2=X,3=5,4=6,5=6,6=6", *d]) == 0
-    assert capsys.readouterr().out.strip() == f"Код {code}: первичный балл 25, отметка 4."
+                     "--points", "1=2,2=X,3=5,4=6,5=6,6=6", *d]) == 3  # yesterday's deadline needs --confirm
+    assert capsys.readouterr().err.startswith("Ошибка: Нужно подтверждение:\n- Срок загрузки результатов истёк")
+    assert cli.main(["results", "enter", "--subject", "eng8", "--code", code, "--variant", "1",
+                     "--points", "1=2,2=X,3=5,4=6,5=6,6=6", "--confirm", *d]) == 0
+    assert capsys.readouterr().out.startswith(f"Код {code}: первичный балл 25, отметка 4.\nВнимание: Срок загрузки")
     assert cli.main(["results", "absent", "--subject", "eng8", "--code", items[1]["code"], "--reason", "болезнь",
-                     "--reserve-day", "2026-04-22", *d]) == 0
+                     "--reserve-day", "2020-04-22", *d]) == 1  # not a reserve day of the schedule
+    assert cli.main(["results", "absent", "--subject", "eng8", "--code", items[1]["code"], "--reason", "болезнь",
+                     "--reserve-day", next_week.isoformat(), *d]) == 0
     capsys.readouterr()
     assert cli.main(["results", "list", "--subject", "eng8", *d]) == 0
     out = capsys.readouterr().out
     assert f"{code}   8А  в.1  2 X 5 6 6 6  = 25, отметка 4" in out
-    assert "отсутствовал: болезнь, резервный день 2026-04-22" in out
+    assert f"отсутствовал: болезнь, резервный день {next_week.strftime('%d.%m.%Y')}" in out
+    capsys.readouterr()
     assert cli.main(["codes", "revoke", code, "--reason", "потерян", *d]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Код {code} отозван. Взамен выдан код ") and "перенесены на новый код: eng8." in out
     assert cli.main(["codes", "revoke", code, "--reason", "потерян", *d]) == 1
     assert capsys.readouterr().err.strip() == f"Ошибка: Код {code} уже отозван."
     assert cli.main(["subjects", "template", str(tmp_path / "s.json"), *d]) == 0
@@ -148,12 +165,13 @@ def test_passphrase_change_via_cli(tmp_path, capsys, monkeypatch):
     (["upload", "send", "--subject", "eng8"], "Ошибка: Адрес сервиса сбора результатов не настроен. "
                                               "Задайте его: vpr-node upload config --url АДРЕС --user ЛОГИН."),
     (["upload", "config", "--url", "https://x.example/u", "--user", "u"],
-     "Ошибка: Не задан пароль сервиса сбора. Введите его по запросу или через переменную VPR_UPLOAD_PASSWORD."),
+     "Ошибка: Не задан пароль сервиса сбора. Запустите команду в окне командной строки: программа спросит пароль."),
     (["results", "absent", "--subject", "eng8", "--code", "12345", "--reason", "болезнь"],
      "Ошибка: Результаты не приняты, ошибок: 1.\ncode: код 12345 не выдавался в этой школе. "
      "Исправьте данные и повторите."),
-    (["school", "set", "--tz", "UTC+5"], "Ошибка: Неизвестный часовой пояс «UTC+5». Укажите пояс в формате IANA, "
-                                         "например Asia/Yekaterinburg или Europe/Kaliningrad."),
+    (["school", "set", "--tz", "UTC+5"], "Ошибка: Неизвестный часовой пояс «UTC+5». Укажите город (например: "
+                                         "Екатеринбург, Новосибирск, Калининград) или разницу с Москвой "
+                                         "(например: МСК+2)."),
 ])
 def test_more_bad_inputs(tmp_path, capsys, monkeypatch, argv, message):
     monkeypatch.chdir(tmp_path)

@@ -8,10 +8,13 @@ import csv
 import pytest
 from openpyxl import load_workbook
 
-from coordinator.school import codes, forms, results, settings
+from datetime import datetime
+
+from coordinator.school import codes, forms, results, schedule, settings
 from coordinator.school.errors import EmptyTemplateError, ResultsValidationError
 
 FIRST_DATA_ROW = forms.HEADER_ROW + 1  # 9
+NOW_BEFORE = datetime.fromisoformat("2026-04-14T10:00:00+00:00")
 
 
 def _template(store, subject, path, class_name=None):
@@ -56,17 +59,20 @@ def test_roundtrip_scores_marks_and_layout(store, eng8, school, filled, tmp_path
     out = tmp_path / "out.xlsx"
     rows = results.list_results(store, eng8, "8Б", results.ResultStatus.DONE)
     forms.export_xlsx(out, eng8, settings.get_info(store), rows, "15.04.2026")
-    ws = load_workbook(out).active
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Индивидуальные результаты"]
+    ws = wb.active
     assert ws["A1"].value == "ВПР 2026 Английский язык 8 класс" and ws["A1"].font.b
-    assert (ws["A2"].value, ws["B2"].value) == ("Максимальный первичный балл", 30)
-    assert (ws["A3"].value, ws["B3"].value) == ("Дата проведения", "15.04.2026")
-    assert ws["B4"].value == "МАОУ СОШ №4 (код ОО 390001)"
-    assert (ws["A5"].value, ws["B5"].value) == ("Количество участников", 3)
+    assert (ws["A2"].value, ws["B2"].value) == ("Предмет", "Английский язык")
+    assert (ws["A3"].value, ws["B3"].value) == ("Максимальный первичный балл", 30)
+    assert (ws["A4"].value, ws["B4"].value) == ("Дата", "15.04.2026")
+    assert ws["A5"].value == "МАОУ СОШ №4 (edu390001) | Черняховск | Кол-во участников: 3"
     assert [c.value for c in ws[7]][6:12] == ["Б", "П", "Б", "Б", "Б", "П"]
-    assert [c.value for c in ws[8]] == ["Код ОО", "Муниципалитет", "ОО", "Код участника", "Класс", "Вариант",
+    assert [c.value for c in ws[8]] == ["ОО", "Муниципалитет", "Название ОО", "Код участника", "Класс", "Вариант",
                                          "1 (2б)", "2 (5б)", "3 (5б)", "4 (6б)", "5 (6б)", "6 (6б)",
                                          "Первичный балл", "Отметка", "Отметка по журналу"]
     data = [[c.value for c in r] for r in ws.iter_rows(min_row=9)]
+    assert [r[:3] for r in data] == [["edu390001", "Черняховск", "МАОУ СОШ №4"]] * 3
     assert [r[4] for r in data] == ["8Б"] * 3
     assert data[0][3] == order[2] and data[0][5:-1] == [1, 1, 1, 1, 1, 1, 1, 6, 2]
     assert data[2][6:-1] == ["X", 0, 0, 0, 0, "X", 0, 2]
@@ -161,12 +167,20 @@ def test_missing_task_column_and_wrong_header(store, eng8, school, tmp_path):
                              "и перенесите в неё баллы.")
 
 
-def test_form_of_another_subject(store, eng8, demo, school, tmp_path):
+def test_form_of_another_subject_is_one_clear_line(store, eng8, demo, school, tmp_path):
+    """Regression (issue 21): a form of the wrong subject printed 21 lines."""
+    from coordinator.school.errors import WrongSubjectFormError
     from coordinator.school.subjects import get_subject
-    t = _template(store, get_subject(store, "mat8"), tmp_path / "t.xlsx")
-    texts, _ = _issues(store, eng8, t)
-    assert texts[0] == ("Ячейка A1: форма для «ВПР 2026 Математика 8 класс», а выбран предмет "
-                        "«ВПР 2026 Английский язык 8 класс».")
+    mat8 = get_subject(store, "mat8")
+    t = _template(store, mat8, tmp_path / "t.xlsx")
+    _fill(t, tmp_path / "f.xlsx", [(1, [1] * len(mat8.tasks))])
+    with pytest.raises(WrongSubjectFormError) as e:
+        forms.import_form(store, eng8, tmp_path / "f.xlsx")
+    assert e.value.user_text == (
+        "Это форма по предмету «ВПР 2026 Математика 8 класс», а выбран предмет «ВПР 2026 Английский язык 8 класс». "
+        "Загрузите этот файл по его предмету: vpr-node results import ФАЙЛ --subject mat8; для предмета "
+        "«ВПР 2026 Английский язык 8 класс» выберите его форму.")
+    assert "\n" not in e.value.user_text
 
 
 def test_empty_template_uploaded_by_mistake(store, eng8, school, tmp_path):
@@ -198,7 +212,8 @@ def test_api_style_entry_and_absentees(store, eng8, school):
     entry = results.validate_api_entry(store, eng8, {"code": code, "variant": 2,
                                                      "points": {"1": 2, "2": "X", "3": 1, "4": 1, "5": 1, "6": "-"}})
     results.save_entries(store, eng8, [entry], results.Source.API)
-    results.mark_absent(store, eng8, school[1].code, "болезнь", "2026-04-22")
+    schedule.set_item(store, "eng8", "2026-04-15", None, ["2026-04-22"])
+    results.mark_absent(store, eng8, school[1].code, "болезнь", "2026-04-22", now_utc=NOW_BEFORE)
     rows = {r.code: r for r in results.list_results(store, eng8)}
     assert rows[code].primary == 5 and rows[code].mark == 2
     assert rows[school[1].code].status is results.ResultStatus.ABSENT
@@ -208,5 +223,4 @@ def test_api_style_entry_and_absentees(store, eng8, school):
     assert [i.text for i in e.value.issues] == [
         "code: «55» - код участника должен состоять из 5 цифр.",
         "reason: укажите причину отсутствия (например: болезнь).",
-        "reserve_day: «22.04.2026» - не дата; формат ГГГГ-ММ-ДД.",
     ]

@@ -85,8 +85,9 @@ def test_names_never_leave_the_protocol(tmp_path, caplog):
             ws.cell(row=r, column=7 + j, value=1)
         codes.append(ws.cell(row=r, column=4).value)
     wb.save(out / "filled.xlsx")
-    stdout.append(vpr("results", "import", str(out / "filled.xlsx"), "--subject", "eng8"))
-    stdout.append(vpr("results", "absent", "--subject", "eng8", "--code", codes[0], "--reason", "болезнь"))
+    stdout.append(vpr("results", "import", str(out / "filled.xlsx"), "--subject", "eng8", "--confirm"))
+    stdout.append(vpr("results", "absent", "--subject", "eng8", "--code", codes[0], "--reason", "болезнь",
+                      "--confirm"))
     stdout.append(vpr("results", "export", str(out / "export.xlsx"), "--subject", "eng8", "--class", "8Б"))
     stdout.append(vpr("results", "export", str(out / "all.xlsx"), "--subject", "eng8"))
     stdout.append(vpr("results", "list", "--subject", "eng8", "--json"))

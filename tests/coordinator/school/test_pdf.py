@@ -34,17 +34,20 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppl
 
 
 def test_codes_pdf(store, tmp_path):
-    roster.add_counts(store, {"8А": 25, "8Б": 3})
+    """Regression (issue 21): 25 slips printed as 24 + 1."""
+    roster.add_counts(store, {"8А": 25, "8Б": 3, "8В": 32})
     codes.generate(store)
     items = codes.active_codes(store)
     out = tmp_path / "codes.pdf"
     pages = write_codes_pdf(out, items, "МАОУ СОШ №4")
-    assert pages == 3  # 24 slips a page, each class on its own page
+    assert pages == 4  # 8А on one sheet, 8Б on one, 8В as 16 + 16
+    per_page = [sum(c.code in page for c in items) for page in pdf_text(out).split("\f") if page.strip()]
+    assert per_page == [25, 3, 16, 16]
     text = pdf_text(out)
     assert all(c.code in text for c in items)
     assert "Класс 8А" in text and "Класс 8Б" in text and "Разрежьте по пунктирным линиям" in text
     pngs = render_png(out, "codes")
-    assert len(pngs) == 3 and all(p.stat().st_size > 3000 for p in pngs)
+    assert len(pngs) == 4 and all(p.stat().st_size > 3000 for p in pngs)
 
 
 def test_protocol_pdf(store, eng8, tmp_path):

@@ -20,8 +20,9 @@ def _xlsx(path, rows):
 
 
 def test_csv_import_normalizes_classes_and_encrypts_names(store, key, class_list):
-    counts = roster.import_class_list(store, class_list, key)
-    assert counts == {"8А": 2, "8Б": 3}
+    rep = roster.import_class_list(store, class_list, key)
+    assert rep.counts == {"8А": 2, "8Б": 3}
+    assert rep.mark_columns == ("eng8", "Математика") and rep.ignored_columns == ()
     names = sorted(protocol.read_names(store, key).values())
     assert names == sorted(NAMES)
     marks = [r[0] for r in store.conn.execute("SELECT journal_json FROM participants ORDER BY id")]
@@ -32,10 +33,10 @@ def test_csv_import_normalizes_classes_and_encrypts_names(store, key, class_list
 
 def test_xlsx_import_and_cp1251_csv(store, key, tmp_path):
     p = _xlsx(tmp_path / "l.xlsx", [["Список 8В"], ["Класс", "ФИО"], ["8В", "Орлова Мария"], [None, None]])
-    assert roster.import_class_list(store, p, key) == {"8В": 1}
+    assert roster.import_class_list(store, p, key).counts == {"8В": 1}
     c = tmp_path / "w.csv"
     c.write_bytes("Класс,ФИО\n7Г,Соколов Илья\n".encode("cp1251"))
-    assert roster.import_class_list(store, c, key) == {"7Г": 1}
+    assert roster.import_class_list(store, c, key).counts == {"7Г": 1}
 
 
 @pytest.mark.parametrize(
@@ -50,11 +51,20 @@ def test_xlsx_import_and_cp1251_csv(store, key, tmp_path):
         ([["Класс", "ФИО", "eng8"], ["8А", "Орлова Мария", 6]],
          "Список класса не принят:\nЯчейка C2: отметка по журналу должна быть 2, 3, 4 или 5."),
         ([["Класс", "ФИО"], ["8А", "Орлова Мария"], ["8А", "орлова  мария"]],
-         "Список класса не принят:\nСтрока 3: повторяет строку 2 (тот же класс и ФИО)."),
+         "Список класса не принят:\nСтрока 3: те же ФИО, что в строке 2, в том же классе 8А (без учёта "
+         "регистра, пробелов и ё/е)."),
+        ([["Класс", "ФИО"], ["8А", "Алёшина Дарья"], ["8А", "Алешина Дарья"]],
+         "Список класса не принят:\nСтрока 3: те же ФИО, что в строке 2, в том же классе 8А (без учёта "
+         "регистра, пробелов и ё/е)."),
         ([["Фамилия", "Имя"], ["Орлова", "Мария"]],
-         "В списке класса не найдена строка заголовков со столбцами «Класс» и «ФИО»."),
-        ([["Класс", "Ученик"], ["8А", "Орлова"]], "В списке класса нет столбца «ФИО»."),
+         "Список класса не принят:\nСтрока 1: не найден класс: нет столбца «Класс», и класс не указан ни в "
+         "названии листа, ни над таблицей."),
+        ([["Класс", "Ученица"], ["8А", "Орлова"]],
+         "В списке класса не найдена строка заголовков со столбцом ФИО (или «Фамилия» и «Имя»)."),
         ([["Класс", "ФИО"]], "В списке класса нет ни одного участника."),
+        ([["Класс", "Фамилия", "Имя"], ["8А", "Орлова", None]], "Список класса не принят:\nЯчейка C2: не указано имя."),
+        ([["Класс", "ФИО"], ["8А", "1 четверть"]],
+         "Список класса не принят:\nЯчейка B2: здесь должны быть ФИО, а в ячейке есть цифры."),
     ],
 )
 def test_bad_class_lists(store, key, tmp_path, rows, message):
@@ -88,7 +98,8 @@ def test_unreadable_files(store, key, tmp_path):
     with pytest.raises(Exception) as e:
         roster.import_class_list(store, old, key)
     assert e.value.user_text == ("Формат файла x.xls не поддерживается. "
-                                 "Сохраните таблицу как .xlsx или .csv (старый формат .xls не читается).")
+                                 "Откройте его в Excel или LibreOffice и сохраните как «Книга Excel (.xlsx)» или CSV "
+                                 "(старый формат .xls программа не читает).")
     with pytest.raises(Exception) as e:
         roster.import_class_list(store, tmp_path / "nope.csv", key)
     assert e.value.message_ru == f"Файл не найден: {tmp_path / 'nope.csv'}."

@@ -10,7 +10,7 @@ from coordinator.school import tables
 
 
 def _openpyxl(path):
-    return tables._openpyxl_rows(path)
+    return tables._openpyxl_sheets(path, True)[0][1]
 
 
 def _trim(rows):
@@ -62,11 +62,30 @@ def test_falls_back_to_openpyxl_when_the_fast_reader_gives_up(tmp_path, monkeypa
     p = tmp_path / "c.xlsx"
     wb.save(p)
 
-    def give_up(path):
+    def give_up(path, first_only=False):
         raise ValueError("unexpected layout")
 
-    monkeypatch.setattr(tables, "fast_xlsx_rows", give_up)
+    monkeypatch.setattr(tables, "fast_xlsx_sheets", give_up)
     assert tables.read_rows(p)[0][0] == "Класс"
+    wb.create_sheet("8Б")["A1"] = "ФИО"
+    wb.save(p)
+    assert [(n, r[0][0]) for n, r in tables.read_sheets(p)] == [("Sheet", "Класс"), ("8Б", "ФИО")]
+
+
+def test_every_sheet_with_its_name(tmp_path):
+    wb = Workbook()
+    wb.active.title = "8А"
+    wb.active["B2"] = "Иванов"
+    wb.create_sheet("8Б")["A1"] = 5
+    p = tmp_path / "s.xlsx"
+    wb.save(p)
+    assert [(n, _trim(r)) for n, r in tables.read_sheets(p)] == [("8А", [[], [None, "Иванов"]]), ("8Б", [[5]])]
+
+
+def test_csv_separator_is_found_below_a_title_line(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_bytes("Список класса 8А\nФИО,Пол\nИванов Иван,м\n".encode("cp1251"))
+    assert tables.read_rows(p) == [["Список класса 8А"], ["ФИО", "Пол"], ["Иванов Иван", "м"]]
 
 
 def test_column_letters_match_openpyxl():
