@@ -37,6 +37,11 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 #: The pages in the menu: (path, title, roles that see it).
 MENU: list[tuple[str, str, frozenset[Role]]] = [
     ("/", "Сегодня", frozenset({Role.COORDINATOR, Role.TECHNICIAN})),
+    ("/school", "Школа и расписание", frozenset({Role.COORDINATOR})),
+    ("/codes", "Коды", frozenset({Role.COORDINATOR})),
+    ("/protocol", "Протокол", frozenset({Role.COORDINATOR})),
+    ("/results", "Результаты", frozenset({Role.COORDINATOR})),
+    ("/upload", "Выгрузка", frozenset({Role.COORDINATOR})),
     ("/stations", "Станции и материалы", frozenset({Role.COORDINATOR, Role.TECHNICIAN})),
     ("/experts", "Оценивание", frozenset({Role.EXPERT, Role.LEAD_EXPERT})),
     ("/scoring", "Оценивание", frozenset({Role.COORDINATOR})),
@@ -62,7 +67,17 @@ def make_console(data_dir: Path) -> Console:
     templates = Jinja2Templates(env=env)
     templates.env.globals.update(MENU=MENU, Role=Role)
     templates.env.filters["local_time"] = local_time
+    templates.env.globals["protocol_ready"] = protocol_ready
     return Console(Path(data_dir), ConsoleStore(data_dir), Sessions(), LoginThrottle(), templates)
+
+
+def protocol_ready(request: Request) -> bool:
+    """Whether the school's protocol has its passphrase (vault) yet."""
+    from coordinator.school import vault
+    from coordinator.school.store import SchoolStore
+
+    with SchoolStore(request.app.state.data_dir) as school:
+        return vault.is_initialized(school)
 
 
 def console_of(request: Request) -> Console:
@@ -150,6 +165,16 @@ def flash(request: Request, message: str, remedy: str = "", kind: str = "ok", st
     """A message for the page's message area (htmx puts it there, ``HX-Retarget``)."""
     resp = render(request, "_flash.html", session, status_code=status_code, message=message, remedy=remedy,
                   kind=kind)
+    resp.headers["HX-Retarget"] = "#flash"
+    resp.headers["HX-Reswap"] = "innerHTML"
+    return resp
+
+
+def confirm_box(request: Request, session: Session, warnings: list[str], action: str,
+                fields: list[tuple[str, str]]) -> HTMLResponse:
+    """The reasons an action needs the coordinator's consent, with a «подтверждаю» button
+    that sends the same fields again with ``confirm=1`` (into the message area)."""
+    resp = render(request, "_confirm.html", session, warnings=warnings, action=action, fields=fields)
     resp.headers["HX-Retarget"] = "#flash"
     resp.headers["HX-Reswap"] = "innerHTML"
     return resp

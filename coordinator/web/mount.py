@@ -14,14 +14,15 @@ from fastapi.staticfiles import StaticFiles
 
 from coordinator.web.console import HERE, make_console
 from coordinator.web.sessions import COOKIE
-from coordinator.web.pages import (analytics, auth, experts, journal, kiosk, scoring, stations, today, unlock,
-                                   users)
+from coordinator.web.pages import (analytics, auth, codes, experts, journal, kiosk, protocol, results, school,
+                                   scoring, stations, today, unlock, upload, users)
 
 #: Paths that answer JSON (stations, scripts); everything else is the console.
 API_PREFIXES = ("/api/", "/openapi.json")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
        "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-PAGES = (auth, today, stations, users, journal, experts, scoring, analytics, kiosk, unlock)
+PAGES = (auth, today, school, codes, protocol, results, upload, stations, users, journal, experts, scoring,
+         analytics, kiosk, unlock)
 
 
 def is_console_path(path: str) -> bool:

@@ -8,7 +8,8 @@ import tempfile
 from pathlib import Path
 
 import anyio
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
+from starlette.datastructures import UploadFile
 from fastapi.responses import FileResponse, RedirectResponse
 
 from coordinator.node import content as node_content

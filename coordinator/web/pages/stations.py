@@ -11,7 +11,8 @@ from pathlib import Path
 
 import anyio
 import segno
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
+from starlette.datastructures import UploadFile
 
 from coordinator.node import content
 from coordinator.node.board import build_board

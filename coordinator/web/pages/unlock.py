@@ -43,6 +43,26 @@ async def unlock(request: Request):
     return RedirectResponse(_safe_next(str(form.get("next") or "")) or "/", status_code=303)
 
 
+@router.post("/protocol/init")
+async def init(request: Request):
+    """Set the protocol's passphrase once (the first time names are to be stored)."""
+    session = await acting(request, Role.COORDINATOR)
+    form = await request.form()
+    first, again = str(form.get("passphrase") or ""), str(form.get("again") or "")
+    if first != again:
+        from coordinator.web.errors import WebError
+
+        raise WebError("passphrases differ", message_ru="Парольные фразы не совпадают.", remedy_ru="Введите ещё раз.")
+
+    def run():
+        with SchoolStore(request.app.state.data_dir) as school:
+            return vault.init_vault(school, first)
+
+    session.protocol_key = await anyio.to_thread.run_sync(run)
+    log_action(request, session, "парольная фраза протокола задана")
+    return RedirectResponse(_safe_next(str(form.get("next") or "")) or "/", status_code=303)
+
+
 @router.post("/protocol/lock")
 async def lock(request: Request):
     session = await acting(request, Role.COORDINATOR)
