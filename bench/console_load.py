@@ -48,7 +48,8 @@ from sync.errors import NodeUnreachableError  # noqa: E402
 from sync.protocol import Activity  # noqa: E402
 from sync.station_config import StationSync  # noqa: E402
 
-PAGES = ["/", "/today/live", "/stations", "/users", "/journal"]
+PAGES = ["/", "/today/live", "/school", "/codes", "/protocol?subject=eng8", "/results?subject=eng8", "/upload",
+         "/stations", "/scoring", "/analytics?subject=eng8", "/kiosk", "/users", "/journal"]
 LOGIN, PASSWORD = "coordinator", "bench-password-2026"
 
 

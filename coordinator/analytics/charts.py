@@ -13,15 +13,29 @@ from coordinator.analytics import figures as fg
 _HATCH = "///"
 
 
+class _Figures:
+    """Figures made without pyplot (its global state is not for threads: the node draws
+    charts in worker threads), each with its own Agg canvas."""
+
+    _ready = False
+
+    @classmethod
+    def subplots(cls, figsize):
+        import matplotlib
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        if not cls._ready:
+            matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 9, "svg.fonttype": "none",
+                                        "axes.spines.top": False, "axes.spines.right": False})
+            cls._ready = True
+        fig = Figure(figsize=figsize)
+        FigureCanvasAgg(fig)
+        return fig, fig.subplots()
+
+
 def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 9, "svg.fonttype": "none",
-                         "axes.spines.top": False, "axes.spines.right": False})
-    return plt
+    return _Figures
 
 
 def svg(fig) -> str:
@@ -42,9 +56,7 @@ def png(fig, dpi: int = 200) -> bytes:
 
 
 def _close(fig) -> None:
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+    fig.clear()
 
 
 def marks_chart(m: fg.Marks):

@@ -34,8 +34,11 @@ def _kiosk(request: Request) -> KioskStore:
 def _lookup(request: Request, station_id: str, code: str, pin: str) -> dict:
     kiosk = _kiosk(request)
     access.check(kiosk, station_id, code, pin)
+    scoring = getattr(request.app.state, "scoring", None)
+    if scoring is None:
+        scoring = request.app.state.scoring = ScoringStore(request.app.state.data_dir)
     with SchoolStore(request.app.state.data_dir) as school:
-        subjects = view.participant_results(kiosk, school, ScoringStore(request.app.state.data_dir), code)
+        subjects = view.participant_results(kiosk, school, scoring, code)
     return {"ok": True, "code": code, "subjects": view.as_json(subjects)}
 
 

@@ -72,7 +72,7 @@ def participant_results(kiosk: KioskStore, school: SchoolStore, scoring: Scoring
     for subject in list_subjects(school):
         if subject.id not in open_subjects:
             continue
-        mine = [r for r in school_results.list_results(school, subject) if r.code == code]
+        mine = school_results.list_results(school, subject, code=code)
         if not mine:
             continue
         r = mine[0]

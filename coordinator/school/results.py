@@ -280,9 +280,9 @@ def journal_mark(journal: dict, subject: Subject) -> int | None:
 
 
 def list_results(store: SchoolStore, subject: Subject, class_name: str | None = None,
-                 status: ResultStatus | None = None) -> list[Result]:
+                 status: ResultStatus | None = None, code: str | None = None) -> list[Result]:
     """Stored results joined with the class and the journal mark, ordered by class and
-    code. Only codes - never names."""
+    code (of one ``code`` only, when given). Only codes - never names."""
     # results under a revoked code not yet replaced wait for the new code (codes.generate)
     q = ("SELECT r.code, p.class_name, r.status, r.variant, r.points_json, p.journal_json, r.absent_reason, "
          "r.reserve_date FROM results r JOIN participants p ON p.code = r.code WHERE r.subject_id=?")
@@ -293,6 +293,9 @@ def list_results(store: SchoolStore, subject: Subject, class_name: str | None = 
     if status:
         q += " AND r.status=?"
         args.append(status.value)
+    if code:
+        q += " AND r.code=?"
+        args.append(code)
     out: list[Result] = []
     for r in store.conn.execute(q, args):
         st = ResultStatus(r[2])

@@ -40,23 +40,34 @@ def _build(request: Request, session, subject, classes):
     return subjects, all_classes, subject, rep
 
 
-_CHARTS: OrderedDict[str, dict[str, str]] = OrderedDict()
+_CHARTS: OrderedDict[str, dict] = OrderedDict()
 _CHARTS_KEPT = 64
 
 
 def _charts(rep) -> str:
-    """Draw the report's SVG charts once per distinct set of numbers (a node process
-    keeps the last 64); returns their key for ``/analytics/chart/<key>/<kind>.svg``."""
+    """Keep the numbers of the report's charts under a key for
+    ``/analytics/chart/<key>/<kind>.svg``, which draws each chart when the browser asks
+    for it (the page itself does not wait for matplotlib) and keeps the drawing; a node
+    process keeps the last 64 sets."""
     key = hashlib.sha256(repr((rep.marks, rep.histogram, rep.tasks)).encode()).hexdigest()[:32]
     if key not in _CHARTS:
-        from coordinator.analytics import charts
-
-        _CHARTS[key] = {"marks": charts.svg(charts.marks_chart(rep.marks)),
-                        "histogram": charts.svg(charts.histogram_chart(rep.histogram)),
-                        "tasks": charts.svg(charts.tasks_chart(rep.tasks))}
+        _CHARTS[key] = {"marks": rep.marks, "histogram": rep.histogram, "tasks": rep.tasks}
         while len(_CHARTS) > _CHARTS_KEPT:
             _CHARTS.popitem(last=False)
     return key
+
+
+def _draw(key: str, kind: str) -> str | None:
+    entry = _CHARTS.get(key)
+    if entry is None or kind not in ("marks", "histogram", "tasks"):
+        return None
+    drawn = entry.get(f"svg:{kind}")
+    if drawn is None:
+        from coordinator.analytics import charts
+
+        fig = {"marks": charts.marks_chart, "histogram": charts.histogram_chart, "tasks": charts.tasks_chart}[kind]
+        drawn = entry[f"svg:{kind}"] = charts.svg(fig(entry[kind]))
+    return drawn
 
 
 @router.get("/analytics")
@@ -64,7 +75,7 @@ async def analytics_page(request: Request):
     session = require(request, Role.COORDINATOR)
     subject, classes = _selection(request, session)
     subjects, all_classes, subject, rep = await anyio.to_thread.run_sync(_build, request, session, subject, classes)
-    charts = await anyio.to_thread.run_sync(_charts, rep) if rep and rep.rows else None
+    charts = _charts(rep) if rep and rep.rows else None
     return render(request, "analytics.html", session, subjects=subjects, all_classes=all_classes, subject=subject,
                   classes=classes or [], r=rep, charts=charts, query=request.url.query)
 
@@ -74,7 +85,7 @@ async def chart(key: str, kind: str, request: Request):
     """A chart drawn for a page just shown. Its SVG carries matplotlib's own styles, so its
     answer has its own policy: styles inline, nothing else (an image runs no script)."""
     require(request, Role.COORDINATOR)
-    svg = _CHARTS.get(key, {}).get(kind)
+    svg = await anyio.to_thread.run_sync(_draw, key, kind)
     if svg is None:
         return Response(status_code=404)
     return Response(svg, media_type="image/svg+xml",
