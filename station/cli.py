@@ -43,6 +43,11 @@ def _parser() -> RuArgumentParser:
     im = sub.add_parser("import-sessions", help="перенести незавершённые сеансы с другого ПК (из папки выгрузки)")
     im.add_argument("source", type=Path, metavar="ПАПКА")
     im.add_argument("--json", action="store_true")
+    k = sub.add_parser("kiosk", help="киоск результатов: ученик или родитель вводит код и PIN с карточки",
+                       description="Киоск результатов на подключённом к узлу ПК: показывает результаты одного "
+                                   "участника по коду и PIN с карточки доступа и закрывает их через 60 с без действий. "
+                                   "Выход - Ctrl+Shift+T и PIN технического специалиста.")
+    k.add_argument("--windowed", action="store_true", help="в окне 1024x768 вместо полноэкранного режима")
     sp = sub.add_parser("set-pin", help="задать PIN технического специалиста (читается со стандартного ввода)")
     sp.add_argument("--json", action="store_true")
     station_cli.register(sub)
@@ -133,6 +138,30 @@ def _cmd_set_pin(args) -> int:
     return 0
 
 
+def _cmd_kiosk(args) -> int:
+    from station.config import StationConfig, check_pin
+    from station.results_kiosk.lookup import ResultsLookup
+    from vpr_common.errors import UsageError
+
+    lookup = ResultsLookup()
+    if not lookup.paired():
+        raise UsageError("kiosk not paired", message_ru="Этот ПК не подключён к узлу координатора.",
+                         remedy_ru="Подключите его как станцию: vpr-station pair АДРЕС КОД (код - на странице "
+                                   "«Станции и материалы» консоли).")
+    stored = StationConfig.load().pin_hash
+    if not stored and not args.windowed:
+        raise UsageError("no technician pin", message_ru="Не задан PIN технического специалиста: без него "
+                         "полноэкранный киоск нельзя будет закрыть.", remedy_ru="Задайте его: vpr-station set-pin")
+    from station.kivy_setup import configure
+
+    configure(kiosk=not args.windowed)
+    from station.results_kiosk.app import ResultsKioskApp
+
+    ResultsKioskApp(lookup, full_screen=not args.windowed,
+                    pin_check=lambda pin: bool(stored) and check_pin(pin, stored)).run()
+    return 0
+
+
 def _run_app(args) -> int:
     from station.kivy_setup import configure
 
@@ -167,6 +196,8 @@ def _main(argv: Sequence[str]) -> int:
         return _cmd_setup(args)
     if args.command == "set-pin":
         return _cmd_set_pin(args)
+    if args.command == "kiosk":
+        return _cmd_kiosk(args)
     if args.command == "import-sessions":
         return _cmd_import_sessions(args)
     if args.command:

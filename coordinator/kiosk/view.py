@@ -66,6 +66,18 @@ def _spoken(scoring: ScoringStore, subject_id: str, code: str) -> tuple[dict[str
     return titles, lines
 
 
+def _plain(part: str) -> str:
+    """The subject file's description of a task (``письменная: аудирование``) as a
+    heading: ``Письменная часть: аудирование``."""
+    part = part.strip()
+    if not part:
+        return ""
+    head, sep, rest = part.partition(":")
+    if sep and head.strip() in ("устная", "письменная"):
+        return f"{head.strip().capitalize()} часть: {rest.strip()}"
+    return part[0].upper() + part[1:]
+
+
 def participant_results(kiosk: KioskStore, school: SchoolStore, scoring: ScoringStore, code: str) -> list[SubjectResult]:
     out = []
     open_subjects = released(kiosk)
@@ -80,7 +92,7 @@ def participant_results(kiosk: KioskStore, school: SchoolStore, scoring: Scoring
             out.append(SubjectResult(subject.id, subject.title, True, (), None, subject.max_total, None))
             continue
         titles, crit = _spoken(scoring, subject.id, code)
-        tasks = tuple(TaskLine(t.number, titles.get(t.number, f"Задание {t.number}"),
+        tasks = tuple(TaskLine(t.number, titles.get(t.number) or _plain(t.part) or f"Задание {t.number}",
                                r.points[i] if i < len(r.points) else None, t.max_points, crit.get(t.number, ()))
                       for i, t in enumerate(subject.tasks))
         out.append(SubjectResult(subject.id, subject.title, False, tasks, r.primary, subject.max_total, r.mark))
