@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from coordinator.node.api import router as api_router
+from coordinator.node.api_docs import finish_openapi
 from coordinator.node.errors import BadRequestError, NodeError, error_response
 from coordinator.node.storage import NodeStore
 from coordinator.node.tls import NodeTls, ensure_certificate, format_fingerprint, lan_addresses
@@ -46,7 +47,9 @@ async def _vpr_error(request: Request, exc: VprError):
     return JSONResponse(body, status_code=status)
 
 
-_HTTP_RU = {404: ("Такой страницы или данных на узле нет.", "Проверьте адрес."),
+_HTTP_RU = {400: ("Узел получил неверно составленный запрос: его не удалось прочитать.",
+                  "Проверьте, что станция и узел одной версии, и повторите."),
+            404: ("Такой страницы или данных на узле нет.", "Проверьте адрес."),
             405: ("Так к этому адресу обращаться нельзя.", "Проверьте адрес и способ запроса."),
             413: ("Слишком большой запрос.", "Уменьшите размер файла или отправляемых данных.")}
 
@@ -54,8 +57,8 @@ _HTTP_RU = {404: ("Такой страницы или данных на узле
 async def _http_error(request: Request, exc: StarletteHTTPException):
     """The framework's own refusals (unknown path, wrong method ...) in the one Russian shape."""
     message, remedy = _HTTP_RU.get(exc.status_code, ("Запрос не выполнен.", "Проверьте адрес и повторите."))
-    err = NodeError(f"HTTP {exc.status_code}: {exc.detail}", code=f"http_{exc.status_code}", message_ru=message,
-                    remedy_ru=remedy)
+    code = "invalid_request" if exc.status_code == 400 else f"http_{exc.status_code}"  # as _validation_error
+    err = NodeError(f"HTTP {exc.status_code}: {exc.detail}", code=code, message_ru=message, remedy_ru=remedy)
     err.http_status = exc.status_code
     if is_console_path(request.url.path):
         resp = error_page(request, err)
@@ -64,6 +67,19 @@ async def _http_error(request: Request, exc: StarletteHTTPException):
     for name, value in (exc.headers or {}).items():  # e.g. Allow on a 405
         resp.headers[name] = value
     return resp
+
+
+async def _internal_error(request: Request, exc: Exception):
+    """Anything unexpected: the traceback goes to the log, the client gets the one
+    Russian error shape with status 500 (never a bare "Internal Server Error")."""
+    log.error("%s %s -> 500: unexpected error", request.method, request.url.path, exc_info=exc)
+    err = NodeError(f"internal error: {exc!r}"[:500], code="internal",
+                    message_ru="Внутренняя ошибка узла координатора; данные не изменены.",
+                    remedy_ru="Повторите. Если ошибка повторяется, сообщите техническому специалисту: "
+                              "подробности в журнале узла.")
+    if is_console_path(request.url.path):
+        return error_page(request, err)
+    return JSONResponse(error_body(err), status_code=500)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError):
@@ -176,10 +192,13 @@ def create_app(data_dir: Path, extra_routers: Iterable[APIRouter] = (), tls: Nod
     app.add_exception_handler(VprError, _vpr_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _internal_error)
     for router in [*node_routers(data_dir), *extra_routers]:
         app.include_router(router)
     mount_console(app, data_dir)
     app.add_middleware(BodyLimit)
+    plain_openapi = app.openapi
+    app.openapi = lambda: finish_openapi(plain_openapi())
     return app
 
 
