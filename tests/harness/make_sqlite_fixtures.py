@@ -8,7 +8,8 @@ rows name are copied too, into ``OUT_FILE`` with the suffix ``.packages``. The c
 ``git archive`` into a temp dir and a child Python with that tree first on its path
 writes the database (the data below), then the WAL is checkpointed into the file so
 one file holds everything. Used once per schema version; the files are committed
-under ``tests/**/fixtures/`` and named after the commit that made them.
+under ``tests/**/fixtures/`` and named after the commit that made them. The migration
+tests share :func:`user_version` and :func:`set_user_version` from here.
 """
 
 from __future__ import annotations
@@ -76,6 +77,28 @@ audit.record(store, "Координатор", "coordinator", "127.0.0.1", "user_
 """
 
 SCRIPTS = {"node": (_NODE, "node.sqlite"), "outbox": (_OUTBOX, "outbox.sqlite"), "console": (_CONSOLE, "console.sqlite")}
+
+
+def user_version(path: Path) -> int:
+    """The schema version of an SQLite file (a plain read, nothing written)."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def set_user_version(path: Path, version: int) -> None:
+    """Mark an SQLite file as made by a program of schema ``version`` (a newer one)."""
+    import sqlite3
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA user_version={int(version)}")
+    finally:
+        conn.close()
 
 
 def make(commit: str, kind: str, out_file: Path) -> None:

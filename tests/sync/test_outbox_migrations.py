@@ -19,6 +19,7 @@ from sync.errors import OutboxError
 from sync.outbox import SCHEMA_STEPS, Outbox, OutboxState
 from sync.package import read_manifest
 from tests.conftest import REPO_ROOT
+from tests.harness.make_sqlite_fixtures import set_user_version, user_version
 from vpr_common import sqlite as sqlite_db
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -36,13 +37,6 @@ def _outbox_dir(tmp_path: Path) -> Path:
     return root
 
 
-def _version(path: Path) -> int:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("PRAGMA user_version").fetchone()[0]
-    finally:
-        conn.close()
-
 
 def _rows(path: Path) -> dict[str, sqlite3.Row]:
     conn = sqlite3.connect(path)
@@ -56,12 +50,12 @@ def _rows(path: Path) -> dict[str, sqlite3.Row]:
 def test_migration_1_adopts_an_outbox_made_before_versions_were_kept(tmp_path):
     root = _outbox_dir(tmp_path)
     before = _rows(root / "outbox.sqlite")
-    assert _version(root / "outbox.sqlite") == 0 and before["12345"]["file"].startswith("/")
+    assert user_version(root / "outbox.sqlite") == 0 and before["12345"]["file"].startswith("/")
     conn = sqlite3.connect(root / "outbox.sqlite", isolation_level=None)
     sqlite_db.migrate(conn, SCHEMA_STEPS[:1])
     conn.close()
     after = _rows(root / "outbox.sqlite")
-    assert _version(root / "outbox.sqlite") == 1
+    assert user_version(root / "outbox.sqlite") == 1
     assert {c: tuple(r) for c, r in after.items()} == {c: tuple(r) for c, r in before.items()}  # data as it was
 
 
@@ -69,7 +63,7 @@ def test_migration_2_stores_file_names_so_a_moved_outbox_finds_its_packages(tmp_
     root = _outbox_dir(tmp_path)
     before = _rows(root / "outbox.sqlite")
     box = Outbox(root)
-    assert _version(root / "outbox.sqlite") == len(SCHEMA_STEPS) == 2
+    assert user_version(root / "outbox.sqlite") == len(SCHEMA_STEPS) == 2
     by_code = {e.participant_code: e for e in box.entries()}
     assert {c: e.state for c, e in by_code.items()} == {
         "12345": OutboxState.ACKED, "23456": OutboxState.PENDING, "34567": OutboxState.CORRUPT,
@@ -89,9 +83,7 @@ def test_migration_2_stores_file_names_so_a_moved_outbox_finds_its_packages(tmp_
 
 def _newer(tmp_path: Path) -> Path:
     root = _outbox_dir(tmp_path)
-    conn = sqlite3.connect(root / "outbox.sqlite", isolation_level=None)
-    conn.execute(f"PRAGMA user_version={len(SCHEMA_STEPS) + 1}")
-    conn.close()
+    set_user_version(root / "outbox.sqlite", len(SCHEMA_STEPS) + 1)
     return root
 
 

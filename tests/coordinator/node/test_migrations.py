@@ -6,7 +6,6 @@ is refused with a Russian message and never written (the CLI exits 1, no traceba
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from coordinator.node.errors import NodeDataError
 from coordinator.node.storage import DB_NAME, SCHEMA_STEPS, NodeStore
 from tests.conftest import REPO_ROOT
+from tests.harness.make_sqlite_fixtures import set_user_version, user_version
 from tests.sync.harness import free_port
 from vpr_common import sqlite as sqlite_db
 
@@ -32,13 +32,6 @@ def _data_dir(tmp_path: Path, fixture: Path) -> Path:
     shutil.copyfile(fixture, data / DB_NAME)
     return data
 
-
-def _version(path: Path) -> int:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("PRAGMA user_version").fetchone()[0]
-    finally:
-        conn.close()
 
 
 def _assert_fixture_data(store: NodeStore) -> None:
@@ -60,9 +53,9 @@ def _assert_fixture_data(store: NodeStore) -> None:
 
 def test_migration_1_adopts_a_database_made_before_versions_were_kept(tmp_path):
     data = _data_dir(tmp_path, V0)
-    assert _version(data / DB_NAME) == 0
+    assert user_version(data / DB_NAME) == 0
     store = NodeStore(data)
-    assert _version(data / DB_NAME) == len(SCHEMA_STEPS)
+    assert user_version(data / DB_NAME) == len(SCHEMA_STEPS)
     _assert_fixture_data(store)
 
 
@@ -70,9 +63,9 @@ def test_migration_2_adds_the_live_state_to_a_version_1_database(tmp_path):
     data = _data_dir(tmp_path, V0)
     conn = sqlite_db.open_migrated(data / DB_NAME, SCHEMA_STEPS[:1])  # step 1 as the code of version 1 did it
     conn.close()
-    assert _version(data / DB_NAME) == 1
+    assert user_version(data / DB_NAME) == 1
     store = NodeStore(data)
-    assert _version(data / DB_NAME) == 2
+    assert user_version(data / DB_NAME) == 2
     _assert_fixture_data(store)
     station = store.list_stations()[0]
     assert station.live is None and station.live_at is None
@@ -83,15 +76,13 @@ def test_migration_2_adds_the_live_state_to_a_version_1_database(tmp_path):
 def test_database_of_the_current_version_opens_as_it_is(tmp_path):
     data = _data_dir(tmp_path, V2)
     store = NodeStore(data)
-    assert _version(data / DB_NAME) == len(SCHEMA_STEPS) == 2
+    assert user_version(data / DB_NAME) == len(SCHEMA_STEPS) == 2
     _assert_fixture_data(store)
 
 
 def _newer(tmp_path: Path) -> Path:
     data = _data_dir(tmp_path, V2)
-    conn = sqlite3.connect(data / DB_NAME, isolation_level=None)
-    conn.execute(f"PRAGMA user_version={len(SCHEMA_STEPS) + 1}")
-    conn.close()
+    set_user_version(data / DB_NAME, len(SCHEMA_STEPS) + 1)
     return data
 
 
