@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from coordinator.node.api import router as api_router
 from coordinator.node.api_docs import finish_openapi
-from coordinator.node.errors import BadRequestError, NodeError, error_response
+from coordinator.node.errors import BadRequestError, BodyTooLargeError, NodeError, error_response
 from coordinator.node.storage import NodeStore
 from coordinator.node.tls import NodeTls, ensure_certificate, format_fingerprint, lan_addresses
 from sync.protocol import Reason
@@ -54,8 +54,29 @@ _HTTP_RU = {400: ("Узел получил неверно составленны
             413: ("Слишком большой запрос.", "Уменьшите размер файла или отправляемых данных.")}
 
 
+try:
+    _GROUP: type | tuple = BaseExceptionGroup  # Python >= 3.11
+except NameError:  # pragma: no cover - Python 3.10: anyio's backport
+    from exceptiongroup import BaseExceptionGroup as _GROUP
+
+
+def _vpr_cause(exc: BaseException | None) -> VprError | None:
+    """Our own error inside what the framework wrapped it in (its 400 "error parsing the
+    body", a task group's ``ExceptionGroup``), so it keeps its status and message."""
+    while exc is not None:
+        if isinstance(exc, VprError):
+            return exc
+        if isinstance(exc, _GROUP):
+            return next((c for c in map(_vpr_cause, exc.exceptions) if c is not None), None)
+        exc = exc.__cause__
+    return None
+
+
 async def _http_error(request: Request, exc: StarletteHTTPException):
     """The framework's own refusals (unknown path, wrong method ...) in the one Russian shape."""
+    cause = _vpr_cause(exc.__cause__)
+    if cause is not None:  # e.g. the body limit, hit while FastAPI read the body
+        return await _vpr_error(request, cause)
     message, remedy = _HTTP_RU.get(exc.status_code, ("Запрос не выполнен.", "Проверьте адрес и повторите."))
     code = "invalid_request" if exc.status_code == 400 else f"http_{exc.status_code}"  # as _validation_error
     err = NodeError(f"HTTP {exc.status_code}: {exc.detail}", code=code, message_ru=message, remedy_ru=remedy)
@@ -128,16 +149,14 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise BadRequestError(f"body over {limit} bytes", code=Reason.BODY_TOO_LARGE)
+                raise BodyTooLargeError(f"body over {limit} bytes")  # 413, as a declared one
             return message
 
         return await self.app(scope, limited_receive, send)
 
 
 async def _too_large(send, limit: int) -> None:
-    status, body = error_response(BadRequestError(f"body over {limit} bytes", code=Reason.BODY_TOO_LARGE,
-                                                  message_ru="Слишком большой запрос.",
-                                                  remedy_ru="Уменьшите размер файла или отправляемых данных."))
+    status, body = error_response(BodyTooLargeError(f"body over {limit} bytes"))
     raw = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]})
