@@ -183,6 +183,15 @@ class Campaign:
         proxy.close()
         return self._station_outcome(trial, code, captured, killed_in, target)
 
+    def recount(self, result: dict) -> dict:
+        """The trial's outcome read again at the end of the campaign: a package the
+        station had acknowledged but the check right after it did not see is reported
+        (``late``), not hidden."""
+        again = self._station_outcome(self.work / f"station-{int(result['code']) - 10000:03d}", result["code"],
+                                      result["captured_s"], result["killed_in"], result["target"])
+        again["late"] = again["on_node"] != result["on_node"]
+        return again
+
     def _station_outcome(self, trial: Path, code: str, captured: float | None, killed_in, target) -> dict:
         import hashlib
 
@@ -199,7 +208,12 @@ class Campaign:
         for p in mine:
             manifest, _, _ = read_manifest(store.packages_dir / f"{p['package_id']}.vprpkg")
             shas += [f["sha256"] for f in manifest["files"]]
+        from sync.outbox import Outbox
+
+        acked_at = [e.acked_at for e in Outbox(trial / "sync" / "outbox").entries() if e.acked_at]
         return {"code": code, "target": target, "killed_in": killed_in, "captured_s": captured,
+                "checked_at": time.time(), "station_acked_at": max(acked_at) if acked_at else None,
+                "node_received_at": [p["received_at"] for p in mine],
                 "recovered_s": duration, "loss_s": (captured - duration) if captured is not None else None,
                 "on_node": len(mine), "recovered": flac_sha is not None and shas == [flac_sha]}
 
@@ -303,6 +317,8 @@ def run(args) -> dict:
         for n in range(args.node_kills):
             node_results.append(campaign.node_trial(n))
             print(f"node {n + 1}/{args.node_kills}: {node_results[-1]}", flush=True)
+        checked_right_after = station_results
+        station_results = [campaign.recount(r) for r in station_results]
     finally:
         campaign.close()
     losses = [r["loss_s"] for r in station_results if r["loss_s"] is not None]
@@ -315,6 +331,11 @@ def run(args) -> dict:
         "worst_loss_s": max(losses) if losses else None,
         "station_packages_lost": sum(r["on_node"] == 0 for r in station_results),
         "station_packages_duplicated": sum(max(0, r["on_node"] - 1) for r in station_results),
+        "station_packages_seen_late": sum(r["late"] for r in station_results),
+        "station_packages_missing_right_after": sum(r["on_node"] == 0 for r in checked_right_after),
+        "late_trials": [dict(first, end_on_node=again["on_node"]) for first, again in zip(checked_right_after,
+                                                                                          station_results)
+                        if again["late"]],
         "node_kills": len(node_results),
         "node_kills_during_ingest": sum(r["killed_during_ingest"] for r in node_results),
         "node_packages_total": sum(r["packages"] for r in node_results),
@@ -361,6 +382,10 @@ def main(argv: list[str]) -> int:
     print(f"packages lost: {s['station_packages_lost'] + s['node_packages_lost']} (station phase "
           f"{s['station_packages_lost']}, node phase {s['node_packages_lost']}; target 0)")
     print(f"packages duplicated: {s['station_packages_duplicated'] + s['node_packages_duplicated']} (target 0)")
+    print(f"station packages not seen on the node right after the station finished, seen at the end: "
+          f"{s['station_packages_seen_late']}")
+    for r in s["late_trials"]:
+        print(f"  late: {r}")
     print(f"node kills: {s['node_kills']} ({s['node_kills_during_ingest']} during ingest), packages "
           f"{s['node_packages_total']}, unverifiable on the node: {s['node_packages_unverifiable']}")
     print(f"wall time {s['wall_s']} s; work dir {s['work_dir']}")
