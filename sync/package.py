@@ -275,12 +275,14 @@ def verify_package(path: Path, public_key: PublicKeyLookup, expected_id: str | N
 
 
 def _hash_stored_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, digest) -> tuple[int, int]:
-    """Feed a stored member's bytes to ``digest`` straight from the file, and check the
-    member's CRC-32 on the same blocks (``zlib.crc32``, 2 GB/s here, a fraction of SHA-256's
-    cost; reading through zipfile instead cost a third of the CPU). SHA-256 is the
-    check that matters; the CRC is checked so that no header byte of an accepted
-    package is left unverified, and every zip reader can open it later. Returns the
-    number of bytes read and the CRC-32. Raises :class:`PackageError` (``bad_format``)."""
+    """Feed a stored member's bytes to ``digest`` straight from the file, and compute the
+    member's CRC-32 on the same blocks for the caller to compare (``zlib.crc32``; measured on 1 MiB blocks: SHA-256
+    alone 1670 MB/s, SHA-256 + CRC-32 1141 MB/s on a CPU with SHA extensions; without
+    them SHA-256 runs at about 380 MB/s and the CRC adds about a fifth). Reading through
+    zipfile instead cost a third of the CPU. SHA-256 is the check that matters; the CRC
+    is checked so that no header byte of an accepted package is left unverified, and
+    every zip reader can open it later. Returns the number of bytes read and the CRC-32.
+    Raises :class:`PackageError` (``bad_format``)."""
     fp = zf.fp
     fp.seek(info.header_offset)
     header = fp.read(30)
