@@ -19,8 +19,11 @@ announced before the kill) - then starts the station again in recovery mode (wha
 the station does at start: ``audio.recovery.recover_all``, queue what was sealed but
 not queued (``Outbox.packages_of``), upload until acknowledged). Measured per trial:
 the audio captured until the kill (or the stop) against the duration of the recovered
-FLAC (loss), and whether the node holds exactly one package of the participant whose
-answer file has the SHA-256 of that FLAC (recovered / lost / duplicated).
+FLAC (loss), whether the node holds exactly one package of the participant whose
+answer file has the SHA-256 of that FLAC (recovered / duplicated), and every package the
+station sealed that the node does not hold (lost). A kill in the first 0.1 s of a
+recording, before the journal's first fsync'd piece, leaves nothing to recover or send:
+reported on its own line, its whole capture counted as loss.
 
 **Node kills.** Three stations (SyncWorkers in this process, 2-4 MB packages, 256 KiB
 chunks, half of them through a cutting proxy) upload while the node is SIGKILLed at a
@@ -210,10 +213,16 @@ class Campaign:
             shas += [f["sha256"] for f in manifest["files"]]
         from sync.outbox import Outbox
 
-        acked_at = [e.acked_at for e in Outbox(trial / "sync" / "outbox").entries() if e.acked_at]
+        entries = Outbox(trial / "sync" / "outbox").entries()
+        acked_at = [e.acked_at for e in entries if e.acked_at]
         return {"code": code, "target": target, "killed_in": killed_in, "captured_s": captured,
                 "checked_at": time.time(), "station_acked_at": max(acked_at) if acked_at else None,
                 "node_received_at": [p["received_at"] for p in mine],
+                # no FLAC: killed before the first journal piece was on disk (pieces are
+                # fsync'd every 0.1 s), so nothing was made to send; its loss is counted
+                "nothing_durable": flac_sha is None,
+                "packages_sealed": len(entries),
+                "packages_not_on_node": len({e.package_id for e in entries} - {p["package_id"] for p in mine}),
                 "recovered_s": duration, "loss_s": (captured - duration) if captured is not None else None,
                 "on_node": len(mine), "recovered": flac_sha is not None and shas == [flac_sha]}
 
@@ -310,7 +319,8 @@ def run(args) -> dict:
                         player.play(tone(440, 90, 48000, 0.3), 48000)  # a "voice" in the room
                     station_results.append(campaign.station_trial(n, lb))
                     r = station_results[-1]
-                    print(f"station {n + 1}/{args.station_kills}: kill in {r['killed_in'] or 'none (finished first)'}"
+                    print(f"station {n + 1}/{args.station_kills} (code {r['code']}, station-{n:03d}): "
+                          f"kill in {r['killed_in'] or 'none (finished first)'}"
                           f" (aimed at {r['target']}), loss {_ms(r['loss_s'])}, on node {r['on_node']}, "
                           f"recovered {r['recovered']}", flush=True)
                 player.stop()
@@ -329,7 +339,11 @@ def run(args) -> dict:
         "recordings_recovered": sum(r["recovered"] for r in station_results),
         "recordings_total": len(station_results),
         "worst_loss_s": max(losses) if losses else None,
-        "station_packages_lost": sum(r["on_node"] == 0 for r in station_results),
+        "recordings_nothing_durable": sum(r["nothing_durable"] for r in station_results),
+        "nothing_durable_captured_s": sorted(round(r["captured_s"], 3) for r in station_results
+                                             if r["nothing_durable"] and r["captured_s"] is not None),
+        "station_packages_sealed": sum(r["packages_sealed"] for r in station_results),
+        "station_packages_lost": sum(r["packages_not_on_node"] for r in station_results),
         "station_packages_duplicated": sum(max(0, r["on_node"] - 1) for r in station_results),
         "station_packages_seen_late": sum(r["late"] for r in station_results),
         "station_packages_missing_right_after": sum(r["on_node"] == 0 for r in checked_right_after),
@@ -378,9 +392,13 @@ def main(argv: list[str]) -> int:
           f"{s['connections_cut']}")
     print(f"recordings recovered: {s['recordings_recovered']} / {total}"
           f" ({100.0 * s['recordings_recovered'] / total if total else 0:.1f} %; target 100 %)")
+    print(f"  not recovered because killed before the first journal piece reached the disk (nothing to "
+          f"recover or send; the whole capture counted as loss): {s['recordings_nothing_durable']}, captured "
+          f"{s['nothing_durable_captured_s']} s")
     print(f"worst loss: {_ms(s['worst_loss_s'])} (target <= {MAX_LOSS_S * 1000:.0f} ms)")
     print(f"packages lost: {s['station_packages_lost'] + s['node_packages_lost']} (station phase "
-          f"{s['station_packages_lost']}, node phase {s['node_packages_lost']}; target 0)")
+          f"{s['station_packages_lost']} of {s['station_packages_sealed']} sealed, node phase "
+          f"{s['node_packages_lost']} of {s['node_packages_total']}; target 0)")
     print(f"packages duplicated: {s['station_packages_duplicated'] + s['node_packages_duplicated']} (target 0)")
     print(f"station packages not seen on the node right after the station finished, seen at the end: "
           f"{s['station_packages_seen_late']}")
