@@ -24,7 +24,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from coordinator.node.api import router as api_router
-from coordinator.node.errors import BadRequestError, NodeError, error_response
+from coordinator.node.api_docs import finish_openapi
+from coordinator.node.errors import BadRequestError, BodyTooLargeError, NodeError, error_response
 from coordinator.node.storage import NodeStore
 from coordinator.node.tls import NodeTls, ensure_certificate, format_fingerprint, lan_addresses
 from sync.protocol import Reason
@@ -46,16 +47,39 @@ async def _vpr_error(request: Request, exc: VprError):
     return JSONResponse(body, status_code=status)
 
 
-_HTTP_RU = {404: ("Такой страницы или данных на узле нет.", "Проверьте адрес."),
+_HTTP_RU = {400: ("Узел получил неверно составленный запрос: его не удалось прочитать.",
+                  "Проверьте, что станция и узел одной версии, и повторите."),
+            404: ("Такой страницы или данных на узле нет.", "Проверьте адрес."),
             405: ("Так к этому адресу обращаться нельзя.", "Проверьте адрес и способ запроса."),
             413: ("Слишком большой запрос.", "Уменьшите размер файла или отправляемых данных.")}
 
 
+try:
+    _GROUP: type | tuple = BaseExceptionGroup  # Python >= 3.11
+except NameError:  # pragma: no cover - Python 3.10: anyio's backport
+    from exceptiongroup import BaseExceptionGroup as _GROUP
+
+
+def _vpr_cause(exc: BaseException | None) -> VprError | None:
+    """Our own error inside what the framework wrapped it in (its 400 "error parsing the
+    body", a task group's ``ExceptionGroup``), so it keeps its status and message."""
+    while exc is not None:
+        if isinstance(exc, VprError):
+            return exc
+        if isinstance(exc, _GROUP):
+            return next((c for c in map(_vpr_cause, exc.exceptions) if c is not None), None)
+        exc = exc.__cause__
+    return None
+
+
 async def _http_error(request: Request, exc: StarletteHTTPException):
     """The framework's own refusals (unknown path, wrong method ...) in the one Russian shape."""
+    cause = _vpr_cause(exc.__cause__)
+    if cause is not None:  # e.g. the body limit, hit while FastAPI read the body
+        return await _vpr_error(request, cause)
     message, remedy = _HTTP_RU.get(exc.status_code, ("Запрос не выполнен.", "Проверьте адрес и повторите."))
-    err = NodeError(f"HTTP {exc.status_code}: {exc.detail}", code=f"http_{exc.status_code}", message_ru=message,
-                    remedy_ru=remedy)
+    code = "invalid_request" if exc.status_code == 400 else f"http_{exc.status_code}"  # as _validation_error
+    err = NodeError(f"HTTP {exc.status_code}: {exc.detail}", code=code, message_ru=message, remedy_ru=remedy)
     err.http_status = exc.status_code
     if is_console_path(request.url.path):
         resp = error_page(request, err)
@@ -64,6 +88,19 @@ async def _http_error(request: Request, exc: StarletteHTTPException):
     for name, value in (exc.headers or {}).items():  # e.g. Allow on a 405
         resp.headers[name] = value
     return resp
+
+
+async def _internal_error(request: Request, exc: Exception):
+    """Anything unexpected: the traceback goes to the log, the client gets the one
+    Russian error shape with status 500 (never a bare "Internal Server Error")."""
+    log.error("%s %s -> 500: unexpected error", request.method, request.url.path, exc_info=exc)
+    err = NodeError(f"internal error: {exc!r}"[:500], code="internal",
+                    message_ru="Внутренняя ошибка узла координатора; данные не изменены.",
+                    remedy_ru="Повторите. Если ошибка повторяется, сообщите техническому специалисту: "
+                              "подробности в журнале узла.")
+    if is_console_path(request.url.path):
+        return error_page(request, err)
+    return JSONResponse(error_body(err), status_code=500)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError):
@@ -112,16 +149,14 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise BadRequestError(f"body over {limit} bytes", code=Reason.BODY_TOO_LARGE)
+                raise BodyTooLargeError(f"body over {limit} bytes")  # 413, as a declared one
             return message
 
         return await self.app(scope, limited_receive, send)
 
 
 async def _too_large(send, limit: int) -> None:
-    status, body = error_response(BadRequestError(f"body over {limit} bytes", code=Reason.BODY_TOO_LARGE,
-                                                  message_ru="Слишком большой запрос.",
-                                                  remedy_ru="Уменьшите размер файла или отправляемых данных."))
+    status, body = error_response(BodyTooLargeError(f"body over {limit} bytes"))
     raw = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]})
@@ -194,10 +229,13 @@ def create_app(data_dir: Path, extra_routers: Iterable[APIRouter] = (), tls: Nod
     app.add_exception_handler(VprError, _vpr_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _internal_error)
     for router in [*node_routers(data_dir), *extra_routers]:
         app.include_router(router)
     mount_console(app, data_dir)
     app.add_middleware(BodyLimit)
+    plain_openapi = app.openapi
+    app.openapi = lambda: finish_openapi(plain_openapi())
     return app
 
 

@@ -36,13 +36,21 @@ if TYPE_CHECKING:
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 60.0
 
-_SCHEMA = """
+#: Schema steps (``vpr_common.sqlite.migrate``). 1: the table as first released
+#: (idempotent: outboxes made before versions were kept pass through it).
+_SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS outbox (
     package_id TEXT PRIMARY KEY, file TEXT NOT NULL, size INTEGER NOT NULL,
     participant_code TEXT NOT NULL, state TEXT NOT NULL, bytes_sent INTEGER NOT NULL DEFAULT 0,
     attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL, last_error TEXT,
     created_at REAL NOT NULL, acked_at REAL, ack_status TEXT, exported_to TEXT);
 """
+#: 2: ``file`` holds the package's file name inside ``packages/`` instead of an
+#: absolute path, so an outbox folder that was moved or restored elsewhere (a new
+#: disk, another user's profile) still finds its packages. Every package was always
+#: stored as ``packages/<id>.vprpkg``.
+_RELATIVE_FILES_V2 = f"UPDATE outbox SET file = package_id || '{SUFFIX}'"
+SCHEMA_STEPS = [_SCHEMA_V1, _RELATIVE_FILES_V2]
 
 
 class OutboxState(str, Enum):
@@ -103,10 +111,14 @@ class Outbox:
         self._local = threading.local()
         try:
             self.packages_dir.mkdir(parents=True, exist_ok=True)
-            self._conn().executescript(_SCHEMA)
+            self._local.conn = sqlite_db.open_migrated(self.db_path, SCHEMA_STEPS, check_same_thread=False)
             with self._tx() as db:  # an attempt cut by a crash is just pending again
                 db.execute("UPDATE outbox SET state=? WHERE state=?",
                            (OutboxState.PENDING.value, OutboxState.UPLOADING.value))
+        except sqlite_db.SchemaTooNewError as exc:
+            raise OutboxError(exc.detail, code=exc.code, message_ru=exc.message_ru,
+                              remedy_ru="Обновите программу станции до той версии, что создала эти данные, "
+                                        "или более новой. Данные и ответы не изменены.") from exc
         except (OSError, sqlite3.Error) as exc:
             raise OutboxError(f"{self.root}: {exc}") from exc
 
@@ -129,9 +141,8 @@ class Outbox:
         except sqlite3.Error as exc:
             raise OutboxError(str(exc)) from exc
 
-    @staticmethod
-    def _entry(r: sqlite3.Row) -> OutboxEntry:
-        return OutboxEntry(r["package_id"], Path(r["file"]), r["size"], r["participant_code"],
+    def _entry(self, r: sqlite3.Row) -> OutboxEntry:
+        return OutboxEntry(r["package_id"], self.packages_dir / r["file"], r["size"], r["participant_code"],
                            OutboxState(r["state"]), r["bytes_sent"], r["attempts"], r["next_attempt_at"],
                            r["last_error"], r["acked_at"], r["exported_to"])
 
@@ -158,7 +169,7 @@ class Outbox:
         now = time.time()
         self._write("INSERT OR IGNORE INTO outbox (package_id, file, size, participant_code, state, "
                     "next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?)",
-                    (package_id, str(target), target.stat().st_size, manifest["participant_code"],
+                    (package_id, target.name, target.stat().st_size, manifest["participant_code"],
                      OutboxState.PENDING.value, now, now))
         return self.get(package_id)
 

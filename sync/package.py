@@ -21,6 +21,7 @@ import re
 import secrets
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +31,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from sync.errors import PackageError, PackageInputError
+from sync.package_layout import (SEALED_ATTR, SEALED_DATE, SEALED_SYSTEM, check_headers,  # noqa: F401 - re-exported
+                                 check_layout)
 from sync.protocol import Reason
 from sync.signing import StationKey
 from vpr_common.atomic import fsync_dir
@@ -48,6 +51,13 @@ _SIG_PREFIX = b"VPR-PACKAGE-1\n"
 UNPAIRED_PREFIX = "unpaired-"
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,127}){0,3}$")
 _ID_RE = re.compile(r"^[0-9a-f]{64}$")
+
+#: What Python's zipfile raises on a hostile file besides BadZipFile: unsupported
+#: versions and flags (NotImplementedError), encrypted members (RuntimeError), bad
+#: numbers and names (ValueError, struct.error, OverflowError, UnicodeDecodeError),
+#: a file cut short (EOFError). Found by the property tests of issue 20.
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError, ValueError,
+               struct.error, OverflowError)
 
 PublicKeyLookup = Union[Ed25519PublicKey, Callable[[str], Ed25519PublicKey]]
 
@@ -147,8 +157,12 @@ def seal_package(src_files: Mapping[str, Path], meta: Mapping, station_key: Stat
 
 
 def _info(name: str, size: int | None = None) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    """A member's header fields, the same on every OS and Python version (the
+    verifier requires exactly these: ``sync.package_layout.check_headers``)."""
+    info = zipfile.ZipInfo(name, date_time=SEALED_DATE)
     info.compress_type = zipfile.ZIP_STORED
+    info.create_system = SEALED_SYSTEM
+    info.external_attr = SEALED_ATTR
     if size is not None:
         info.file_size = size
     return info
@@ -185,57 +199,8 @@ def read_manifest(path: Path) -> tuple[dict, bytes, bytes]:
     try:
         with zipfile.ZipFile(path) as zf:
             return _read_manifest(zf)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise PackageError(Reason.BAD_FORMAT, f"{Path(path).name}: {exc}") from exc
-
-
-def check_layout(zf: zipfile.ZipFile, size: int) -> None:
-    """Every byte of the file must belong to what is verified: the members, each a
-    local header + name + extra + stored data, tile the file from byte 0 without gap
-    or overlap up to the central directory, which runs to the end-of-directory record
-    (with its zip64 record and locator, if any) that ends the file - no bytes before,
-    between or after, no data descriptors, no comment, no member name twice. Raises
-    :class:`PackageError` (``bad_format``)."""
-    infos = zf.infolist()
-    names = [i.filename for i in infos]
-    if len(set(names)) != len(names):
-        raise PackageError(Reason.BAD_FORMAT, "a member name appears twice")
-    fp = zf.fp
-    at = 0
-    for info in sorted(infos, key=lambda i: i.header_offset):
-        if info.header_offset != at:
-            raise PackageError(Reason.BAD_FORMAT, f"{info.filename}: bytes outside any member before it")
-        if info.flag_bits & 0x08 or info.compress_type != zipfile.ZIP_STORED:
-            raise PackageError(Reason.BAD_FORMAT, f"{info.filename}: not a plain stored member")
-        fp.seek(info.header_offset)
-        header = fp.read(30)
-        if len(header) != 30 or header[:4] != b"PK\x03\x04":
-            raise PackageError(Reason.BAD_FORMAT, f"{info.filename}: bad local header")
-        name_len, extra_len = struct.unpack("<HH", header[26:30])
-        at = info.header_offset + 30 + name_len + extra_len + info.compress_size
-    if at != zf.start_dir:
-        raise PackageError(Reason.BAD_FORMAT, "bytes between the members and the central directory")
-    fp.seek(size - 22)
-    eocd = fp.read(22)
-    if len(eocd) != 22 or eocd[:4] != b"PK\x05\x06" or struct.unpack("<H", eocd[20:22])[0] != 0:
-        raise PackageError(Reason.BAD_FORMAT, "the file does not end with the end-of-directory record")
-    cd_size, cd_offset = struct.unpack("<II", eocd[12:20])
-    end_of_cd = size - 22
-    if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:  # zip64: record + locator before the end record
-        fp.seek(size - 22 - 20)
-        locator = fp.read(20)
-        if locator[:4] != b"PK\x06\x07":
-            raise PackageError(Reason.BAD_FORMAT, "zip64 locator missing")
-        record_at = struct.unpack("<Q", locator[8:16])[0]
-        fp.seek(record_at)
-        record = fp.read(56)
-        if record[:4] != b"PK\x06\x06" or struct.unpack("<Q", record[4:12])[0] != 44 \
-                or record_at + 56 != size - 22 - 20:
-            raise PackageError(Reason.BAD_FORMAT, "bad zip64 end record")
-        cd_size, cd_offset = struct.unpack("<QQ", record[40:56])
-        end_of_cd = record_at
-    if cd_offset != zf.start_dir or cd_offset + cd_size != end_of_cd:
-        raise PackageError(Reason.BAD_FORMAT, "bytes before the archive or around its central directory")
+    except (*_ZIP_ERRORS, OSError) as exc:
+        raise PackageError(Reason.BAD_FORMAT, f"{Path(path).name}: {exc!r}") from exc
 
 
 def _read_manifest(zf: zipfile.ZipFile) -> tuple[dict, bytes, bytes]:
@@ -288,6 +253,7 @@ def verify_package(path: Path, public_key: PublicKeyLookup, expected_id: str | N
     try:
         with zipfile.ZipFile(path) as zf:
             check_layout(zf, path.stat().st_size)
+            check_headers(zf, path.stat().st_size)
             manifest, raw, signature = _read_manifest(zf)
             package_id = hashlib.sha256(raw).hexdigest()
             if expected_id is not None and package_id != expected_id:
@@ -302,16 +268,21 @@ def verify_package(path: Path, public_key: PublicKeyLookup, expected_id: str | N
             except InvalidSignature as exc:
                 raise PackageError(Reason.BAD_SIGNATURE, "manifest signature does not verify") from exc
             _verify_members(zf, manifest["files"])
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
-        raise PackageError(Reason.BAD_FORMAT, f"{path.name}: {exc}") from exc
+    except _ZIP_ERRORS as exc:
+        raise PackageError(Reason.BAD_FORMAT, f"{path.name}: {exc!r}") from exc
     return VerifiedPackage(package_id, station_id, manifest["participant_code"], manifest["variant"],
                            manifest["subject"], path.stat().st_size, manifest)
 
 
-def _hash_stored_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, digest) -> int:
-    """Feed a stored member's bytes to ``digest`` straight from the file (SHA-256 is
-    the check that matters; skipping zipfile's CRC pass saves a third of the CPU).
-    Returns the number of bytes read. Raises :class:`PackageError` (``bad_format``)."""
+def _hash_stored_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, digest) -> tuple[int, int]:
+    """Feed a stored member's bytes to ``digest`` straight from the file, and compute the
+    member's CRC-32 on the same blocks for the caller to compare (``zlib.crc32``; measured on 1 MiB blocks: SHA-256
+    alone 1670 MB/s, SHA-256 + CRC-32 1141 MB/s on a CPU with SHA extensions; without
+    them SHA-256 runs at about 380 MB/s and the CRC adds about a fifth). Reading through
+    zipfile instead cost a third of the CPU. SHA-256 is the check that matters; the CRC
+    is checked so that no header byte of an accepted package is left unverified, and
+    every zip reader can open it later. Returns the number of bytes read and the CRC-32.
+    Raises :class:`PackageError` (``bad_format``)."""
     fp = zf.fp
     fp.seek(info.header_offset)
     header = fp.read(30)
@@ -321,15 +292,16 @@ def _hash_stored_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, digest) -> i
     if fp.read(name_len).decode("utf-8", "replace") != info.filename:
         raise PackageError(Reason.BAD_FORMAT, f"{info.filename}: local name differs")
     fp.seek(extra_len, os.SEEK_CUR)
-    left, size = info.file_size, 0
+    left, size, crc = info.file_size, 0, 0
     while left > 0:
         block = fp.read(min(BLOCK, left))
         if not block:
             break
         digest.update(block)
+        crc = zlib.crc32(block, crc)
         size += len(block)
         left -= len(block)
-    return size
+    return size, crc
 
 
 def _verify_members(zf: zipfile.ZipFile, files: list) -> None:
@@ -349,9 +321,11 @@ def _verify_members(zf: zipfile.ZipFile, files: list) -> None:
         if info.file_size != entry["size"]:
             raise PackageError(Reason.FILE_SIZE_MISMATCH, f"{entry['name']}: {info.file_size} != {entry['size']}")
         digest = hashlib.sha256()
-        size = _hash_stored_member(zf, info, digest)
+        size, crc = _hash_stored_member(zf, info, digest)
         hexdigest = digest.hexdigest()
         if size != entry["size"]:
             raise PackageError(Reason.FILE_SIZE_MISMATCH, f"{entry['name']}: read {size}")
         if hexdigest != entry["sha256"]:
             raise PackageError(Reason.FILE_HASH_MISMATCH, entry["name"])
+        if crc != info.CRC:  # the data are as signed, its header's CRC field is not
+            raise PackageError(Reason.BAD_FORMAT, f"{entry['name']}: CRC-32 differs from its header")

@@ -86,6 +86,8 @@ class Reason(WireValue):
     BAD_SIGNATURE = "bad_signature"
     REPLAYED_REQUEST = "replayed_request"
     BODY_MISMATCH = "body_mismatch"
+    # pairing (400)
+    BAD_PUBLIC_KEY = "bad_public_key"
     # the upload (400 / 409 / 507)
     BAD_PACKAGE_ID = "bad_package_id"
     BAD_SIZE = "bad_size"

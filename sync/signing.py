@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ def load_public_key_b64(text: str) -> Ed25519PublicKey:
         raw = base64.b64decode(text, validate=True)
         return Ed25519PublicKey.from_public_bytes(raw)
     except (ValueError, TypeError) as exc:
-        raise AuthError("bad_public_key", str(exc)) from exc
+        raise AuthError(Reason.BAD_PUBLIC_KEY, str(exc)) from exc
 
 
 def save_private_key(key: Ed25519PrivateKey, path: Path) -> None:
@@ -111,22 +112,33 @@ class SignedHeaders:
     signature: bytes
 
 
+#: Unix seconds as ASCII digits; 12 digits reach the year 33658 (``int()`` alone would
+#: take "1_700", Arabic-Indic digits, spaces, and 400 digits that overflow a float).
+_TIMESTAMP_RE = re.compile(r"[0-9]{1,12}")
+_NONCE_RE = re.compile(r"[0-9A-Za-z_-]{8,64}")
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_SIGNATURE_BYTES = 64  # Ed25519
+
+
 def parse_signed_headers(headers) -> SignedHeaders:
-    """Raises :class:`AuthError` (``missing_credentials`` / ``malformed_credentials``)."""
+    """Raises :class:`AuthError` (``missing_credentials`` / ``malformed_credentials``)
+    for anything but the documented forms (docs/sync-protocol.md, section 3)."""
     values = {h: headers.get(h) for h in (H_STATION, H_TIMESTAMP, H_NONCE, H_BODY, H_SIGNATURE)}
     missing = [h for h, v in values.items() if not v]
     if missing:
         raise AuthError(Reason.MISSING_CREDENTIALS, "missing " + ", ".join(missing))
+    nonce, body = values[H_NONCE], values[H_BODY].lower()
+    if not _TIMESTAMP_RE.fullmatch(values[H_TIMESTAMP]):
+        raise AuthError(Reason.MALFORMED_CREDENTIALS, f"timestamp {values[H_TIMESTAMP][:20]!r}")
+    if not _NONCE_RE.fullmatch(nonce) or not (_SHA256_RE.fullmatch(body) or body == UNSIGNED_PAYLOAD):
+        raise AuthError(Reason.MALFORMED_CREDENTIALS, "bad nonce or body hash")
     try:
-        ts = int(values[H_TIMESTAMP])
         sig = base64.b64decode(values[H_SIGNATURE], validate=True)
     except (ValueError, TypeError) as exc:
         raise AuthError(Reason.MALFORMED_CREDENTIALS, str(exc)) from exc
-    nonce = values[H_NONCE]
-    body = values[H_BODY].lower()
-    if not (8 <= len(nonce) <= 64) or (len(body) != 64 and body != UNSIGNED_PAYLOAD):
-        raise AuthError(Reason.MALFORMED_CREDENTIALS, "bad nonce or body hash length")
-    return SignedHeaders(values[H_STATION], ts, nonce, body, sig)
+    if len(sig) != _SIGNATURE_BYTES:
+        raise AuthError(Reason.MALFORMED_CREDENTIALS, f"signature of {len(sig)} bytes")
+    return SignedHeaders(values[H_STATION], int(values[H_TIMESTAMP]), nonce, body, sig)
 
 
 def verify_request(public_key: Ed25519PublicKey, signed: SignedHeaders, method: str, path: str,

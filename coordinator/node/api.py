@@ -13,7 +13,11 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from coordinator.node import content
+from coordinator.node.api_docs import (ANY, EXAM_FILE, SIGNED, SIGNED_OP, CodesAnswer, ExamInfoAnswer,
+                                       HeartbeatAnswer, PairAnswer, PasswordAnswer, TimeAnswer, WhoAmIAnswer,
+                                       answer, errors)
 from coordinator.node.auth import AuthContext, checked_body, station_auth
+from coordinator.node.errors import NotFoundError
 from coordinator.node.pairing import pair_station
 from coordinator.node.storage import NodeStore
 
@@ -37,7 +41,7 @@ def _store(request: Request) -> NodeStore:
     return request.app.state.store
 
 
-@router.get("/time", tags=["public"])
+@router.get("/time", tags=["public"], response_model=None, responses={**answer(TimeAnswer), **errors(*ANY)})
 def node_time() -> dict:
     """The node clock (UTC), for the stations' clock check."""
     now = time.time()
@@ -45,20 +49,23 @@ def node_time() -> dict:
             "local": datetime.fromtimestamp(now).astimezone().isoformat()}
 
 
-@router.post("/pair", tags=["public"])
+@router.post("/pair", tags=["public"], response_model=None,
+             responses={**answer(PairAnswer), **errors(400, 403, 413, 507)})
 def pair(body: PairRequest, request: Request) -> dict:
     """Register a station's public key against a one-time pairing code proof."""
     result = pair_station(_store(request), request.app.state.fingerprint, body.public_key, body.name, body.proof)
     return dict(result, node_time=time.time(), fingerprint=request.app.state.fingerprint)
 
 
-@router.get("/whoami", tags=["station"])
+@router.get("/whoami", tags=["station"], response_model=None, openapi_extra=SIGNED_OP,
+            responses={**answer(WhoAmIAnswer), **errors(*SIGNED)})
 def whoami(request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
     """Who the node thinks the caller is (a cheap authenticated check)."""
     return {"station_id": auth.station.station_id, "name": auth.station.name, "node_time": time.time()}
 
 
-@router.post("/heartbeat", tags=["station"])
+@router.post("/heartbeat", tags=["station"], response_model=None, openapi_extra=SIGNED_OP,
+             responses={**answer(HeartbeatAnswer), **errors(*SIGNED, 400)})
 async def heartbeat(body: Heartbeat, request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
     """Record that the station is alive, its readiness summary and its live state."""
     await checked_body(request, auth)
@@ -67,27 +74,35 @@ async def heartbeat(body: Heartbeat, request: Request, auth: AuthContext = Depen
     return {"ok": True, "node_time": time.time()}
 
 
-@router.get("/exam/package/info", tags=["station"])
+@router.get("/exam/package/info", tags=["station"], response_model=None, openapi_extra=SIGNED_OP,
+            responses={**answer(ExamInfoAnswer), **errors(*SIGNED, 404)})
 def exam_package_info(request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
     info = content.exam_package(_store(request))
     return {"name": info.name, "sha256": info.sha256, "size": info.size}
 
 
-@router.get("/exam/package", tags=["station"])
+@router.get("/exam/package", tags=["station"], response_model=None, openapi_extra=SIGNED_OP,
+            responses={**EXAM_FILE, **errors(*SIGNED, 404)})
 def exam_package(request: Request, auth: AuthContext = Depends(station_auth)) -> FileResponse:
     """The exam package file as opaque bytes; ``X-VPR-SHA256`` carries its hash."""
     info = content.exam_package(_store(request))
+    if not info.path.is_file():  # removed by hand or an antivirus: say so, not a bare server error
+        raise NotFoundError(f"{info.path} missing", code="no_exam_package",
+                            message_ru="Файл экзаменационного пакета пропал с диска узла.",
+                            remedy_ru="Загрузите пакет на узел заново: vpr-node set-package ФАЙЛ.")
     return FileResponse(info.path, media_type="application/octet-stream", filename=info.name or "exam.bin",
                         headers={"X-VPR-SHA256": info.sha256})
 
 
-@router.get("/exam/password", tags=["station"])
+@router.get("/exam/password", tags=["station"], response_model=None, openapi_extra=SIGNED_OP,
+            responses={**answer(PasswordAnswer), **errors(*SIGNED, 409)})
 def exam_password(request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
     """The archive password; 409 ``password_not_released`` until the coordinator releases it."""
     return {"password": content.released_password(_store(request))}
 
 
-@router.get("/codes", tags=["station"])
+@router.get("/codes", tags=["station"], response_model=None, openapi_extra=SIGNED_OP,
+            responses={**answer(CodesAnswer), **errors(*SIGNED)})
 def codes(request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
     """The list of valid participant codes."""
     return {"codes": _store(request).list_codes()}

@@ -65,6 +65,15 @@ class BadRequestError(NodeError):
     remedy_ru = "Станция повторит передачу автоматически."
 
 
+class BodyTooLargeError(NodeError):
+    """A request body over the node's limit (declared, or counted as it streams)."""
+
+    code = Reason.BODY_TOO_LARGE
+    http_status = 413
+    message_ru = "Слишком большой запрос."
+    remedy_ru = "Уменьшите размер файла или отправляемых данных."
+
+
 class PairCodeError(NodeError):
     """A pairing attempt with a wrong, used or expired code."""
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import hmac
 import threading
 
-from coordinator.node.errors import PairCodeError
+from coordinator.node.errors import BadRequestError, PairCodeError
 from coordinator.node.storage import NodeStore
 from sync.errors import AuthError
+from sync.protocol import Reason
 from sync.signing import load_public_key_b64, node_pair_proof, pair_proof
 
 CODE_TTL_S = 600
@@ -28,10 +29,17 @@ def new_pair_code(store: NodeStore, ttl_s: float = CODE_TTL_S) -> tuple[str, flo
 def pair_station(store: NodeStore, fingerprint: str, public_key_b64: str, name: str, proof: str) -> dict:
     """Register a station whose proof matches an open code.
 
-    Raises :class:`PairCodeError` (wrong/used/expired code) or :class:`AuthError`
-    (malformed public key).
+    Raises :class:`PairCodeError` (wrong/used/expired code) or
+    :class:`BadRequestError` (``bad_public_key``: not an Ed25519 public key).
     """
-    load_public_key_b64(public_key_b64)
+    try:
+        load_public_key_b64(public_key_b64)
+    except AuthError as exc:
+        raise BadRequestError(exc.detail, code=Reason.BAD_PUBLIC_KEY,
+                              message_ru="Станция прислала при подключении неверный открытый ключ.",
+                              remedy_ru="Подключите станцию заново (vpr-station pair); если не поможет, удалите "
+                                        "файл station_key.pem в папке синхронизации станции и подключите "
+                                        "её ещё раз.") from exc
     name = (name or "").strip()[:64] or "станция"
     with _lock:
         for code in store.active_pair_codes():

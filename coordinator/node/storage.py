@@ -108,11 +108,11 @@ class NodeStore:
         try:
             for d in (self.incoming_dir, self.packages_dir, self.exam_dir):
                 d.mkdir(parents=True, exist_ok=True)
-            sqlite_db.migrate(self._conn(), SCHEMA_STEPS, self.db_path)
+            self._local.conn = sqlite_db.open_migrated(self.db_path, SCHEMA_STEPS, check_same_thread=False)
         except sqlite_db.SchemaTooNewError as exc:
-            raise NodeDataError(str(exc), message_ru="Данные узла созданы более новой версией программы.",
-                                remedy_ru="Обновите программу узла до той версии, что создала эти данные; "
-                                          "данные не изменены.") from exc
+            raise NodeDataError(exc.detail, code=exc.code, message_ru=exc.message_ru,
+                                remedy_ru="Обновите программу узла до той версии, что создала эти данные, "
+                                          "или более новой. Данные не изменены.") from exc
         except (OSError, sqlite3.Error) as exc:
             if is_disk_full(exc):
                 raise NodeDiskFullError(str(exc)) from exc

@@ -13,12 +13,15 @@ at once.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel
 from starlette.requests import ClientDisconnect
 
 from coordinator.node import housekeeping, ingest
+from coordinator.node.api_docs import SIGNED, SIGNED_OP, UploadAnswer, answer, errors
 from coordinator.node.auth import AuthContext, checked_body, station_auth
 from coordinator.node.errors import BadRequestError, NodeDiskFullError
 from coordinator.node.package_locks import LOCKS
@@ -39,6 +42,16 @@ WRITE_BATCH = 512 * 1024
 VERIFY_AT_ONCE = 2
 
 
+#: A package id: documented with its form (``sync.package.is_package_id``) so clients
+#: and fuzzers know it; checked by ``_check_id`` (400 ``bad_package_id``), not by FastAPI.
+PackageId = Annotated[str, Path(description="SHA-256 (hex) of the package manifest", examples=["ab" * 32],
+                                json_schema_extra={"pattern": "^[0-9a-f]{64}$"})]
+#: ``PATCH`` streams its body itself (no body parameter): documented by hand.
+CHUNK_BODY = {"requestBody": {"required": True, "description": "the chunk's bytes, at most 16 MiB",
+                              "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                                  "format": "binary"}}}}}
+
+
 class UploadStart(BaseModel):
     size: int
 
@@ -55,8 +68,9 @@ def _check_id(package_id: str) -> None:
 router = APIRouter(prefix=API_PREFIX, tags=["upload"])
 
 
-@router.put("/uploads/{package_id}")
-async def start_upload(package_id: str, body: UploadStart, request: Request,
+@router.put("/uploads/{package_id}", response_model=None, openapi_extra=SIGNED_OP,
+            responses={**answer(UploadAnswer), **errors(*SIGNED, 400, 409)})
+async def start_upload(package_id: PackageId, body: UploadStart, request: Request,
                        auth: AuthContext = Depends(station_auth)) -> dict:
     """Open (or resume) the upload of one package; answers the committed offset."""
     await checked_body(request, auth)
@@ -68,8 +82,9 @@ async def start_upload(package_id: str, body: UploadStart, request: Request,
                                               auth.station.station_id, body.size)
 
 
-@router.patch("/uploads/{package_id}")
-async def upload_chunk(package_id: str, offset: int, request: Request,
+@router.patch("/uploads/{package_id}", response_model=None, openapi_extra={**SIGNED_OP, **CHUNK_BODY},
+              responses={**answer(UploadAnswer), **errors(400, 401, 403, 409, 507)})
+async def upload_chunk(package_id: PackageId, offset: int, request: Request,
                        auth: AuthContext = Depends(station_auth)) -> dict:
     """Append one chunk at ``offset``; a chunk the node already has is acknowledged
     without writing; any other offset than the committed one answers 409 with it."""
@@ -118,8 +133,9 @@ async def _receive_chunk(request: Request, chunk: ingest.ChunkWrite) -> dict:
         raise
 
 
-@router.post("/uploads/{package_id}/complete")
-async def complete_upload(package_id: str, request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
+@router.post("/uploads/{package_id}/complete", response_model=None, openapi_extra=SIGNED_OP,
+             responses={**answer(UploadAnswer), **errors(*SIGNED, 400, 409, 422)})
+async def complete_upload(package_id: PackageId, request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
     """Verify the whole package and acknowledge it (or refuse it with the reason)."""
     await checked_body(request, auth)
     _check_id(package_id)
@@ -132,8 +148,9 @@ async def complete_upload(package_id: str, request: Request, auth: AuthContext =
             "package_id": package_id, "unknown_code": res.unknown_code}
 
 
-@router.get("/packages/{package_id}")
-async def package_state(package_id: str, request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
+@router.get("/packages/{package_id}", response_model=None, openapi_extra=SIGNED_OP,
+            responses={**answer(UploadAnswer), **errors(*SIGNED, 400)})
+async def package_state(package_id: PackageId, request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
     """Whether the node has verified this package, or how far its upload got."""
     _check_id(package_id)
     return await anyio.to_thread.run_sync(ingest.upload_state, _store(request), package_id)

@@ -37,7 +37,11 @@ class CuttingProxy:
             with self._lock:
                 self.connections += 1
                 limit = self.rng.randint(1, self.max_bytes) if self.connections <= self.cut_first else None
-            server = socket.create_connection(("127.0.0.1", self.target_port))
+            try:
+                server = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:  # the server is down (killed, restarting): refuse this one, keep serving
+                client.close()
+                continue
             threading.Thread(target=self._pump, args=(client, server, limit), daemon=True).start()
             threading.Thread(target=self._pump, args=(server, client, None), daemon=True).start()
 

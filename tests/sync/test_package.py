@@ -10,7 +10,8 @@ import zipfile
 import pytest
 
 from sync.errors import PackageError, PackageInputError
-from sync.package import canonical_json, read_manifest, seal_package, verify_package
+from sync.package import (SEALED_ATTR, SEALED_DATE, SEALED_SYSTEM, canonical_json, read_manifest, seal_package,
+                          verify_package)
 from sync.signing import StationKey, generate_private_key
 
 
@@ -58,13 +59,20 @@ def test_wrong_key_refused(tmp_path, key, sources):
     assert err.value.reason == "bad_signature"
 
 
+def _sealed_info(name: str) -> zipfile.ZipInfo:
+    """A member header as the sealer writes it, so only the content differs."""
+    info = zipfile.ZipInfo(name, SEALED_DATE)
+    info.create_system, info.external_attr = SEALED_SYSTEM, SEALED_ATTR
+    return info
+
+
 def _rewrite(src, dst, change):
     """Copy a package member by member, letting ``change(name, data)`` alter data."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
         for info in zin.infolist():
             data = change(info.filename, zin.read(info))
             if data is not None:
-                zout.writestr(info.filename, data)
+                zout.writestr(_sealed_info(info.filename), data)
 
 
 def test_altered_file_refused(tmp_path, key, sources):
@@ -111,7 +119,7 @@ def test_extra_and_missing_files_refused(tmp_path, key, sources):
     extra = tmp_path / "extra.vprpkg"
     _rewrite(pkg.path, extra, lambda n, d: d)
     with zipfile.ZipFile(extra, "a") as zf:
-        zf.writestr("files/evil.txt", b"x")
+        zf.writestr(_sealed_info("files/evil.txt"), b"x")
     with pytest.raises(PackageError) as err:
         verify_package(extra, key.private_key.public_key())
     assert err.value.reason == "extra_file"

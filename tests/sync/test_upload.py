@@ -120,7 +120,7 @@ def _resign(src, dst, key: StationKey, change):
         with zipfile.ZipFile(dst, "w") as zout:
             for info in zin.infolist():
                 data = {"manifest.json": raw, "manifest.sig": sig}.get(info.filename) or zin.read(info)
-                zout.writestr(info.filename, data)
+                zout.writestr(info, data)  # the sealed header fields: only the content is forged
     return hashlib.sha256(raw).hexdigest()
 
 
