@@ -23,9 +23,12 @@ from sync.errors import PackageError
 from sync.protocol import Reason
 
 #: The header fields the sealer gives every member, on every OS (``create_system`` 3:
-#: Unix attributes, even when sealed on Windows) and Python version.
+#: Unix attributes, even when sealed on Windows) and Python version. Packages sealed on
+#: Windows before this was pinned carry ``create_system`` 0 (MS-DOS) with otherwise the
+#: same bytes; the reader accepts those two values only (:data:`ACCEPTED_SYSTEMS`).
 SEALED_DATE = (2020, 1, 1, 0, 0, 0)
 SEALED_SYSTEM = 3
+ACCEPTED_SYSTEMS = (3, 0)
 SEALED_ATTR = 0o600 << 16
 _DOS_DATE = (SEALED_DATE[0] - 1980) << 9 | SEALED_DATE[1] << 5 | SEALED_DATE[2]
 _DOS_TIME = 0
@@ -112,7 +115,8 @@ def _expected_member(info: zipfile.ZipInfo) -> tuple[bytes, bytes]:
     cd_values = ([size, size] if size > _LIMIT else []) + ([offset] if offset > _LIMIT else [])
     cd_extra = struct.pack("<HH" + "Q" * len(cd_values), 1, 8 * len(cd_values), *cd_values) if cd_values else b""
     version = 45 if local64 or cd_values else 20
-    central = struct.pack(_CENTRAL, b"PK\x01\x02", version, SEALED_SYSTEM, version, 0, 0, zipfile.ZIP_STORED,
+    system = info.create_system if info.create_system in ACCEPTED_SYSTEMS else SEALED_SYSTEM
+    central = struct.pack(_CENTRAL, b"PK\x01\x02", version, system, version, 0, 0, zipfile.ZIP_STORED,
                           _DOS_TIME, _DOS_DATE, info.CRC, *((_FF4, _FF4) if size > _LIMIT else (size, size)),
                           len(name), len(cd_extra), 0, 0, 0, SEALED_ATTR,
                           _FF4 if offset > _LIMIT else offset) + name + cd_extra

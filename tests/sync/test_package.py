@@ -235,3 +235,24 @@ def test_sealed_packages_pass_the_layout_check_small_and_zip64(tmp_path, key, so
             fh.write(b"a" * 5000)
     with zipfile.ZipFile(path) as zf:
         check_layout(zf, path.stat().st_size)
+
+
+@pytest.mark.parametrize("system, accepted", [(0, True), (3, True), (11, False)])
+def test_windows_sealed_packages_of_the_earlier_sealer_still_verify(tmp_path, key, sources, system, accepted):
+    """Stations sealed on Windows before the header was pinned wrote ``create_system``
+    0 (MS-DOS); such packages wait in outboxes and must still be accepted. Any other
+    value is not what a sealer wrote."""
+    pkg = seal_package(sources, META, key, tmp_path / "out")
+    raw = bytearray(pkg.path.read_bytes())
+    at = 0
+    while (at := raw.find(b"PK\x01\x02", at)) >= 0:  # every central directory entry: "version made by" high byte
+        raw[at + 5] = system
+        at += 4
+    old = tmp_path / "old.vprpkg"
+    old.write_bytes(bytes(raw))
+    if accepted:
+        assert verify_package(old, key.private_key.public_key()).manifest is not None
+    else:
+        with pytest.raises(PackageError) as err:
+            verify_package(old, key.private_key.public_key())
+        assert err.value.reason == "bad_format"
