@@ -106,6 +106,18 @@ def _account(row) -> Account:
     return Account(row["id"], row["login"], Role(row["role"]), row["created_utc"], row["disabled_utc"] is not None)
 
 
+def _rows_for_login(db_or_store, login: str) -> list:
+    """The account rows whose login equals ``login`` ignoring case in any alphabet
+    (SQLite's NOCASE folds only Latin letters: «Иванова» and «иванова» must be one
+    login). The console has tens of accounts, so they are compared here."""
+    key = unicodedata.normalize("NFC", str(login or "")).strip().casefold()
+    if not key:
+        return []
+    query = getattr(db_or_store, "query", None)
+    rows = query("SELECT * FROM users") if query else db_or_store.execute("SELECT * FROM users").fetchall()
+    return [r for r in rows if r["login"].casefold() == key]
+
+
 def add_user(store: ConsoleStore, login: str, role: Role, password: str | None = None) -> tuple[Account, str]:
     """Create an account; returns it and its password (generated when not given)."""
     login = normalize_login(login)
@@ -113,7 +125,7 @@ def add_user(store: ConsoleStore, login: str, role: Role, password: str | None =
     check_password_strength(password, login)
     pw_hash = hash_password(password)
     with store.tx() as db:
-        if db.execute("SELECT 1 FROM users WHERE login=?", (login,)).fetchone():
+        if _rows_for_login(db, login):
             raise AccountError(f"login {login} exists", message_ru=f"Логин «{login}» уже занят.",
                                remedy_ru="Выберите другой логин.")
         user_id = secrets.token_hex(8)
@@ -131,7 +143,7 @@ def get_user(store: ConsoleStore, user_id: str) -> Account:
 
 
 def find_login(store: ConsoleStore, login: str) -> Account | None:
-    rows = store.query("SELECT * FROM users WHERE login=?", (str(login or "").strip(),))
+    rows = _rows_for_login(store, login)
     return _account(rows[0]) if rows else None
 
 
@@ -153,7 +165,7 @@ _DUMMY_HASH = hash_password(secrets.token_hex(16))
 def authenticate(store: ConsoleStore, login: str, password: str) -> Account:
     """The account for ``login`` + ``password``; raises :class:`LoginFailedError`
     (the same for an unknown login, a wrong password or a disabled account)."""
-    rows = store.query("SELECT * FROM users WHERE login=?", (str(login or "").strip(),))
+    rows = _rows_for_login(store, login)
     stored = rows[0]["pw_hash"] if rows else _DUMMY_HASH
     ok = verify_password(str(password or ""), stored)
     if not rows or not ok or rows[0]["disabled_utc"] is not None:
