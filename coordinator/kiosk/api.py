@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from coordinator.kiosk import access, view
 from coordinator.kiosk.store import KioskStore
+from coordinator.node.api_docs import SIGNED, SIGNED_OP, answer, errors
 from coordinator.node.auth import AuthContext, checked_body, station_auth
 from coordinator.school.store import SchoolStore
 from coordinator.scoring.store import ScoringStore
@@ -22,6 +23,12 @@ router = APIRouter(prefix=API_PREFIX, tags=["kiosk"])
 class Lookup(BaseModel):
     code: str
     pin: str
+
+
+class KioskAnswer(BaseModel):
+    ok: bool
+    code: str
+    subjects: list[dict]
 
 
 def _kiosk(request: Request) -> KioskStore:
@@ -42,7 +49,8 @@ def _lookup(request: Request, station_id: str, code: str, pin: str) -> dict:
     return {"ok": True, "code": code, "subjects": view.as_json(subjects)}
 
 
-@router.post("/kiosk/lookup")
+@router.post("/kiosk/lookup", tags=["kiosk"], response_model=None, openapi_extra=SIGNED_OP,
+             responses={**answer(KioskAnswer), **errors(*SIGNED, 400, 429)})
 async def lookup(body: Lookup, request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
     """One participant's released results for the right code + PIN."""
     await checked_body(request, auth)

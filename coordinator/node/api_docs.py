@@ -41,12 +41,14 @@ _WHY = {
          "or public key (error.reason says which).",
     401: "Not authenticated: missing, malformed, stale, replayed or wrongly signed credentials, unknown "
          "station, or a body that differs from its signed hash.",
-    403: "Refused: a revoked station, or a pairing proof that matches no open code.",
+    403: "Refused: a revoked station, a pairing proof that matches no open code, or (kiosk) a participant "
+         "code and PIN that do not match.",
     404: "Not on the node (no exam package yet).",
     409: "Conflict with the node's state: continue from error.offset (offset_mismatch, no_upload, "
          "upload_incomplete), another station's upload, or a password not released yet.",
     413: "The request body is over 256 KiB (every request but an upload chunk).",
     422: "The package failed verification (error.reason: bad_format, bad_signature, file_hash_mismatch ...).",
+    429: "Too many wrong PINs (kiosk): for this code or from this kiosk; error.message_ru says how long to wait.",
     507: "The node's disk is full; the station keeps its data and retries.",
 }
 
