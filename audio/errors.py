@@ -167,6 +167,28 @@ class EmptyRecordingError(JournalError):
     remedy_ru = "Повторите запись."
 
 
+class RecordingKeyError(JournalError):
+    """An encrypted recording cannot be opened with this key: it was sealed for another
+    node (``wrong_node``), or its key header is damaged."""
+
+    code = "audio_recording_key"
+    message_ru = "Запись зашифрована для другого узла координатора или её заголовок повреждён."
+    remedy_ru = ("Проверьте, что станция подключена к этому узлу (vpr-station check-node); "
+                 "файл записи сохраните - без ключа своего узла он не читается.")
+
+    def __init__(self, detail: str = "", *, wrong_node: bool = False, **kwargs) -> None:
+        super().__init__(detail, **kwargs)
+        self.wrong_node = wrong_node
+
+
+class RecordingEncryptedError(JournalError):
+    """The recording is encrypted for the node; the station cannot decode it."""
+
+    code = "audio_recording_encrypted"
+    message_ru = "Запись зашифрована: прослушать её можно только на узле координатора."
+    remedy_ru = "Передайте пакет с записью на узел (по сети или на флешке)."
+
+
 class AudioDecodeError(AudioError):
     """Prompt audio from the exam package cannot be decoded."""
 

@@ -8,7 +8,15 @@ rate and channel count) behind a fixed-size piece header::
     b"PIEC" | seq u32 | first_frame u64 | nbytes u32 | chain 32 bytes | payload
 
 ``chain`` is ``sha256(prev_chain || seq || first_frame || nbytes || payload)``; the
-first ``prev_chain`` is ``sha256(magic || header JSON)``. The writer fsyncs after every
+first ``prev_chain`` is ``sha256(magic || header JSON)``.
+
+Encrypted journals (a station's recordings, see :mod:`audio.encryption`) carry in the
+header ``sealed_to`` (the recording key wrapped for the node) and ``salt``; every
+payload on disk is then the piece's ChaCha20-Poly1305 ciphertext (16 bytes longer than
+the audio), and the chain runs over the ciphertext, so the structure can be checked and
+a torn tail cut without the key. The same layout with ``content: "flac"`` holds a
+finished recording's FLAC bytes (``.vprenc``, :mod:`audio.finalize`); there the frame
+counter counts 2-byte units. The writer fsyncs after every
 piece (the recorder writes one at least every 0.1 s), so a crash or power cut loses at
 most the audio of one piece interval plus what was still in the queue, and a piece
 cannot be altered without breaking the chain.
@@ -26,7 +34,10 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from audio.errors import JournalError, JournalTamperedError
+from cryptography.exceptions import InvalidTag
+
+from audio.encryption import TAG_BYTES, FileCipher
+from audio.errors import JournalError, JournalTamperedError, RecordingEncryptedError
 from vpr_common.atomic import fsync_dir
 
 MAGIC = b"VPRREC01"
@@ -90,13 +101,32 @@ def journal_in_use(path: Path) -> bool:
         os.close(fd)
 
 
+def cipher_for(params: dict, header: bytes, key: bytes | None) -> FileCipher | None:
+    if "sealed_to" not in params or key is None:
+        return None
+    return FileCipher(key, bytes.fromhex(str(params["salt"])), hashlib.sha256(MAGIC + header).digest())
+
+
+def is_sealed(params: dict) -> bool:
+    """Whether the journal's pieces are encrypted for the node."""
+    return "sealed_to" in params
+
+
 class JournalWriter:
     """Appends fsync'd pieces to a new journal. Raises ``OSError`` from the OS (the
-    recorder turns ENOSPC into :class:`~audio.errors.DiskFullError`)."""
+    recorder turns ENOSPC into :class:`~audio.errors.DiskFullError`).
 
-    def __init__(self, path: Path, params: dict) -> None:
+    With ``key`` (the recording key; ``params`` then hold ``sealed_to`` and ``salt``)
+    every piece is encrypted before it is written. ``sync_each=False`` leaves the fsync
+    to the caller (:meth:`sync`), for files written in one go."""
+
+    def __init__(self, path: Path, params: dict, key: bytes | None = None, sync_each: bool = True) -> None:
         self.path = Path(path)
+        if key is not None and not ("sealed_to" in params and "salt" in params):
+            raise ValueError("an encrypted journal needs sealed_to and salt in its params")
         header = json.dumps(params, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        self._cipher = cipher_for(params, header, key)
+        self._sync_each = sync_each
         self.channels = int(params["channels"])
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
         try:
@@ -126,11 +156,15 @@ class JournalWriter:
         if not payload:
             return
         seq = self.seq + 1
+        plain_len = len(payload)
+        if self._cipher is not None:
+            payload = self._cipher.encrypt(seq, self.frames, payload)
         chain = _piece_chain(self.chain, seq, self.frames, payload)
         record = _PIECE.pack(_PIECE_MAGIC, seq, self.frames, len(payload), chain) + payload
         try:
             self._write_all(record)
-            _sync(self._fd)
+            if self._sync_each:
+                _sync(self._fd)
         except OSError:
             try:
                 os.ftruncate(self._fd, self.offset)
@@ -141,7 +175,10 @@ class JournalWriter:
         self.offset += len(record)
         self.seq = seq
         self.chain = chain
-        self.frames += len(payload) // (2 * self.channels)
+        self.frames += plain_len // (2 * self.channels)
+
+    def sync(self) -> None:
+        _sync(self._fd)
 
     def close(self) -> None:
         if not self.closed:
@@ -197,8 +234,14 @@ def _later_piece_follows(fh, start: int, seq: int) -> bool:
         tail = chunk[-(len(needle) - 1):]
 
 
-def read_journal(path: Path, sink=None) -> JournalContents:
+def read_journal(path: Path, sink=None, key: bytes | None = None) -> JournalContents:
     """Verify the journal and feed every valid payload to ``sink(bytes)`` in order.
+
+    An encrypted journal's structure is checked without a key; to feed its audio to
+    ``sink`` the recording ``key`` is needed (raises
+    :class:`~audio.errors.RecordingEncryptedError` without it); a piece whose
+    ciphertext was altered (the chain can be recomputed by anyone, the tag cannot)
+    raises :class:`JournalTamperedError`.
 
     A torn tail (an incomplete last piece, or a last piece whose hash does not match,
     as after a power cut) is dropped and counted in ``discarded_bytes``. A piece that
@@ -225,6 +268,11 @@ def read_journal(path: Path, sink=None) -> JournalContents:
             raise JournalError(f"{path}: damaged header") from exc
         chain = hashlib.sha256(MAGIC + header).digest()
         channels = int(params.get("channels", 1))
+        sealed = is_sealed(params)
+        if sealed and sink is not None and key is None:
+            raise RecordingEncryptedError(f"{path}: sealed for the node")
+        cipher = cipher_for(params, header, key) if sink is not None else None
+        overhead = TAG_BYTES if sealed else 0
         pos = len(head) + hlen
         pieces = frames = 0
         while pos < size:
@@ -244,11 +292,18 @@ def read_journal(path: Path, sink=None) -> JournalContents:
                 if end < size:
                     raise JournalTamperedError(f"{path}: piece {pieces + 1} at offset {pos} breaks the chain")
                 break
+            if nbytes < overhead:
+                raise JournalTamperedError(f"{path}: piece {pieces + 1} shorter than its tag")
             if sink is not None:
+                if cipher is not None:
+                    try:
+                        payload = cipher.decrypt(seq, first_frame, payload)
+                    except InvalidTag as exc:
+                        raise JournalTamperedError(f"{path}: piece {pieces + 1} fails its authentication tag") from exc
                 sink(payload)
             chain = got
             pieces += 1
-            frames += nbytes // (2 * channels)
+            frames += (nbytes - overhead) // (2 * channels)
             pos = end
         return JournalContents(params=params, pieces=pieces, frames=frames, chain=chain.hex(),
                                discarded_bytes=size - pos)

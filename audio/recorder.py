@@ -13,6 +13,11 @@ Threads:
 * the caller's thread runs :meth:`start` and :meth:`stop`; ``stop()`` finalizes the
   journal into FLAC + sidecar (see :mod:`audio.finalize`) and returns the
   :class:`~audio.results.RecordingResult`, or raises the fault with ``.result`` set.
+
+With ``seal_to`` (the node's X25519 recording key; the station always gives it) the
+recording gets its own random key, wrapped for the node in the journal's header; every
+piece is encrypted before it is written and the result is ``<name>.vprenc`` (see
+:mod:`audio.encryption`). Diagnostics' control recordings stay plain FLAC.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from audio import devices
 from audio.backend import sd
@@ -36,7 +42,8 @@ from audio.errors import (
     AudioError, DeviceLostError, DiskFullError, InputOverflowError, RecordingExistsError,
     RecordingFault, StorageError, StreamAbortedError, StreamStalledError, StreamStartError,
 )
-from audio.finalize import finalize_journal, flac_path_for
+from audio.encryption import new_recording_key, new_salt, wrap_key
+from audio.finalize import finalize_journal, flac_path_for, sealed_path_for
 from audio.journal import SUFFIX, JournalWriter
 from audio.results import RecordingResult
 from vpr_common.errors import is_disk_full
@@ -86,7 +93,7 @@ class Recorder:
         on_fault: Callable[[RecordingFault], None] | None = None,
         flush_interval: float = 0.1, stall_timeout: float = 1.0, overflow_limit: int = 1,
         block_s: float = 0.02, queue_s: float = 5.0, latency: str | float = "high",
-        capture_rate: int = devices.STORAGE_RATE,
+        capture_rate: int = devices.STORAGE_RATE, seal_to: X25519PublicKey | None = None,
     ) -> None:
         if not _SAFE_NAME.match(name):
             raise ValueError(f"unsafe recording name {name!r}")
@@ -101,6 +108,8 @@ class Recorder:
         self.queue_s = queue_s
         self.latency = latency
         self.capture_rate = capture_rate
+        self.seal_to = seal_to  # the node's recording key: the journal and the result are encrypted for it
+        self._key: bytes | None = None
         self.journal_path = self.out_dir / f"{name}{SUFFIX}"
         self.state = RecorderState.IDLE
         self.fault: RecordingFault | None = None
@@ -141,7 +150,8 @@ class Recorder:
         info = devices.find_device(self.device_name, devices.DeviceKind.INPUT)
         fmt = devices.choose_input_format(info, self.capture_rate)
         self._info, self._fmt = info, fmt
-        if self.journal_path.exists() or flac_path_for(self.journal_path).exists():
+        if any(p.exists() for p in (self.journal_path, flac_path_for(self.journal_path),
+                                    sealed_path_for(self.journal_path))):
             raise RecordingExistsError(f"{self.journal_path} or its FLAC exists")
         self.out_dir.mkdir(parents=True, exist_ok=True)
         params = {
@@ -149,8 +159,12 @@ class Recorder:
             "sample_format": "s16le", "device": info.stable_name,
             "started_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
         }
+        if self.seal_to is not None:
+            self._key = new_recording_key()
+            params["sealed_to"] = wrap_key(self._key, self.seal_to)
+            params["salt"] = new_salt()
         try:
-            self._journal = JournalWriter(self.journal_path, params)
+            self._journal = JournalWriter(self.journal_path, params, self._key)
         except FileExistsError as exc:
             raise RecordingExistsError(str(exc)) from exc
         except OSError as exc:
@@ -208,7 +222,7 @@ class Recorder:
         try:
             result = finalize_journal(
                 self.journal_path, recovered=False, overflows=self.overflows,
-                dropped_frames=self.dropped_frames, faults=faults,
+                dropped_frames=self.dropped_frames, faults=faults, key=self._key,
             )
         except AudioError as exc:
             self.state = RecorderState.FAULTED
@@ -218,6 +232,7 @@ class Recorder:
                 raise fault from exc
             raise
         self._stopped = True
+        self._key = None  # dropped (Python cannot wipe it); the files hold it only wrapped for the node
         self._result = result
         self.state = RecorderState.FAULTED if fault else RecorderState.STOPPED
         if fault is not None:

@@ -24,6 +24,10 @@ class RecordingResult:
     journal; ``discarded_bytes`` is the torn tail dropped during that rebuild;
     ``chain_sha256`` is the final hash of the journal's piece chain; ``pcm_sha256`` the
     hash of the decoded 16-bit little-endian samples (independent of FLAC encoding).
+
+    ``sealed``: ``""`` for a plain FLAC; ``"flac"`` for a FLAC encrypted for the node;
+    ``"pcm16"`` for a journal recovered without its key (encrypted capture-rate PCM:
+    ``analysis`` is then ``None`` and ``pcm_sha256`` empty - the station cannot read it).
     """
 
     path: Path
@@ -33,7 +37,7 @@ class RecordingResult:
     frames: int
     sample_rate: int
     capture_rate: int
-    analysis: Analysis
+    analysis: Analysis | None
     overflows: int | None = 0
     dropped_frames: int | None = 0
     recovered: bool = False
@@ -45,6 +49,7 @@ class RecordingResult:
     started_at: str | None = None
     finished_at: str | None = None
     faults: tuple[str, ...] = field(default_factory=tuple)
+    sealed: str = ""
 
     @property
     def sidecar_path(self) -> Path:
@@ -60,8 +65,10 @@ class RecordingResult:
             "frames": self.frames,
             "sample_rate": self.sample_rate,
             "capture_rate": self.capture_rate,
-            "format": "FLAC, mono, 16-bit",
-            "analysis": self.analysis.as_dict(),
+            "format": {"": "FLAC, mono, 16-bit", "flac": "FLAC, mono, 16-bit, encrypted for the node",
+                       "pcm16": "recovered journal, mono 16-bit PCM, encrypted for the node"}[self.sealed],
+            "sealed": self.sealed,
+            "analysis": self.analysis.as_dict() if self.analysis is not None else None,
             "overflows": self.overflows,
             "dropped_frames": self.dropped_frames,
             "recovered": self.recovered,
@@ -86,9 +93,9 @@ class RecordingResult:
         return cls(
             path=Path(d["file"]), sha256=d["sha256"], size_bytes=d["size_bytes"],
             duration_s=d["duration_s"], frames=d["frames"], sample_rate=d["sample_rate"],
-            capture_rate=d["capture_rate"], analysis=Analysis.from_dict(d["analysis"]),
+            capture_rate=d["capture_rate"], analysis=Analysis.from_dict(d["analysis"]) if d["analysis"] else None,
             overflows=d["overflows"], dropped_frames=d["dropped_frames"], recovered=d["recovered"],
             discarded_bytes=d["discarded_bytes"], pieces=d["pieces"], chain_sha256=d["chain_sha256"],
             pcm_sha256=d.get("pcm_sha256", ""), device=d["device"], started_at=d["started_at"], finished_at=d["finished_at"],
-            faults=tuple(d["faults"]),
+            faults=tuple(d["faults"]), sealed=str(d.get("sealed", "")),
         )

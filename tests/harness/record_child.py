@@ -1,10 +1,11 @@
-"""A recording process to kill: ``python -m tests.harness.record_child OUT_DIR NAME SECONDS``.
+"""A recording process to kill: ``python -m tests.harness.record_child OUT_DIR NAME SECONDS [NODE_KEY_B64]``.
 
 Records with the station's :class:`audio.recorder.Recorder` and prints one JSON line
 ``{"event": "capturing", "capture_started_at": <time.monotonic() of the first captured
 frame>}`` as soon as audio flows (CLOCK_MONOTONIC is system-wide on Linux, so the
 parent can compare it with its own clock), then records for SECONDS and prints the
-result. Used by the SIGKILL tests and ``bench/recording.py``.
+result. With NODE_KEY_B64 (a node's X25519 recording key) it records encrypted, as a
+station does. Used by the SIGKILL tests and ``bench/recording.py``.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def start_recording_child(lb, out_dir: Path, name: str, seconds: float = 60) -> tuple[subprocess.Popen, float]:
+def start_recording_child(lb, out_dir: Path, name: str, seconds: float = 60,
+                          seal_to_b64: str | None = None) -> tuple[subprocess.Popen, float]:
     """Start this script against loopback ``lb``; return (process, capture_started_at).
     Raises ``RuntimeError`` (with the child's stderr) when it dies before capturing."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.harness.record_child", str(out_dir), name, str(seconds)],
+        [sys.executable, "-m", "tests.harness.record_child", str(out_dir), name, str(seconds),
+         *([seal_to_b64] if seal_to_b64 else [])],
         cwd=REPO_ROOT, env=lb.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     line = proc.stdout.readline()
@@ -38,9 +41,10 @@ def start_recording_child(lb, out_dir: Path, name: str, seconds: float = 60) -> 
 
 def main(argv: list[str]) -> int:
     out_dir, name, seconds = Path(argv[0]), argv[1], float(argv[2])
+    from audio.encryption import load_public_key_b64
     from audio.recorder import Recorder
 
-    rec = Recorder(out_dir, name)
+    rec = Recorder(out_dir, name, seal_to=load_public_key_b64(argv[3]) if len(argv) > 3 else None)
     rec.start()
     deadline = time.monotonic() + 5
     while rec.capture_started_at is None and time.monotonic() < deadline:
