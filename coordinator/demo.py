@@ -28,8 +28,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from audio.finalize import seal_flac
 from audio.resample import Resampler
 from coordinator.node import content as node_content
+from coordinator.node import recording_key
 from coordinator.node.storage import NodeStore
 from coordinator.node.usb_import import import_file
 from coordinator.school import codes as school_codes
@@ -184,6 +186,7 @@ def make_demo(folder: Path, participants: int = 75, seed: int = 2026) -> DemoRep
         node.touch_station(station_id, {"status": "pass", "summary": "готова", "checks": []}, {"activity": "ready"})
         stations.append(StationKey(station_id, private))
     speech, _ = speech_source()
+    node_key = recording_key.load_or_create(folder).public_key()
     packages = 0
     with tempfile.TemporaryDirectory() as tmp:
         work_dir = Path(tmp)
@@ -197,8 +200,9 @@ def make_demo(folder: Path, participants: int = 75, seed: int = 2026) -> DemoRep
                 if isinstance(task, ListeningTask):
                     listening[task.id] = {q.id: rng.randrange(len(q.options)) for q in task.questions}
                 if isinstance(task, (ReadAloudTask, PhotoDescriptionTask)):
-                    name = f"{task.id}_1.flac"
-                    (src / "answers" / name).write_bytes(answer_audio(speech, rng, rng.uniform(12, 28), kind))
+                    name = f"{task.id}_1.vprenc"  # sealed for the node, as a station seals it
+                    seal_flac(answer_audio(speech, rng, rng.uniform(12, 28), kind), src / "answers" / name,
+                              node_key)
                     files[f"answers/{name}"] = src / "answers" / name
                     pieces[task.id] = [{"file": name}]
                     if isinstance(task, PhotoDescriptionTask):

@@ -284,7 +284,8 @@ def pair_with_node(url: str, code: str, name: str, private_key=None,
                    expected_fingerprint: str | None = None) -> dict:
     """Pair with the node at ``url`` using the one-time ``code``.
 
-    Returns ``{"station_id", "fingerprint", "cert_pem", "private_key"}``. Raises
+    Returns ``{"station_id", "fingerprint", "cert_pem", "private_key", "recording_key"}``
+    (the node's X25519 key for sealing recordings; empty from an older node). Raises
     :class:`PairingError` (wrong code, fingerprint differs from the expected one, the
     node failed to prove it knew the code) or :class:`NodeUnreachableError`.
     """
@@ -314,4 +315,4 @@ def pair_with_node(url: str, code: str, name: str, private_key=None,
         raise PairingError("node proof wrong", message_ru="Узел не подтвердил код подключения.",
                            remedy_ru="Возможна подмена узла в сети; сообщите техническому специалисту.")
     return {"station_id": station_id, "fingerprint": fingerprint, "cert_pem": cert_pem,
-            "private_key": private_key}
+            "private_key": private_key, "recording_key": str(resp.get("recording_key") or "")}

@@ -35,6 +35,7 @@ class Pairing:
     station_id: str
     name: str
     paired_at: float
+    recording_key: str = ""  # the node's X25519 key (base64) every recording is sealed to
 
 
 class StationSync:
@@ -68,7 +69,8 @@ class StationSync:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             pairing = Pairing(str(data["node_url"]), str(data["fingerprint"]), str(data["station_id"]),
-                              str(data.get("name", "")), float(data.get("paired_at", 0)))
+                              str(data.get("name", "")), float(data.get("paired_at", 0)),
+                              str(data.get("recording_key", "")))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise NotPairedError(f"{path}: {exc}", message_ru="Файл подключения к узлу повреждён.",
                                  remedy_ru="Подключите станцию заново: vpr-station pair АДРЕС_УЗЛА КОД.") from exc
@@ -85,9 +87,41 @@ class StationSync:
         """Pair with the node (see :func:`sync.client.pair_with_node`) and save it."""
         result = pair_with_node(url, code, name, self.private_key(), expected_fingerprint)
         atomic_write_text(self.root / CERT, result["cert_pem"])
-        pairing = Pairing(url.rstrip("/"), result["fingerprint"], result["station_id"], name, time.time())
-        atomic_write_text(self.root / PAIRING, json.dumps(pairing.__dict__, ensure_ascii=False, indent=2))
+        pairing = Pairing(url.rstrip("/"), result["fingerprint"], result["station_id"], name, time.time(),
+                          result.get("recording_key", ""))
+        self._save(pairing)
         return pairing
+
+    def _save(self, pairing: Pairing) -> None:
+        atomic_write_text(self.root / PAIRING, json.dumps(pairing.__dict__, ensure_ascii=False, indent=2))
+
+    def recording_key(self, ask_node: bool = True):
+        """The node's X25519 public key the station seals recordings to, or ``None``
+        (not paired; or paired with a node that has none and cannot be asked now).
+        A pairing made before recordings were sealed has no key yet: it is asked from
+        the node (``whoami``) and saved. Raises :class:`~audio.errors.RecordingKeyError`
+        for a damaged key in ``pairing.json``."""
+        from audio.encryption import load_public_key_b64
+
+        try:
+            pairing = self.pairing()
+        except NotPairedError:
+            return None
+        if not pairing.recording_key and ask_node:
+            from sync.errors import SyncError
+
+            client = self.client()
+            try:
+                got = str(client.whoami().get("recording_key") or "")
+            except SyncError:
+                got = ""
+            finally:
+                client.close()
+            if got:
+                load_public_key_b64(got)  # never save a key that does not load
+                pairing = Pairing(**{**pairing.__dict__, "recording_key": got})
+                self._save(pairing)
+        return load_public_key_b64(pairing.recording_key) if pairing.recording_key else None
 
     def client(self) -> NodeClient:
         p = self.pairing()

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from coordinator.node import content
+from coordinator.node import content, recording_key
 from coordinator.node.api_docs import (ANY, EXAM_FILE, SIGNED, SIGNED_OP, CodesAnswer, ExamInfoAnswer,
                                        HeartbeatAnswer, PairAnswer, PasswordAnswer, TimeAnswer, WhoAmIAnswer,
                                        answer, errors)
@@ -54,14 +54,16 @@ def node_time() -> dict:
 def pair(body: PairRequest, request: Request) -> dict:
     """Register a station's public key against a one-time pairing code proof."""
     result = pair_station(_store(request), request.app.state.fingerprint, body.public_key, body.name, body.proof)
-    return dict(result, node_time=time.time(), fingerprint=request.app.state.fingerprint)
+    return dict(result, node_time=time.time(), fingerprint=request.app.state.fingerprint,
+                recording_key=recording_key.public_b64(request.app.state.data_dir))
 
 
 @router.get("/whoami", tags=["station"], response_model=None, openapi_extra=SIGNED_OP,
             responses={**answer(WhoAmIAnswer), **errors(*SIGNED)})
 def whoami(request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
     """Who the node thinks the caller is (a cheap authenticated check)."""
-    return {"station_id": auth.station.station_id, "name": auth.station.name, "node_time": time.time()}
+    return {"station_id": auth.station.station_id, "name": auth.station.name, "node_time": time.time(),
+            "recording_key": recording_key.public_b64(request.app.state.data_dir)}
 
 
 @router.post("/heartbeat", tags=["station"], response_model=None, openapi_extra=SIGNED_OP,

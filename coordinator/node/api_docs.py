@@ -80,12 +80,14 @@ class PairAnswer(BaseModel):
     node_proof: str = Field(description="HMAC of the code over the station id and fingerprint")
     node_time: float
     fingerprint: str
+    recording_key: str = Field(description="the node's X25519 key (raw, base64) stations seal recordings to")
 
 
 class WhoAmIAnswer(BaseModel):
     station_id: str
     name: str
     node_time: float
+    recording_key: str = Field(description="the node's X25519 key (raw, base64) stations seal recordings to")
 
 
 class HeartbeatAnswer(BaseModel):

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from coordinator.node import answers
 from coordinator.node.errors import BadRequestError, ConflictError, NodeDiskFullError
 from coordinator.node.storage import NodeStore, Upload
 from sync.errors import PackageError
@@ -288,6 +289,11 @@ def accept(store: NodeStore, verified: VerifiedPackage, src: Path, via: Via, sen
     unknown = not store.is_valid_code(verified.participant_code)
     new = store.add_package(verified.package_id, sender, verified.participant_code,
                             verified.variant, verified.subject, verified.size, via.value, unknown)
+    if new:  # the node decrypts the spoken answers on arrival; the package is accepted whatever happens
+        try:
+            answers.extract(store, verified.package_id)
+        except Exception:  # noqa: BLE001 - e.g. a full disk: opened again when an expert needs it
+            log.exception("package %s: answers not opened on arrival", verified.package_id)
     return AcceptResult(Outcome.NEW if new else Outcome.DUPLICATE, verified.package_id, unknown_code=unknown,
                         participant_code=verified.participant_code)
 

@@ -26,6 +26,8 @@ import numpy as np
 import soundfile as sf
 
 from audio.analysis import SILENCE_DBFS, analyze, block_rms_dbfs
+from audio.errors import AudioError, RecordingKeyError
+from coordinator.node.answers import answer_flac
 from coordinator.node.storage import NodeStore
 from coordinator.scoring import auto, content
 from coordinator.scoring.store import ScoringStore
@@ -77,11 +79,12 @@ def peaks(samples: np.ndarray, n: int = PEAKS) -> list[int]:
     return [min(100, round(100 * v / 32768)) for v in out]
 
 
-def _join_pieces(zf: zipfile.ZipFile, pieces: list[dict]) -> tuple[np.ndarray, int]:
+def _join_pieces(node: NodeStore, package_id: str, pieces: list[dict]) -> tuple[np.ndarray, int]:
+    """The answer's pieces as one mono 16-bit signal (each piece opened by the node:
+    :func:`coordinator.node.answers.answer_flac`)."""
     parts, rate = [], 16000
     for piece in pieces:
-        name = f"{FILES_PREFIX}answers/{piece['file']}"
-        with sf.SoundFile(io.BytesIO(zf.read(name))) as f:
+        with sf.SoundFile(io.BytesIO(answer_flac(node, package_id, piece["file"]))) as f:
             rate = f.samplerate
             parts.append(f.read(dtype="int16", always_2d=False))
     if not parts:
@@ -110,7 +113,12 @@ def prepare(scoring: ScoringStore, node: NodeStore, subject_id: str) -> PrepareR
             continue
         try:
             made = _prepare_package(scoring, node, subject_id, row["package_id"])
-        except (PackageError, KeyError, ValueError, RuntimeError, sf.LibsndfileError) as exc:
+        except RecordingKeyError as exc:
+            log.warning("package %s not prepared: %s", row["package_id"], exc.detail)
+            report.skipped.append(f"пакет {row['package_id'][:8]}…: ответы зашифрованы для другого узла "
+                                  "(станция была подключена к другому узлу координатора)")
+            continue
+        except (PackageError, AudioError, KeyError, ValueError, RuntimeError, sf.LibsndfileError) as exc:
             log.warning("package %s not prepared: %s", row["package_id"], exc)
             report.skipped.append(f"пакет {row['package_id'][:8]}…: не удалось прочитать ответы ({type(exc).__name__})")
             continue
@@ -140,7 +148,7 @@ def _prepare_package(scoring: ScoringStore, node: NodeStore, subject_id: str, pa
             if not isinstance(task, ORAL):
                 continue
             rid = secrets.token_hex(8)
-            samples, rate = _join_pieces(zf, (responses.get("pieces") or {}).get(task.id, []))
+            samples, rate = _join_pieces(node, package_id, (responses.get("pieces") or {}).get(task.id, []))
             photo = None
             if isinstance(task, PhotoDescriptionTask):
                 chosen = (responses.get("photo_choice") or {}).get(task.id)
