@@ -9,7 +9,8 @@ Not a test (no pass/fail): it prints what it measured, against the targets of is
 
 **Station kills.** Each trial is one participant on its own paired station, run as a
 real process: it records an answer with the station's ``audio.Recorder`` on a private
-PulseAudio loopback (a tone playing into it), finalizes it (FLAC), seals a response
+PulseAudio loopback (a tone playing into it), sealed for the node's recording key as a
+station records, finalizes it (the encrypted FLAC, ``answer.vprenc``), seals a response
 package into its outbox (``Outbox.seal``) and uploads it with the ``SyncWorker``
 through a cutting TCP proxy (``tests/sync/cutproxy.py``: the first 0-3 connections
 are cut at random byte offsets) to a real node (``vpr-node serve`` in a subprocess).
@@ -19,8 +20,9 @@ announced before the kill) - then starts the station again in recovery mode (wha
 the station does at start: ``audio.recovery.recover_all``, queue what was sealed but
 not queued (``Outbox.packages_of``), upload until acknowledged). Measured per trial:
 the audio captured until the kill (or the stop) against the duration of the recovered
-FLAC (loss), whether the node holds exactly one package of the participant whose
-answer file has the SHA-256 of that FLAC (recovered / duplicated), and every package the
+recording (loss; from its sidecar, as the station cannot open it), whether the node
+holds exactly one package of the participant whose answer file has the SHA-256 of the
+station's file and opens on the node into a FLAC (recovered / duplicated), and every package the
 station sealed that the node does not hold (lost). A kill in the first 0.1 s of a
 recording, before the journal's first fsync'd piece, leaves nothing to recover or send:
 reported on its own line, its whole capture counted as loss.
@@ -68,12 +70,12 @@ def station_child(trial: Path, url: str, fingerprint: str, code: str, seconds: f
     station = StationSync(trial / "sync")
     audio_dir = trial / "audio"
     audio_dir.mkdir(parents=True, exist_ok=True)
-    flac = audio_dir / "answer.flac"
-    recover_all(audio_dir)  # a journal left by a killed run becomes a FLAC
+    flac = audio_dir / "answer.vprenc"  # sealed for the node, as a station records
+    recover_all(audio_dir)  # a journal left by a killed run becomes the sealed file, still encrypted
     if not recover_only and not flac.exists():
         from audio.recorder import Recorder
 
-        rec = Recorder(audio_dir, "answer")
+        rec = Recorder(audio_dir, "answer", seal_to=station.recording_key())
         rec.start()
         deadline = time.monotonic() + 5
         while rec.capture_started_at is None and time.monotonic() < deadline:
@@ -90,7 +92,7 @@ def station_child(trial: Path, url: str, fingerprint: str, code: str, seconds: f
             for path in sealed:
                 box.add(path)  # sealed before a kill, perhaps never queued
         else:
-            box.seal({"answer.flac": flac}, {"participant_code": code, "variant": "1", "subject": "english"}, key)
+            box.seal({"answers/answer.vprenc": flac}, {"participant_code": code, "variant": "1", "subject": "english"}, key)
     _say(phase="uploading", at=time.monotonic())
     worker = SyncWorker(box, lambda: NodeClient(url, fingerprint, key), key, chunk_size=64 * 1024)
     deadline = time.time() + 120
@@ -197,13 +199,13 @@ class Campaign:
 
     def _station_outcome(self, trial: Path, code: str, captured: float | None, killed_in, target) -> dict:
         import hashlib
-
-        import soundfile as sf
+        import json
 
         from sync.package import read_manifest
 
-        flac = trial / "audio" / "answer.flac"
-        duration = sf.info(str(flac)).duration if flac.exists() else 0.0
+        flac = trial / "audio" / "answer.vprenc"
+        sidecar = flac.with_suffix(".json")  # the station cannot open its file: the duration is in the sidecar
+        duration = json.loads(sidecar.read_text("utf-8"))["duration_s"] if sidecar.exists() else 0.0
         flac_sha = hashlib.sha256(flac.read_bytes()).hexdigest() if flac.exists() else None
         store = self.node.store()
         mine = [p for p in store.list_packages() if p["participant_code"] == code]
@@ -224,7 +226,23 @@ class Campaign:
                 "packages_sealed": len(entries),
                 "packages_not_on_node": len({e.package_id for e in entries} - {p["package_id"] for p in mine}),
                 "recovered_s": duration, "loss_s": (captured - duration) if captured is not None else None,
-                "on_node": len(mine), "recovered": flac_sha is not None and shas == [flac_sha]}
+                "on_node": len(mine), "recovered": flac_sha is not None and shas == [flac_sha]
+                and self._opens_on_node(store, mine)}
+
+    @staticmethod
+    def _opens_on_node(store, mine) -> bool:
+        """The node opened the sealed answer on arrival into a FLAC that decodes."""
+        import io
+
+        import soundfile as sf
+
+        from coordinator.node.answers import answer_flac
+
+        try:
+            return all(sf.info(io.BytesIO(answer_flac(store, p["package_id"], "answer.vprenc"))).frames > 0
+                       for p in mine)
+        except Exception:  # noqa: BLE001 - counted as not recovered
+            return False
 
     # -- node kills -------------------------------------------------------------------------
     def node_trial(self, n: int) -> dict:

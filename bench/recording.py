@@ -9,6 +9,11 @@ measured in the same run), FLAC bytes per minute (and the ratio against raw 16-b
 PCM), and the audio lost at each SIGKILL. Targets from issue 3: zero overflows,
 duration error below 0.1 %, loss at kill <= 0.25 s, <= 1.2 MB per minute.
 
+Recordings are sealed for a node key made for the run, as a station records them
+(issue 20; ``--plain`` for the diagnostics' unencrypted path); an unloaded plain
+recording of the baseline's length is measured too, so the cost of the encryption
+shows as a ratio from the same run.
+
 The signal played into the sink is synthetic speech (espeak-ng, if installed) over
 quiet noise, looped by ``paplay`` in a separate process, so FLAC sizes are realistic.
 """
@@ -77,10 +82,10 @@ def thread_cpu(native_id: int) -> float:
     return 0.0
 
 
-def record(out_dir: Path, name: str, seconds: float) -> dict:
+def record(out_dir: Path, name: str, seconds: float, seal_to=None) -> dict:
     from audio.recorder import Recorder
 
-    rec = Recorder(out_dir, name)
+    rec = Recorder(out_dir, name, seal_to=seal_to)
     rec.start()
     while rec.capture_started_at is None:
         time.sleep(0.005)
@@ -103,10 +108,10 @@ def record(out_dir: Path, name: str, seconds: float) -> dict:
     }
 
 
-def kill_trial(lb: PulseLoopback, out_dir: Path, name: str, after: float) -> float:
+def kill_trial(lb: PulseLoopback, out_dir: Path, name: str, after: float, seal_to_b64: str | None) -> float:
     from audio.recovery import recover
 
-    proc, t0 = start_recording_child(lb, out_dir, name)
+    proc, t0 = start_recording_child(lb, out_dir, name, seal_to_b64=seal_to_b64)
     time.sleep(max(0.0, t0 + after - time.monotonic()))
     t_kill = time.monotonic()
     os.kill(proc.pid, signal.SIGKILL)
@@ -121,7 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline-seconds", type=float, default=20.0, help="unloaded baseline recording")
     ap.add_argument("--kill-trials", type=int, default=5)
     ap.add_argument("--keep", action="store_true", help="keep the recordings (bench-results/)")
+    ap.add_argument("--plain", action="store_true", help="record unencrypted (the diagnostics' path)")
     args = ap.parse_args(argv)
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from audio.encryption import public_key_b64
+
+    node_key = None if args.plain else X25519PrivateKey.generate()
+    seal_to = node_key.public_key() if node_key else None
 
     work = Path(tempfile.mkdtemp(prefix="vpr-bench-rec-"))
     lb = PulseLoopback().start()
@@ -136,15 +148,18 @@ def main(argv: list[str] | None = None) -> int:
         player = play_loop(lb, voice)
         print(f"signal: {what}, looped into the null sink; cores: {os.cpu_count()}")
 
-        base = record(work, "baseline", args.baseline_seconds)
+        print("recordings sealed for a node key (as on a station)" if seal_to else "recordings plain")
+        plain = record(work, "plain", args.baseline_seconds) if seal_to else None
+        base = record(work, "baseline", args.baseline_seconds, seal_to)
         burner = cpu_burner()
         time.sleep(1.0)
-        long = record(work, "long", args.minutes * 60)
+        long = record(work, "long", args.minutes * 60, seal_to)
         burner.terminate()
         burner.wait()
         burner = None
 
-        for label, m in (("baseline (no load)", base), ("long (one core busy)", long)):
+        runs = [("plain, no load", plain)] if plain else []
+        for label, m in (*runs, ("baseline (no load)", base), ("long (one core busy)", long)):
             r = m["result"]
             err = (r.frames * r.capture_rate / r.sample_rate - m["expected_frames"]) / m["expected_frames"]
             mb_min = r.size_bytes / (r.duration_s / 60) / 1e6
@@ -161,12 +176,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"analysis: {json.dumps(r.analysis.as_dict())}")
         ratio = long["writer_cpu_share"] / max(1e-9, base["writer_cpu_share"])
         print(f"\nwriter CPU share loaded / unloaded: {ratio:.2f}")
+        if plain:
+            print(f"sealed / plain (both unloaded): writer CPU share "
+                  f"{base['writer_cpu_share'] / max(1e-9, plain['writer_cpu_share']):.2f}, finalize time "
+                  f"{base['finalize_s'] / max(1e-9, plain['finalize_s']):.2f}, file size "
+                  f"{base['result'].size_bytes / base['result'].duration_s / (plain['result'].size_bytes / plain['result'].duration_s):.3f} "
+                  f"(per second of audio)")
 
         losses = []
         rng = random.Random(1)
         for i in range(args.kill_trials):
             after = rng.uniform(0.5, 4.0)
-            loss = kill_trial(lb, work, f"kill{i}", after)
+            loss = kill_trial(lb, work, f"kill{i}", after, public_key_b64(seal_to) if seal_to else None)
             losses.append(loss)
             print(f"SIGKILL trial {i + 1}: killed {after:.2f} s after capture start, lost {loss * 1000:.0f} ms")
         if losses:

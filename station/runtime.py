@@ -1,5 +1,7 @@
 """Assembling a station run without Kivy: the station config, the exam package (the
-configured one, or the built-in demo), the audio port, the session store, the sealer,
+configured one, or the built-in demo), the audio port (sealing every answer for the
+node's recording key; a real exam does not start without it, the unpaired demo records
+in clear), the session store, the sealer,
 the upload worker and the code check, put together into an
 :class:`~station.flow.machine.ExamFlow`.
 
@@ -30,6 +32,14 @@ from vpr_common import paths
 from vpr_common.errors import VprError
 
 log = logging.getLogger(__name__)
+
+
+class NoRecordingKeyError(VprError):
+    code = "station_no_recording_key"
+    message_ru = ("Станция не получила ключ шифрования записей от узла координатора: без него ответы "
+                  "учеников нельзя записывать.")
+    remedy_ru = ("Технический специалист: подключите станцию к узлу (vpr-station pair АДРЕС КОД) или, если она "
+                 "уже подключена, проверьте связь с узлом (vpr-station check-node) и запустите станцию снова.")
 
 
 class NotConfiguredError(VprError):
@@ -86,7 +96,10 @@ def build_runtime(*, demo: bool, language: str = "en", fast: bool = False,
     sync = StationSync(sync_root)
     store = SessionStore(sessions_dir or default_sessions_dir())
     codes = None if demo else valid_codes(sync, config)
-    audio = RealAudioPort(config.input_device, config.output_device, config.volume)
+    seal_to = sync.recording_key()  # asks the node once if an older pairing has none
+    if seal_to is None and not demo:
+        raise NoRecordingKeyError("no node recording key (not paired, or the node cannot be asked)")
+    audio = RealAudioPort(config.input_device, config.output_device, config.volume, seal_to=seal_to)
     station_id, prompt = station_key(sync).station_id, sound_check_prompt()
     worker = None
     if not demo:  # started once nothing else can fail: the constructors below do no I/O

@@ -99,14 +99,15 @@ class AnswerRecorder:
             log.warning("start beep failed: %s", exc)
         audio_dir = self.store.audio_dir(session.session_id)
         n = len(session.pieces.get(task_id, [])) + 1
-        while (audio_dir / f"{task_id}_p{n}.flac").exists():  # a piece a crash left unlisted
+        while any((audio_dir / f"{task_id}_p{n}{suffix}").exists()  # a piece a crash left unlisted
+                  for suffix in (".flac", ".vprenc", ".vprrec")):
             n += 1
         name = f"{task_id}_p{n}"
         try:
             self.audio.start_recording(audio_dir, name)
         except AudioError as exc:
             return self._fault(t("fault.answer_not_started", error=exc.message_ru))
-        self._event("recording_start", file=f"{name}.flac", remaining_s=round(remaining or 0, 3))
+        self._event("recording_start", file=name, remaining_s=round(remaining or 0, 3))
         return None
 
     def tick(self, elapsed: float, remaining: float | None) -> PieceEnd | None:

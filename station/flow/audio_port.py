@@ -17,6 +17,8 @@ import numpy as np
 import threading
 
 from audio.errors import RecordingFault
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
 from audio.player import Player
 from audio.recorder import LevelReading, Recorder
 from audio.results import RecordingResult
@@ -26,7 +28,7 @@ class AudioPort(Protocol):
     def play(self, sound: bytes | np.ndarray, rate: int | None = None) -> None: ...
     def playing(self) -> bool: ...
     def stop_playback(self) -> None: ...
-    def start_recording(self, out_dir: Path, name: str) -> None: ...
+    def start_recording(self, out_dir: Path, name: str, *, plain: bool = False) -> None: ...
     def recording(self) -> bool: ...
     def level(self) -> LevelReading | None: ...
     def recording_fault(self) -> Exception | None: ...
@@ -39,8 +41,9 @@ class RealAudioPort:
     """The station's devices (stable names from the station config; None = default)."""
 
     def __init__(self, input_device: str | None = None, output_device: str | None = None,
-                 volume: float = 1.0) -> None:
+                 volume: float = 1.0, seal_to: X25519PublicKey | None = None) -> None:
         self.input_device = input_device
+        self.seal_to = seal_to  # the node's recording key: every answer is encrypted for it
         self.player = Player(output_device, volume=volume)
         self._recorder: Recorder | None = None
         self._fault: Exception | None = None
@@ -56,10 +59,13 @@ class RealAudioPort:
     def stop_playback(self) -> None:
         self.player.stop()
 
-    def start_recording(self, out_dir: Path, name: str) -> None:
-        """Raises the :class:`audio.errors.AudioError` that prevents recording."""
+    def start_recording(self, out_dir: Path, name: str, *, plain: bool = False) -> None:
+        """Raises the :class:`audio.errors.AudioError` that prevents recording.
+        ``plain``: not sealed for the node (the sound check's phrase, which the student
+        hears back at once and which is deleted right after)."""
         self._fault = None
-        recorder = Recorder(out_dir, name, self.input_device, on_fault=self._on_fault)
+        recorder = Recorder(out_dir, name, self.input_device, on_fault=self._on_fault,
+                            seal_to=None if plain else self.seal_to)
         recorder.start()
         self._recorder = recorder
 

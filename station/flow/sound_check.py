@@ -14,6 +14,7 @@ Threads: the flow's (UI) thread only.
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from enum import Enum
@@ -66,7 +67,8 @@ class SoundCheck:
         self.message = ""  # a short hint for the student on the check's screens
         self.adult_reason = ""  # why the check stopped (ADULT), for the raise-hand screen
         self.adult_can_continue = False  # the adult may accept the recording the judge failed
-        self.result: RecordingResult | None = None  # the recording the check accepted
+        self.result: RecordingResult | None = None  # the recording the check accepted (its file deleted)
+        self._sound: bytes | None = None  # the last phrase, in memory only
         self.verdict: CheckResult | None = None  # diagnostics' judgement of that recording
         self.accepted_by_adult = False
         self._not_heard = 0
@@ -114,7 +116,7 @@ class SoundCheck:
         self._enter(CheckStep.SPEAK)
         self._speak_started = self.clock()
         try:
-            self.audio.start_recording(self.recordings_dir, f"check-{int(time.time() * 1000)}")
+            self.audio.start_recording(self.recordings_dir, f"check-{int(time.time() * 1000)}", plain=True)
         except AudioError as exc:
             return self._stop(t("fault.microphone", error=exc.message_ru))
         return CheckStep.SPEAK
@@ -123,10 +125,30 @@ class SoundCheck:
         self.result, self.verdict = res, verdict
         self._enter(CheckStep.PLAYBACK)
         try:
-            self.audio.play(res.path.read_bytes())
+            if self._sound is None:
+                raise OSError(f"{res.path} could not be read")
+            self.audio.play(self._sound)
         except (AudioError, OSError) as exc:
             return self._stop(t("fault.own_recording_playback", error=exc))
         return CheckStep.PLAYBACK
+
+    def _take(self, res: RecordingResult) -> None:
+        """Keep the phrase in memory and delete its files at once: a student's voice is
+        never left on the station's disk in clear (answers are sealed for the node)."""
+        try:
+            self._sound = res.path.read_bytes()
+        except OSError:
+            log.exception("sound-check recording %s not readable", res.path)
+            self._sound = None
+        self._delete(res)
+
+    @staticmethod
+    def _delete(res: RecordingResult) -> None:
+        for path in (res.path, res.sidecar_path):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                log.exception("sound-check recording %s not deleted", path)
 
     # ---------------------------------------------------------------- actions
     def begin(self) -> CheckStep:
@@ -185,14 +207,22 @@ class SoundCheck:
         """The program is closing: finish a running phrase recording. Raises what the
         audio port's ``stop_recording`` raises."""
         if self.step is CheckStep.SPEAK and self.audio.recording():
-            self.audio.stop_recording()
+            try:
+                self._delete(self.audio.stop_recording())
+            except RecordingFault as exc:
+                if exc.result is not None:
+                    self._delete(exc.result)
+                raise
 
     # ---------------------------------------------------------------- judging
     def _finish_speaking(self) -> CheckStep:
         try:
             res = self.audio.stop_recording()
         except RecordingFault as exc:
+            if exc.result is not None:
+                self._take(exc.result)
             return self._stop(t("fault.check_recording", error=exc.message_ru))
+        self._take(res)
         a = res.analysis
         verdict = None
         retry_message = t("check.not_heard")
@@ -234,7 +264,7 @@ class SoundCheck:
         try:
             import soundfile as sf  # the flow otherwise never decodes audio
 
-            samples, rate = sf.read(str(res.path), dtype="int16", always_2d=False)
+            samples, rate = sf.read(io.BytesIO(self._sound or b""), dtype="int16", always_2d=False)
             return judge_speech(samples, rate, late_start=False)
         except Exception:  # noqa: BLE001 - see the docstring
             log.exception("could not judge the sound-check recording %s", res.path)

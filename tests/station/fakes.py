@@ -51,8 +51,9 @@ class FakeAudioPort:
     def stop_playback(self) -> None:
         self._play_end = 0.0
 
-    def start_recording(self, out_dir: Path, name: str) -> None:
+    def start_recording(self, out_dir: Path, name: str, *, plain: bool = False) -> None:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
+        self.plain_recordings = getattr(self, "plain_recordings", []) + ([name] if plain else [])
         self._rec = (Path(out_dir), name, self.clock())
         self.fault = None
 

@@ -61,7 +61,7 @@ def test_the_next_piece_takes_the_next_free_name(tmp_path):
     audio_dir.mkdir(parents=True, exist_ok=True)
     (audio_dir / f"{TASK}_p1.flac").write_bytes(b"left by a crash, never listed")
     rig.rec.start(rig.session, TASK, 0.0, 6.0)
-    assert rig.events[0] == ("recording_start", {"file": f"{TASK}_p2.flac", "remaining_s": 6.0})
+    assert rig.events[0] == ("recording_start", {"file": f"{TASK}_p2", "remaining_s": 6.0})
 
 
 def test_silence_warns_once_and_clears_when_the_student_speaks(tmp_path):

@@ -4,6 +4,8 @@ phases, the raise-hand screen, the session timeline) is in ``test_flow.py``."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from audio.errors import DeviceNotFoundError, StreamStartError
@@ -27,10 +29,10 @@ class FailingAudioPort(FakeAudioPort):
             raise DeviceNotFoundError("no output")
         super().play(sound, rate)
 
-    def start_recording(self, out_dir, name) -> None:
+    def start_recording(self, out_dir, name, *, plain=False) -> None:
         if self.record_fails:
             raise StreamStartError("no input")
-        super().start_recording(out_dir, name)
+        super().start_recording(out_dir, name, plain=plain)
 
 
 def make(tmp_path, signal="speech", audio=None):
@@ -60,7 +62,9 @@ def test_a_good_voice_passes_and_its_judgement_is_kept(tmp_path):
     assert check.remaining_s == pytest.approx(1.75) and check.tick() is None
     assert speak_until_done(check, clock) is CheckStep.PLAYBACK
     assert check.result is not None and check.result.path.parent == tmp_path / "soundcheck"
-    assert audio.played[-1] == check.result.path.read_bytes()  # the student hears themself
+    # the student hears themself; the phrase was recorded plain and its files deleted at once
+    assert hashlib.sha256(audio.played[-1]).hexdigest() == check.result.sha256
+    assert audio.plain_recordings and not list((tmp_path / "soundcheck").iterdir())
     assert check.playback_ok(True) is CheckStep.PASSED
     details = check.timeline_details()
     assert details["soundcheck_judgement"]["status"] == "pass" and details["soundcheck_accepted_by_adult"] is False
@@ -160,4 +164,4 @@ def test_abort_finishes_a_running_phrase_recording(tmp_path):
     check.heard(True)
     clock.advance(1.0)
     check.abort()
-    assert not audio.recording() and list((tmp_path / "soundcheck").glob("check-*.flac"))
+    assert not audio.recording() and not list((tmp_path / "soundcheck").iterdir())  # finished and deleted
