@@ -40,12 +40,12 @@ def _summary(result, **extra) -> dict:
     from audio.analysis import quality_issues
 
     d = result.as_dict()
-    a = d["analysis"]
-    issues = quality_issues(result.analysis)
+    a = d["analysis"] or {}  # none for a sealed recording recovered without its key
+    issues = quality_issues(result.analysis) if result.analysis is not None else []
     out = {
         "ok": True, "file": d["file"], "duration_s": d["duration_s"], "sha256": d["sha256"],
-        "peak_dbfs": a["peak_dbfs"], "rms_dbfs": a["rms_dbfs"], "clipped_fraction": a["clipped_fraction"],
-        "digital_silence": a["digital_silence"], "overflows": d["overflows"],
+        "peak_dbfs": a.get("peak_dbfs"), "rms_dbfs": a.get("rms_dbfs"), "clipped_fraction": a.get("clipped_fraction"),
+        "digital_silence": a.get("digital_silence"), "overflows": d["overflows"], "encrypted": bool(result.sealed),
         "warnings": [i.value for i in issues], "warnings_ru": [i.message_ru for i in issues],
     }
     out.update(extra)
@@ -122,7 +122,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
     items = [_summary(r, recovered_s=round(r.duration_s, 3), discarded_bytes=r.discarded_bytes)
              for r in report.recovered]
     for item in items:
-        print(f"Восстановлено {item['recovered_s']} с: {item['file']}", file=sys.stderr)
+        sealed = " (зашифровано для узла координатора; прослушать можно только на узле)" if item["encrypted"] else ""
+        print(f"Восстановлено {item['recovered_s']} с: {item['file']}{sealed}", file=sys.stderr)
     failed = [{"journal": str(p), "error": exc.as_dict()} for p, exc in report.failed]
     for p, exc in report.failed:
         print(f"Ошибка: {p.name}: {exc.user_text}", file=sys.stderr)

@@ -83,6 +83,30 @@ def test_recover_after_kill(pulse_loopback, tmp_path):
     assert again["recovered"] == [] and "не найдено" in again["message_ru"]
 
 
+def test_recover_a_station_answer_keeps_it_encrypted(pulse_loopback, tmp_path):
+    """``vpr-diagnose recover`` on a station's sealed answer: recovered, still encrypted,
+    said so in Russian; only the node's key opens it."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from audio.encryption import public_key_b64
+    from audio.finalize import open_sealed
+
+    node = X25519PrivateKey.generate()
+    proc, t0 = start_recording_child(pulse_loopback, tmp_path, "answer",
+                                     seal_to_b64=public_key_b64(node.public_key()))
+    time.sleep(max(0.0, t0 + 1.0 - time.monotonic()))
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(5)
+    p = run_cli(None, "recover", str(tmp_path))
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
+    item = json.loads(p.stdout)["recovered"][0]
+    assert item["file"] == str(tmp_path / "answer.vprenc") and item["encrypted"] is True
+    assert item["peak_dbfs"] is None and 0.75 <= item["recovered_s"] <= 1.1
+    assert "зашифровано для узла координатора" in p.stderr
+    flac, _ = open_sealed(tmp_path / "answer.vprenc", node)
+    assert flac[:4] == b"fLaC"
+
+
 def test_missing_portaudio_is_a_russian_error(tmp_path):
     # We cannot uninstall PortAudio in a test: a fake ``sounddevice`` module that fails the
     # way the real one does without libportaudio2 stands in for it.
