@@ -35,7 +35,6 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from coordinator.node import answers
 from coordinator.node.errors import BadRequestError, ConflictError, NodeDiskFullError
 from coordinator.node.storage import NodeStore, Upload
 from sync.errors import PackageError
@@ -290,6 +289,8 @@ def accept(store: NodeStore, verified: VerifiedPackage, src: Path, via: Via, sen
     new = store.add_package(verified.package_id, sender, verified.participant_code,
                             verified.variant, verified.subject, verified.size, via.value, unknown)
     if new:  # the node decrypts the spoken answers on arrival; the package is accepted whatever happens
+        from coordinator.node import answers  # audio and numpy load only when a package arrives
+
         try:
             answers.extract(store, verified.package_id)
         except Exception:  # noqa: BLE001 - e.g. a full disk: opened again when an expert needs it
