@@ -22,9 +22,21 @@ router = APIRouter()
 async def codes_page(request: Request):
     session = require(request, Role.COORDINATOR)
 
+    wanted = request.query_params.get("class", "")
+    find = "".join(ch for ch in request.query_params.get("find", "") if ch.isdigit())[:5]
+
     def data():
+        # one class at a time (a school's 2,000 codes on one page were 1.4 MB); a code
+        # typed into «Найти код» is looked up across the school
         with school_store(request) as s:
-            return {"classes": roster.list_classes(s), "codes": codes.active_codes(s), "issued": codes.issued_count(s)}
+            classes = roster.list_classes(s)
+            shown = next((c.name for c in classes if c.name == wanted), classes[0].name if classes else "")
+            if find:
+                rows = [c for c in codes.active_codes(s) if c.code == find]
+            else:
+                rows = codes.active_codes(s, shown) if shown else []
+            return {"classes": classes, "codes": rows, "issued": codes.issued_count(s),
+                    "shown": "" if find else shown, "find": find}
 
     return render(request, "codes.html", session, **await anyio.to_thread.run_sync(data))
 

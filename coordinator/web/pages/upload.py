@@ -25,19 +25,12 @@ router = APIRouter()
 FOLDER = "uploads"
 
 
-def checklist(s, subject, now: datetime) -> dict:
+def checklist(s, subject, now: datetime, tz: str) -> dict:
     """The checklist of one subject (the same facts as ``vpr-node upload status``)."""
-    tz = get_info(s).tz or "Europe/Moscow"
-    rows = results.list_results(s, subject)
-    from coordinator.school.codes import active_codes
-
-    codes = {c.code for c in active_codes(s)}
-    have = {r.code for r in rows}
-    missing = sorted(codes - have)
+    done, absent, missing = results.progress(s, subject)
     item = schedule.get_item(s, subject.id)
     status = changes.upload_status(s, subject.id)
-    return {"subject": subject, "missing": missing, "done": sum(1 for r in rows if r.status.value == "done"),
-            "absent": sum(1 for r in rows if r.status.value == "absent"),
+    return {"subject": subject, "missing": missing, "done": done, "absent": absent,
             "criteria_passed": bool(item and item.criteria_utc <= now),
             "criteria": timefmt.local_and_moscow(item.criteria_utc, tz) if item else None,
             "deadline": timefmt.local_and_moscow(item.deadline_utc, tz) if item else None,
@@ -54,7 +47,7 @@ async def upload_page(request: Request):
         now = datetime.now(timezone.utc)
         with school_store(request) as s:
             tz = get_info(s).tz or "Europe/Moscow"
-            return {"items": [checklist(s, x, now) for x in subjects.list_subjects(s)],
+            return {"items": [checklist(s, x, now, tz) for x in subjects.list_subjects(s)],
                     "receipts": upload.receipts(s), "tz": tz}
 
     return render(request, "upload.html", session, **await anyio.to_thread.run_sync(data))
