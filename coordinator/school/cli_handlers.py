@@ -38,6 +38,7 @@ from coordinator.school.pdf_protocol import write_protocol_pdf
 from coordinator.school.store import SchoolStore
 from vpr_common.atomic import atomic_write_text
 from vpr_common.cli import print_json
+from vpr_common.text import shown
 
 UPLOAD_PASSWORD_ENV = "VPR_UPLOAD_PASSWORD"
 NEW_PASSPHRASE_ENV = "VPR_NODE_NEW_PASSPHRASE"
@@ -167,7 +168,7 @@ def classes_counts(args) -> int:
     for item in args.counts:
         cls, sep, n = item.partition("=")
         if not sep or not n.strip().isdigit():
-            raise UsageError("bad count", message_ru=f"«{item}»: укажите класс и численность так: 8А=25.")
+            raise UsageError("bad count", message_ru=f"«{shown(item)}»: укажите класс и численность так: 8А=25.")
         parsed[cls] = parsed.get(cls, 0) + int(n)
     with _store(args) as s:
         added = roster.add_counts(s, parsed)
@@ -286,7 +287,7 @@ def results_enter(args) -> int:
     for part in args.points.split(","):
         k, sep, v = part.partition("=")
         if not sep:
-            raise UsageError("bad points", message_ru=f"«{part}»: баллы задаются так: 1=2,2=X,9.1=1.")
+            raise UsageError("bad points", message_ru=f"«{shown(part)}»: баллы задаются так: 1=2,2=X,9.1=1.")
         points[k.strip()] = v.strip()
     with _store(args) as s:
         subject = subjects.get_subject(s, args.subject)
@@ -360,7 +361,7 @@ def _now_arg(args) -> datetime | None:
     try:
         now = datetime.fromisoformat(args.now)
     except ValueError:
-        raise UsageError("bad now", message_ru=f"«{args.now}» - не дата и время.",
+        raise UsageError("bad now", message_ru=f"«{shown(args.now)}» - не дата и время.",
                          remedy_ru="Пример: --now 2026-04-15T18:00+05:00") from None
     return now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vpr_common.errors import InputFileError, UsageError, VprError
+from vpr_common.text import shown
 
 
 class SchoolError(VprError):
@@ -91,7 +92,7 @@ class UnknownSubjectError(SchoolError):
     def __init__(self, subject_id: str) -> None:
         super().__init__(
             f"unknown subject {subject_id!r}",
-            message_ru=f"Предмет «{subject_id}» не найден.",
+            message_ru=f"Предмет «{shown(subject_id)}» не найден.",
             remedy_ru="Список предметов: vpr-node subjects list; загрузить: vpr-node subjects load ФАЙЛ.",
         )
 
@@ -102,7 +103,7 @@ class UnknownClassError(SchoolError):
     def __init__(self, class_name: str) -> None:
         super().__init__(
             f"unknown class {class_name!r}",
-            message_ru=f"Класс «{class_name}» не найден.",
+            message_ru=f"Класс «{shown(class_name)}» не найден.",
             remedy_ru="Список классов: vpr-node classes list.",
         )
 

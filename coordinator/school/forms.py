@@ -35,6 +35,7 @@ from coordinator.school.store import SchoolStore
 from coordinator.school.subjects import Subject, list_subjects
 from coordinator.school.tables import cell_ref, is_blank, read_rows, text_of
 from vpr_common.atomic import atomic_write_bytes, atomic_write_with
+from vpr_common.text import safe_row
 
 # re-exported: callers and tests name the layout through this module too
 LEVEL_ROW, HEADER_ROW = fl.LEVEL_ROW, fl.HEADER_ROW
@@ -230,7 +231,7 @@ def export_csv(path: Path, subject: Subject, info: SchoolInfo, rows: list[res.Re
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     for r in fl.table_rows(subject, info, rows):
-        writer.writerow(["" if v is None else v for v in r])
+        writer.writerow(safe_row("" if v is None else v for v in r))
     atomic_write_bytes(Path(path), buf.getvalue().encode("utf-8-sig"))
 
 

@@ -24,11 +24,12 @@ from coordinator.school.codes import CodeStatus, clean_code
 from coordinator.school.errors import ConfirmationRequiredError, Issue, ResultsValidationError
 from coordinator.school.store import SchoolStore, class_sort_key, utc_now_iso
 from coordinator.school.subjects import Subject, Task
+from vpr_common.text import clean_text, shown, text_problem
 
 log = logging.getLogger(__name__)
 
 NOT_DONE_MARKS = {"X", "Х", "-", "x", "х"}  # Latin X, Cyrillic Х, dash
-_CODE_RE = re.compile(r"^\d{5}$")
+_CODE_RE = re.compile(r"[0-9]{5}")
 
 
 class ResultStatus(str, Enum):
@@ -81,8 +82,8 @@ def check_points(raw: object, task: Task) -> tuple[int | None, str | None]:
         return None, f"пусто: поставьте балл за задание {task.number} (0-{task.max_points}) или X, если не выполнялось."
     if text in NOT_DONE_MARKS:
         return None, None
-    if isinstance(raw, bool) or not re.fullmatch(r"-?\d+", text):
-        return None, f"«{text}» - не число; за задание {task.number} допустимо 0-{task.max_points}, X или -."
+    if isinstance(raw, bool) or not re.fullmatch(r"-?[0-9]+", text):
+        return None, f"«{shown(text)}» - не число; за задание {task.number} допустимо 0-{task.max_points}, X или -."
     value = int(text)
     if value < 0:
         return None, f"балл {value} отрицательный; за задание {task.number} допустимо 0-{task.max_points}."
@@ -96,8 +97,8 @@ def check_variant(raw: object, subject: Subject) -> tuple[int | None, str | None
     allowed = ", ".join(str(v) for v in subject.variants)
     if text == "":
         return None, "не указан номер варианта."
-    if not re.fullmatch(r"\d+", text):
-        return None, f"«{text}» - не номер варианта; допустимо: {allowed}."
+    if not re.fullmatch(r"[0-9]+", text):
+        return None, f"«{shown(text)}» - не номер варианта; допустимо: {allowed}."
     if int(text) not in subject.variants:
         return None, f"вариант {int(text)} не входит в допустимые для предмета: {allowed}."
     return int(text), None
@@ -111,8 +112,8 @@ def check_code(raw: object, states: dict[str, CodeStatus]) -> tuple[str | None, 
     text = clean_code(raw)
     if text == "":
         return None, "не указан код участника."
-    if not _CODE_RE.match(text):
-        return None, f"«{text}» - код участника должен состоять из 5 цифр."
+    if not _CODE_RE.fullmatch(text):
+        return None, f"«{shown(text)}» - код участника должен состоять из 5 цифр."
     state = states.get(text)
     if state is None:
         return None, f"код {text} не выдавался в этой школе."
@@ -146,7 +147,7 @@ def validate_api_entry(store: SchoolStore, subject: Subject, payload: dict) -> E
             issues.append(Issue(f"points.{task.number}", why))
         points.append(value)
     for extra in sorted(set(raw_points) - {t.number for t in subject.tasks}):
-        issues.append(Issue(f"points.{extra}", f"задания {extra} нет в критериях предмета «{subject.id}»."))
+        issues.append(Issue(f"points.{shown(extra)}", f"задания {shown(extra)} нет в критериях предмета «{subject.id}»."))
     if issues:
         raise ResultsValidationError(issues, remedy_ru="Исправьте указанные поля и повторите ввод.")
     return Entry(code, variant, tuple(points))  # type: ignore[arg-type]
@@ -224,8 +225,11 @@ def mark_absent_many(store: SchoolStore, subject: Subject, codes: list[str], rea
             ok.append(code)
     if not codes:
         issues.append(Issue("code", "не указан ни один код."))
-    if not reason.strip():
+    reason = clean_text(reason)
+    if not reason:
         issues.append(Issue("reason", "укажите причину отсутствия (например: болезнь)."))
+    elif text_problem(reason, 200):
+        issues.append(Issue("reason", f"{text_problem(reason, 200)}."))
     if issues:
         raise ResultsValidationError(issues, remedy_ru="Исправьте данные и повторите.")
     day = timegates.check_reserve_day(store, subject, reserve_date, now_utc)

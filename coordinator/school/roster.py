@@ -19,6 +19,7 @@ from coordinator.school.errors import ClassListError, PassphraseRequiredError
 from coordinator.school.store import SchoolStore, class_sort_key, utc_now_iso
 from coordinator.school.subjects import list_subjects
 from coordinator.school.vault import VaultKey
+from vpr_common.text import shown
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ def add_counts(store: SchoolStore, counts: dict[str, int]) -> dict[str, int]:
     for raw, n in counts.items():
         cls = normalize_class(raw)
         if cls is None:
-            raise ClassListError("bad class", message_ru=f"«{raw}» не похоже на класс (пример: 8А).")
+            raise ClassListError("bad class", message_ru=f"«{shown(raw)}» не похоже на класс (пример: 8А).")
         if not 1 <= n <= 200:
             raise ClassListError("bad count", message_ru=f"Численность класса {cls} должна быть от 1 до 200.")
         clean[cls] = clean.get(cls, 0) + n

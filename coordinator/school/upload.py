@@ -24,13 +24,15 @@ from urllib.parse import urlsplit
 
 import requests
 
-from coordinator.school import changes, federal_layout, forms, results, schedule, timefmt, vault
+from coordinator.school import changes, federal_layout, forms, results, schedule, tables, timefmt, vault
 from coordinator.school.errors import SchoolError, UploadError, UploadNotConfiguredError
 from coordinator.school.settings import get_info
 from coordinator.school.store import SchoolStore, default_data_dir, utc_now_iso
 from coordinator.school.subjects import Subject
 from coordinator.school.vault import VaultKey
 from vpr_common.atomic import atomic_write_bytes, atomic_write_text
+from vpr_common.files import open_regular
+from vpr_common.text import checked_text, shown
 
 log = logging.getLogger(__name__)
 CRED_BLOB = "upload_credentials"
@@ -184,11 +186,11 @@ def confirm_manual(store: SchoolStore, subject: Subject, file: Path | None = Non
                               "подготовлен.", remedy_ru=f"Подготовьте его: vpr-node upload prepare ПАПКА --subject "
                               f"{subject.id}, или укажите загруженный файл: --file ФАЙЛ.")
         file = Path(prepared["path"])
-    try:
-        data = Path(file).read_bytes()
-    except OSError:
+    if not Path(file).exists() and not Path(file).is_symlink():
         raise SchoolError(f"cannot read {file}", message_ru=f"Не найден файл {file}.",
-                          remedy_ru="Укажите файл, который вы загрузили: --file ФАЙЛ.") from None
+                          remedy_ru="Укажите файл, который вы загрузили: --file ФАЙЛ.")
+    with open_regular(file, max_bytes=tables.LIMITS.xlsx_bytes) as fh:
+        data = fh.read()
     sha = hashlib.sha256(data).hexdigest()
     if prepared and prepared.get("sha256") == sha:
         seq = int(prepared.get("change_seq", 0))
@@ -220,9 +222,11 @@ def _seq_if_file_matches(store: SchoolStore, subject: Subject, file: Path) -> in
 def configure(store: SchoolStore, key: VaultKey, url: str, user: str, password: str) -> None:
     """Store the endpoint (plain) and the credentials (encrypted). Raises UploadError
     for a URL that is not http(s) or carries credentials in it."""
+    url = checked_text(url, "Адрес сервиса сбора", max_len=500, error=UploadError)
+    user = checked_text(user, "Логин сервиса сбора", max_len=200, error=UploadError)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UploadError("bad url", message_ru=f"Адрес сервиса сбора должен начинаться с https:// (получено «{url}»).",
+        raise UploadError("bad url", message_ru=f"Адрес сервиса сбора должен начинаться с https:// (получено «{shown(url)}»).",
                           remedy_ru="Уточните адрес у муниципального координатора.")
     if parts.username or parts.password:
         raise UploadError("credentials in url", message_ru="Не указывайте логин и пароль внутри адреса.",
