@@ -17,6 +17,10 @@ from vpr_common.atomic import atomic_write_bytes
 from vpr_common.errors import UsageError
 from vpr_common.text import safe_row
 
+JOURNAL_LOCKED = ("Отметки по журналу зашифрованы вместе с протоколом: откройте протокол (в консоли) или "
+                  "добавьте --journal к команде, чтобы сравнить.")
+
+
 def _pct(v) -> str:
     return "—" if v is None else f"{v:.1f} %"
 
@@ -93,7 +97,9 @@ def pdf_bytes(report: Report) -> bytes:
             row([c.task_number, f"{c.criterion} {c.title}"[:45], c.max_points, _pct(c.percent), c.n],
                 [22, 80, 18, 30, 22])
     j = report.journal
-    h("Отметка ВПР и отметка по журналу" + _note_small(j.n))
+    h("Отметка ВПР и отметка по журналу" + ("" if report.journal_locked else _note_small(j.n)))
+    if report.journal_locked:
+        h(JOURNAL_LOCKED, 9)
     row(["", "Понизили", "Подтвердили", "Повысили", "Всего"], [30, 30, 30, 30, 30])
     row(["Участников", j.lowered, j.confirmed, j.raised, j.n], [30, 30, 30, 30, 30])
     row(["%", _pct(j.percent["lowered"]), _pct(j.percent["confirmed"]), _pct(j.percent["raised"]), ""],
@@ -165,6 +171,8 @@ def xlsx_bytes(report: Report) -> bytes:
             ws.append(safe_row([c.task_number, c.criterion, c.title, c.max_points, c.percent, c.n]))
     j = report.journal
     ws = wb.create_sheet("Журнал")
+    if report.journal_locked:
+        ws.append(safe_row([JOURNAL_LOCKED]))
     ws.append(safe_row(["", "Понизили", "Подтвердили", "Повысили", "Всего"]))
     ws.append(safe_row(["Участников", j.lowered, j.confirmed, j.raised, j.n]))
     ws.append(safe_row(["%", j.percent["lowered"], j.percent["confirmed"], j.percent["raised"]]))

@@ -5,7 +5,9 @@ reported in plain Russian with a remedy, for a report the school head can sign
 
 Checks:
 
-* the protocol is encrypted and the coordinator's passphrase is strong;
+* the protocol is encrypted and the coordinator's passphrase is strong (and a file of
+  an older release still waiting for the key to get random participant ids and its
+  journal marks encrypted is reported);
 * no participant's name in any export, log, backup or temp folder (needs the
   coordinator's key: the names are read from the protocol to look for them);
 * the data folder and its files are closed to other users of the computer;
@@ -33,7 +35,7 @@ from datetime import datetime, timedelta, timezone
 from enum import Enum
 from pathlib import Path
 
-from coordinator.school import backup, name_scan, protocol, vault
+from coordinator.school import backup, migrations, name_scan, protocol, vault
 from coordinator.school.errors import VaultCorruptError
 from coordinator.school.settings import get_info
 from coordinator.school.store import SchoolStore, utc_now_iso
@@ -124,6 +126,13 @@ def _check_protocol(store: SchoolStore, passphrase: str | None) -> list[Finding]
     out.append(Finding("protocol_encrypted", Status.OK, "Протокол «код - ФИО»",
                        "Хранится только в зашифрованном виде (AES-256, ключ из парольной фразы координатора)."
                        if has_protocol else "ФИО в программу не загружены (хранятся только на бумаге)."))
+    if migrations.rekey_pending(store.conn):
+        out.append(Finding("participant_ids", Status.WARN, "Номера участников и отметки по журналу",
+                           "Файл данных записан прежней версией программы: номера участников в нём идут в порядке "
+                           "списка класса (по ним и кодам можно восстановить, чей код), отметки по журналу не "
+                           "зашифрованы.", "Введите парольную фразу координатора (запустите аудит и введите её по "
+                           "запросу, или откройте протокол в консоли): программа сразу заменит номера случайными и "
+                           "зашифрует отметки."))
     n = int(json.loads(store.get_meta("vault_kdf") or "{}").get("n", 0))
     info = get_info(store)
     if passphrase is None:

@@ -33,6 +33,17 @@ class PassphraseRequiredError(SchoolError):
     remedy_ru = "Запустите команду в окне командной строки: программа спросит фразу."
 
 
+class JournalLockedError(PassphraseRequiredError):
+    """A form with the «Отметка по журналу» column was asked for without the key that
+    decrypts the journal marks (issue 20: they are stored encrypted)."""
+
+    code = "journal_locked"
+    message_ru = ("Отметки по журналу хранятся зашифрованными вместе с протоколом: чтобы внести их в форму, нужна "
+                  "парольная фраза координатора.")
+    remedy_ru = ("В консоли откройте протокол на странице и повторите; в командной строке программа спросит фразу "
+                 "сама. Форма без отметок по журналу (столбец останется пустым): параметр --without-journal.")
+
+
 class WrongPassphraseError(SchoolError):
     code = "wrong_passphrase"
     message_ru = "Неверная парольная фраза координатора."
@@ -252,6 +263,7 @@ __all__ = [
     "EmptyTemplateError",
     "InputFileError",
     "Issue",
+    "JournalLockedError",
     "OutsideScheduleError",
     "NothingToExportError",
     "PassphraseRequiredError",

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from coordinator.school import changes, timegates
+from coordinator.school import changes, protocol, timegates
 from coordinator.school.codes import CodeStatus, clean_code
-from coordinator.school.errors import ConfirmationRequiredError, Issue, ResultsValidationError
+from coordinator.school.errors import ConfirmationRequiredError, Issue, JournalLockedError, ResultsValidationError
 from coordinator.school.store import SchoolStore, class_sort_key, utc_now_iso
 from coordinator.school.subjects import Subject, Task
+from coordinator.school.vault import VaultKey
 from vpr_common.text import clean_text, shown, text_problem
 
 log = logging.getLogger(__name__)
@@ -283,12 +284,34 @@ def journal_mark(journal: dict, subject: Subject) -> int | None:
     return None
 
 
+def journal_marks(store: SchoolStore, key: VaultKey | None) -> dict[int, dict]:
+    """{participant id: journal marks} from the vault; empty without the key."""
+    return protocol.read_journal(store, key) if key is not None else {}
+
+
+def journal_locked(store: SchoolStore, key: VaultKey | None) -> bool:
+    """Journal marks are stored but cannot be read without the coordinator's key."""
+    return key is None and protocol.has_journal(store)
+
+
+def journal_access(store: SchoolStore, key: VaultKey | None, without_journal: bool = False) -> VaultKey | None:
+    """The key a form reads journal marks with: None when the form is to be without
+    them (``without_journal``) or none are stored. Raises JournalLockedError when marks
+    are stored and no key is given - a form never silently loses its journal column."""
+    if without_journal:
+        return None
+    if journal_locked(store, key):
+        raise JournalLockedError("journal marks need the key")
+    return key
+
+
 def list_results(store: SchoolStore, subject: Subject, class_name: str | None = None,
-                 status: ResultStatus | None = None) -> list[Result]:
-    """Stored results joined with the class and the journal mark, ordered by class and
-    code. Only codes - never names."""
+                 status: ResultStatus | None = None, *, key: VaultKey | None = None) -> list[Result]:
+    """Stored results joined with the class and - only with the coordinator's ``key``,
+    the marks being encrypted - the journal mark, ordered by class and code. Only codes,
+    never names."""
     # results under a revoked code not yet replaced wait for the new code (codes.generate)
-    q = ("SELECT r.code, p.class_name, r.status, r.variant, r.points_json, p.journal_json, r.absent_reason, "
+    q = ("SELECT r.code, p.class_name, r.status, r.variant, r.points_json, p.id, r.absent_reason, "
          "r.reserve_date FROM results r JOIN participants p ON p.code = r.code WHERE r.subject_id=?")
     args: list = [subject.id]
     if class_name:
@@ -297,6 +320,7 @@ def list_results(store: SchoolStore, subject: Subject, class_name: str | None = 
     if status:
         q += " AND r.status=?"
         args.append(status.value)
+    journals = journal_marks(store, key)
     out: list[Result] = []
     for r in store.conn.execute(q, args):
         st = ResultStatus(r[2])
@@ -305,7 +329,7 @@ def list_results(store: SchoolStore, subject: Subject, class_name: str | None = 
         out.append(Result(
             code=r[0], class_name=r[1] or "", status=st, variant=r[3], points=points, primary=primary,
             mark=subject.mark_for(primary) if primary is not None else None,
-            journal_mark=journal_mark(json.loads(r[5] or "{}"), subject),
+            journal_mark=journal_mark(journals.get(int(r[5]), {}), subject),
             absent_reason=r[6] or "", reserve_date=r[7] or "",
         ))
     out.sort(key=lambda x: (class_sort_key(x.class_name), x.code))

@@ -74,13 +74,13 @@ def test_regression_export_formula_injection_escaped(store, key, tmp_path, demo)
     results.save_entries(store, eng8, [results.Entry(c.code, 1, (2, 5, 5, 6, 6, i)) for i, c in enumerate(active)],
                          results.Source.CLI)
     out = tmp_path / "res.xlsx"
-    forms.export_results(store, eng8, out)
+    forms.export_results(store, eng8, out, key=key)
     texts = _assert_inert_xlsx(out.read_bytes())
     assert f"'{EVIL[0]}" in texts and f"'{EVIL[1]}" in texts  # kept, readable, never run
     assert f"'{EVIL[1]}" in _assert_inert_csv(out.with_suffix(".csv").read_bytes())
-    forms.write_template(store, eng8, tmp_path / "tpl.xlsx")
+    forms.write_template(store, eng8, tmp_path / "tpl.xlsx", key=key)
     _assert_inert_xlsx((tmp_path / "tpl.xlsx").read_bytes())
-    prepared = upload.prepare(store, eng8, tmp_path / "up")
+    prepared = upload.prepare(store, eng8, tmp_path / "up", key=key)
     _assert_inert_xlsx(prepared.xlsx.read_bytes())
     _assert_inert_csv(prepared.csv.read_bytes())
     assert forms.import_form(store, eng8, out, now_utc=datetime(2026, 4, 16, tzinfo=timezone.utc)).stored == 5
