@@ -79,7 +79,7 @@ def _room_row(r) -> Room:
 def get_room(store: SchoolStore, name: str) -> Room:
     """Raises RoomsError for an unknown room."""
     r = store.conn.execute("SELECT id, name, capacity, stations_json, note FROM rooms WHERE name=?",
-                           (name.strip(),)).fetchone()
+                           (clean_text(name),)).fetchone()
     if r is None:
         raise RoomsError(f"unknown room {name!r}", message_ru=f"Аудитория «{shown(name)}» не найдена.",
                          remedy_ru="Список аудиторий: vpr-node rooms list; добавить: vpr-node rooms add НАЗВАНИЕ "

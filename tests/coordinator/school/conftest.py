@@ -107,3 +107,14 @@ def journal_by_name(store: SchoolStore, key: vault.VaultKey) -> dict[str, dict]:
     assert {r[0] for r in store.conn.execute("SELECT journal_json FROM participants")} <= {"{}"}
     names, marks = protocol.read_names(store, key), protocol.read_journal(store, key)
     return {names[pid]: marks.get(pid, {}) for pid in names}
+
+
+def data_dir_with(tmp_path: Path, fixture_file: str) -> Path:
+    """A data folder holding a copy of ``fixtures/<fixture_file>`` as its school.sqlite
+    (a file written by an older release, for the migration tests)."""
+    import shutil
+
+    d = tmp_path / "node"
+    d.mkdir()
+    shutil.copyfile(Path(__file__).parent / "fixtures" / fixture_file, d / "school.sqlite")
+    return d

@@ -8,7 +8,6 @@ and journal mark."""
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,7 +17,7 @@ import pytest
 from coordinator.school import audit, codes, migrations, protocol, results, roster, subjects, vault
 from coordinator.school.errors import JournalLockedError
 from coordinator.school.store import SchoolStore
-from tests.coordinator.school.conftest import PASSPHRASE, journal_by_name
+from tests.coordinator.school.conftest import PASSPHRASE, data_dir_with, journal_by_name
 from tests.coordinator.school.fixtures.make_school_v2 import NAMES as V2_NAMES
 from tests.coordinator.school.sqlite_pages import written_order
 
@@ -136,10 +135,7 @@ def _v2_facts(path: Path) -> dict:
 
 @pytest.fixture()
 def v2_dir(tmp_path: Path) -> Path:
-    d = tmp_path / "node"
-    d.mkdir()
-    shutil.copyfile(V2, d / "school.sqlite")
-    return d
+    return data_dir_with(tmp_path, V2.name)
 
 
 def test_regression_v2_file_gets_random_ids_and_keeps_everything(v2_dir):
