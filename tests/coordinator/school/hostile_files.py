@@ -125,17 +125,33 @@ def utf16_tab_text(rows: list[list[str]], *, bom: bool = True, big_endian: bool 
     return prefix + text.encode(enc)
 
 
+#: The child's own peak: VmHWM of its memory map (ru_maxrss would not do - Linux carries
+#: the parent's size at fork over the exec into it, so a big pytest process would count).
 _MEASURE = r"""
-import json, resource, sys
+import json, sys
 sys.argv = ["vpr-node"] + json.loads(sys.argv[1])
 from coordinator.cli import main
+
+
+def peak_mb():
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import psutil
+    info = psutil.Process().memory_info()
+    return getattr(info, "peak_wset", info.rss) / 2**20
+
+
 try:
     rc = main(sys.argv[1:])
 except SystemExit as exc:
     rc = exc.code
 sys.stdout.flush()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-sys.stderr.write("\nPEAK_RSS_MB=" + json.dumps(peak) + "\n")
+sys.stderr.write("\nPEAK_RSS_MB=" + json.dumps(peak_mb()) + "\n")
 raise SystemExit(rc)
 """
 

@@ -89,9 +89,16 @@ def test_regression_participant_ids_do_not_follow_the_class_list(store, key, tmp
     assert journal_by_name(store, key)[SORTED_CLASS[0]] == {"английский язык": 3}
 
 
-def test_journal_marks_only_with_the_key(store, key, school, eng8, tmp_path):
-    """Results carry the journal mark only when the key is given; a form with the
-    «Отметка по журналу» column asks for it (or is made without it on purpose)."""
+def test_regression_journal_marks_encrypted_at_rest(store, key, school, eng8, tmp_path):
+    """Regression (issue 20): ``participants.journal_json`` kept every pupil's marks in
+    clear beside the code - a row of marks identifies a pupil to anyone with the class
+    journal. Now they are in the vault: not in the file's bytes, results carry the
+    journal mark only with the key, and a form with the «Отметка по журналу» column
+    asks for it (or is made without it on purpose)."""
+    _checkpoint(store)
+    raw = store.path.read_bytes()
+    assert '"eng8": 5'.encode() not in raw and '"математика"'.encode() not in raw
+    assert {r[0] for r in store.conn.execute("SELECT journal_json FROM participants")} == {"{}"}
     results.save_entries(store, eng8, [results.Entry(school[0].code, 1, (2, 5, 5, 6, 6, 6))], results.Source.CLI)
     assert results.list_results(store, eng8)[0].journal_mark is None
     assert results.journal_locked(store, None) and not results.journal_locked(store, key)
