@@ -1,7 +1,7 @@
 """Looking for participants' names in the files of a folder (for the audit), with
 bounded memory whatever a folder holds: only regular files (``open_regular``: a FIFO,
 a device or a symlink is skipped), at most ``MAX_SCAN_BYTES`` each, read in 1 MB
-pieces that overlap; the parts of an xlsx only after ``tables.check_zip`` (a zip bomb
+pieces that overlap; the parts of an xlsx only after ``xlsx_reader.check_zip`` (a zip bomb
 is scanned as the bytes it is, never unpacked); PDFs through ``pdftotext`` when it is
 installed. Each piece is searched as UTF-8, Windows-1251 and UTF-16, case ignored.
 """
@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from coordinator.school import tables
+from coordinator.school import xlsx_reader
 from vpr_common.errors import InputFileError
 from vpr_common.files import open_regular
 
@@ -74,10 +74,10 @@ def _zip_has(fh: BinaryIO, name: str, wanted: list[str]) -> bool | None:
     or one too big to unpack (then its bytes are searched as they are)."""
     try:
         with zipfile.ZipFile(fh) as z:
-            tables.check_zip(z, name)
+            xlsx_reader.check_zip(z, name)
             for info in z.infolist():
                 if info.filename.endswith(_TEXT_PARTS):
-                    with tables.open_entry(z, info.filename, name) as part:
+                    with xlsx_reader.open_entry(z, info.filename, name) as part:
                         if _stream_has(part, wanted):
                             return True
         return False

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from coordinator.school import codes, name_scan, roster, subjects, tables, vault
+from coordinator.school import codes, name_scan, roster, subjects, tables, vault, xlsx_reader
 from coordinator.school.errors import InputFileError
 from coordinator.school.store import SchoolStore
 from tests.coordinator.school import hostile_files as hf
@@ -131,7 +131,7 @@ def test_regression_limits_counted_while_reading(tmp_path):
         tables.read_sheets(p, limits=small)
     assert "заполнено больше 40 ячеек" in e.value.message_ru
     with pytest.raises(InputFileError):
-        tables._openpyxl_sheets(p, False, small)
+        xlsx_reader.openpyxl_sheets(p, False, small)
     shared = hf.xlsx_with_sheet(tmp_path / "shared.xlsx", hf.SHEET_HEAD + '<row r="1"><c r="A1" t="s"><v>0</v></c>'
                                 '</row>' + hf.SHEET_TAIL, [f"строка {i}" for i in range(30)])
     assert tables.read_rows(shared) == [["строка 0"]]
