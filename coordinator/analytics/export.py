@@ -1,7 +1,8 @@
 """The analytics report as a PDF (A4, black and white, charts as images) and as an xlsx
 workbook with the same numbers; ``vpr-node analytics report`` and the console's
 «Аналитика» both call :func:`write`. fpdf2, openpyxl and matplotlib are imported here
-only."""
+only. Every row of the xlsx passes ``vpr_common.text.safe_row`` (no text cell is ever
+a formula)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,10 @@ from coordinator.analytics.report import Report
 from coordinator.school.pdf_common import FONT_FAMILY, new_pdf
 from vpr_common.atomic import atomic_write_bytes
 from vpr_common.errors import UsageError
+from vpr_common.text import safe_row
 
-_RISKY = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value):
-    """A text cell that a spreadsheet will never run as a formula (``=HYPERLINK(...)``)."""
-    if isinstance(value, str) and value.startswith(_RISKY):
-        return "'" + value
-    return value
+JOURNAL_LOCKED = ("Отметки по журналу зашифрованы вместе с протоколом: откройте протокол (в консоли) или "
+                  "добавьте --journal к команде, чтобы сравнить.")
 
 
 def _pct(v) -> str:
@@ -101,7 +97,9 @@ def pdf_bytes(report: Report) -> bytes:
             row([c.task_number, f"{c.criterion} {c.title}"[:45], c.max_points, _pct(c.percent), c.n],
                 [22, 80, 18, 30, 22])
     j = report.journal
-    h("Отметка ВПР и отметка по журналу" + _note_small(j.n))
+    h("Отметка ВПР и отметка по журналу" + ("" if report.journal_locked else _note_small(j.n)))
+    if report.journal_locked:
+        h(JOURNAL_LOCKED, 9)
     row(["", "Понизили", "Подтвердили", "Повысили", "Всего"], [30, 30, 30, 30, 30])
     row(["Участников", j.lowered, j.confirmed, j.raised, j.n], [30, 30, 30, 30, 30])
     row(["%", _pct(j.percent["lowered"]), _pct(j.percent["confirmed"]), _pct(j.percent["raised"]), ""],
@@ -146,59 +144,61 @@ def xlsx_bytes(report: Report) -> bytes:
     ws = wb.active
     ws.title = "Отметки"
     m = report.marks
-    ws.append([safe_text(report.title)])
-    ws.append([safe_text(report.school), f"выборка: {report.selection}", f"выполняли: {m.n}",
-               f"отсутствовали: {report.absent}"])
-    ws.append(["Отметка", 2, 3, 4, 5, "Качество, %", "Успеваемость, %"])
-    ws.append(["Участников", *(m.counts[k] for k in (2, 3, 4, 5)), m.quality, m.pass_rate])
-    ws.append(["%", *(m.percent[k] for k in (2, 3, 4, 5))])
+    ws.append(safe_row([report.title]))
+    ws.append(safe_row([report.school, f"выборка: {report.selection}", f"выполняли: {m.n}",
+                        f"отсутствовали: {report.absent}"]))
+    ws.append(safe_row(["Отметка", 2, 3, 4, 5, "Качество, %", "Успеваемость, %"]))
+    ws.append(safe_row(["Участников", *(m.counts[k] for k in (2, 3, 4, 5)), m.quality, m.pass_rate]))
+    ws.append(safe_row(["%", *(m.percent[k] for k in (2, 3, 4, 5))]))
     if m.too_few:
-        ws.append(["Участников меньше 10: проценты не сравнивать"])
+        ws.append(safe_row(["Участников меньше 10: проценты не сравнивать"]))
     ws = wb.create_sheet("Баллы")
-    ws.append(["Первичный балл", "Участников", "Граница отметки", "Признак необъективности"])
+    ws.append(safe_row(["Первичный балл", "Участников", "Граница отметки", "Признак необъективности"]))
     bounds = {b: mk for mk, b in report.histogram.boundaries}
     flagged = {b for _, b in report.histogram.flagged}
     for score, n in enumerate(report.histogram.counts):
-        ws.append([score, n, f"«{bounds[score]}» от {score}" if score in bounds else None,
-                   "да" if score in flagged else None])
+        ws.append(safe_row([score, n, f"«{bounds[score]}» от {score}" if score in bounds else None,
+                            "да" if score in flagged else None]))
     ws = wb.create_sheet("Задания")
-    ws.append(["Задание", "Уровень", "Макс. балл", "Выполнение, %", "Порог, %", "Достаточно"])
+    ws.append(safe_row(["Задание", "Уровень", "Макс. балл", "Выполнение, %", "Порог, %", "Достаточно"]))
     for t in report.tasks:
-        ws.append([t.number, t.level, t.max_points, t.percent, t.threshold,
-                   None if t.sufficient is None else ("да" if t.sufficient else "нет")])
+        ws.append(safe_row([t.number, t.level, t.max_points, t.percent, t.threshold,
+                            None if t.sufficient is None else ("да" if t.sufficient else "нет")]))
     if report.criteria:
         ws = wb.create_sheet("Критерии")
-        ws.append(["Задание", "Критерий", "Название", "Макс. балл", "Выполнение, %", "Ответов"])
+        ws.append(safe_row(["Задание", "Критерий", "Название", "Макс. балл", "Выполнение, %", "Ответов"]))
         for c in report.criteria:
-            ws.append([c.task_number, c.criterion, safe_text(c.title), c.max_points, c.percent, c.n])
+            ws.append(safe_row([c.task_number, c.criterion, c.title, c.max_points, c.percent, c.n]))
     j = report.journal
     ws = wb.create_sheet("Журнал")
-    ws.append(["", "Понизили", "Подтвердили", "Повысили", "Всего"])
-    ws.append(["Участников", j.lowered, j.confirmed, j.raised, j.n])
-    ws.append(["%", j.percent["lowered"], j.percent["confirmed"], j.percent["raised"]])
-    ws.append([])
-    ws.append(["Код", "Класс", "Отметка ВПР", "Отметка по журналу", "ФИО"])
+    if report.journal_locked:
+        ws.append(safe_row([JOURNAL_LOCKED]))
+    ws.append(safe_row(["", "Понизили", "Подтвердили", "Повысили", "Всего"]))
+    ws.append(safe_row(["Участников", j.lowered, j.confirmed, j.raised, j.n]))
+    ws.append(safe_row(["%", j.percent["lowered"], j.percent["confirmed"], j.percent["raised"]]))
+    ws.append(safe_row([]))
+    ws.append(safe_row(["Код", "Класс", "Отметка ВПР", "Отметка по журналу", "ФИО"]))
     for r in j.far:
-        ws.append([r.code, r.class_name, r.mark, r.journal_mark, safe_text(report.names.get(r.code)) or None])
+        ws.append(safe_row([r.code, r.class_name, r.mark, r.journal_mark, report.names.get(r.code) or None]))
     ws = wb.create_sheet("Классы")
-    ws.append(["Класс", "Выполняли", "2", "3", "4", "5", "Качество, %", "Успеваемость, %", "Меньше 10"])
+    ws.append(safe_row(["Класс", "Выполняли", "2", "3", "4", "5", "Качество, %", "Успеваемость, %", "Меньше 10"]))
     for c in report.classes:
         cm = c.marks
-        ws.append([c.class_name, cm.n, *(cm.counts[k] for k in (2, 3, 4, 5)), cm.quality, cm.pass_rate,
-                   "да" if cm.too_few else None])
+        ws.append(safe_row([c.class_name, cm.n, *(cm.counts[k] for k in (2, 3, 4, 5)), cm.quality, cm.pass_rate,
+                            "да" if cm.too_few else None]))
     if report.experts:
         ws = wb.create_sheet("Эксперты")
-        ws.append(["Эксперт", "Оценено", "Точное согласие", "Согласие ±1", "Контрольные", "Строгость"])
+        ws.append(safe_row(["Эксперт", "Оценено", "Точное согласие", "Согласие ±1", "Контрольные", "Строгость"]))
         for e in report.experts:
-            ws.append([e.login, e.scored, e.exact, e.adjacent, e.seeding, e.severity])
+            ws.append(safe_row([e.login, e.scored, e.exact, e.adjacent, e.seeding, e.severity]))
         for t, (k, n) in sorted(report.kappa.items()):
-            ws.append([f"каппа, задание {t}", k, f"пар: {n}"])
+            ws.append(safe_row([f"каппа, задание {t}", k, f"пар: {n}"]))
     if report.names:
         ws = wb.create_sheet("Ученики")
-        ws.append(["Код", "Класс", "ФИО", "Первичный балл", "Отметка", "По журналу"])
+        ws.append(safe_row(["Код", "Класс", "ФИО", "Первичный балл", "Отметка", "По журналу"]))
         for r in sorted(report.rows, key=lambda x: (x.class_name, report.names.get(x.code, ""))):
-            ws.append([r.code, r.class_name, safe_text(report.names.get(r.code, "")), r.primary, r.mark,
-                       r.journal_mark])
+            ws.append(safe_row([r.code, r.class_name, report.names.get(r.code, ""), r.primary, r.mark,
+                                r.journal_mark]))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

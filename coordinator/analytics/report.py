@@ -2,7 +2,11 @@
 figures of :mod:`coordinator.analytics.figures` for the whole selection and per class,
 success per criterion of the spoken tasks and the experts' agreement (from scoring), and
 - only with the protocol unlocked - the names of those whose ВПР mark differs from the
-journal mark by 2 or more. Reads the school's and scoring's stores."""
+journal mark by 2 or more. Reads the school's and scoring's stores.
+
+The journal marks are encrypted with the protocol (issue 20): the ВПР-vs-journal
+comparison needs the protocol's key too; without it ``journal_locked`` says so and the
+comparison is empty (the page and the files say «откройте протокол»)."""
 
 from __future__ import annotations
 
@@ -43,11 +47,12 @@ class Report:
     kappa: dict = field(default_factory=dict)     # task -> (kappa, pairs)
     names: dict[str, str] = field(default_factory=dict)  # code -> name, only with the protocol unlocked
     absent: int = 0
+    journal_locked: bool = False  # journal marks stored, but no key to read them
 
 
-def _rows(school: SchoolStore, subject, classes: list[str] | None) -> tuple[list[fg.Row], int]:
+def _rows(school: SchoolStore, subject, classes: list[str] | None, key) -> tuple[list[fg.Row], int]:
     rows, absent = [], 0
-    for r in school_results.list_results(school, subject):
+    for r in school_results.list_results(school, subject, key=key):
         if classes and r.class_name not in classes:
             continue
         if r.status is school_results.ResultStatus.ABSENT:
@@ -60,14 +65,17 @@ def _rows(school: SchoolStore, subject, classes: list[str] | None) -> tuple[list
 
 
 def build(school: SchoolStore, subject_id: str, classes: list[str] | None = None,
-          scoring: ScoringStore | None = None, protocol_key=None) -> Report:
+          scoring: ScoringStore | None = None, protocol_key=None, *, names: bool = True) -> Report:
+    """The report; ``protocol_key`` (the protocol unlocked) adds the journal comparison
+    and, with ``names``, the pupils' names."""
     subject = get_subject(school, subject_id)
-    rows, absent = _rows(school, subject, classes)
+    rows, absent = _rows(school, subject, classes, protocol_key)
     tasks = [(t.number, t.max_points, t.level.value) for t in subject.tasks]
     report = Report(get_info(school).name or "", subject.id, subject.title,
                     ", ".join(classes) if classes else "школа", rows, fg.marks(rows),
                     fg.histogram(rows, subject.max_total, subject.scale), fg.task_success(rows, tasks),
-                    fg.vs_journal(rows), [], absent=absent)
+                    fg.vs_journal(rows), [], absent=absent,
+                    journal_locked=school_results.journal_locked(school, protocol_key))
     by_class: dict[str, list[fg.Row]] = {}
     for r in rows:
         by_class.setdefault(r.class_name, []).append(r)
@@ -75,7 +83,7 @@ def build(school: SchoolStore, subject_id: str, classes: list[str] | None = None
                       for c, rs in sorted(by_class.items(), key=lambda kv: class_sort_key(kv[0]))]
     if scoring is not None:
         _add_scoring(report, scoring, subject, {r.code for r in rows})
-    if protocol_key is not None:
+    if protocol_key is not None and names:
         report.names = {e.code: e.name for e in school_protocol.entries(school, protocol_key) if e.code}
     return report
 

@@ -5,7 +5,9 @@ reported in plain Russian with a remedy, for a report the school head can sign
 
 Checks:
 
-* the protocol is encrypted and the coordinator's passphrase is strong;
+* the protocol is encrypted and the coordinator's passphrase is strong (and a file of
+  an older release still waiting for the key to get random participant ids and its
+  journal marks encrypted is reported);
 * no participant's name in any export, log, backup or temp folder (needs the
   coordinator's key: the names are read from the protocol to look for them);
 * the data folder and its files are closed to other users of the computer;
@@ -22,31 +24,26 @@ module never imports the node. Nothing here changes anything.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
-import shutil
 import stat
-import subprocess
 import sys
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 from pathlib import Path
 
-from coordinator.school import backup, protocol, vault
+from coordinator.school import backup, migrations, name_scan, protocol, vault
 from coordinator.school.errors import VaultCorruptError
 from coordinator.school.settings import get_info
 from coordinator.school.store import SchoolStore, utc_now_iso
 from coordinator.school.vault import VaultKey
 from vpr_common import paths
+from vpr_common.errors import InputFileError
+from vpr_common.files import open_regular
 
-MAX_SCAN_BYTES = 30 * 1024 * 1024
-MAX_SCAN_FILES = 20000
-SCANNED_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".txt", ".log", ".json", ".pdf", ".xml", ".html", ".htm", ".md", ""}
 PASSPHRASE_ENV = ("VPR_NODE_PASSPHRASE", "VPR_NODE_NEW_PASSPHRASE", "VPR_UPLOAD_PASSWORD")
 CERT_OLD_AFTER = timedelta(days=365)
 _TRIVIAL = {"1234567890", "0123456789", "qwertyuiop", "йцукенгшщз", "пароль1234", "password12", "1111111111"}
@@ -129,6 +126,13 @@ def _check_protocol(store: SchoolStore, passphrase: str | None) -> list[Finding]
     out.append(Finding("protocol_encrypted", Status.OK, "Протокол «код - ФИО»",
                        "Хранится только в зашифрованном виде (AES-256, ключ из парольной фразы координатора)."
                        if has_protocol else "ФИО в программу не загружены (хранятся только на бумаге)."))
+    if migrations.rekey_pending(store.conn):
+        out.append(Finding("participant_ids", Status.WARN, "Номера участников и отметки по журналу",
+                           "Файл данных записан прежней версией программы: номера участников в нём идут в порядке "
+                           "списка класса (по ним и кодам можно восстановить, чей код), отметки по журналу не "
+                           "зашифрованы.", "Введите парольную фразу координатора (запустите аудит и введите её по "
+                           "запросу, или откройте протокол в консоли): программа сразу заменит номера случайными и "
+                           "зашифрует отметки."))
     n = int(json.loads(store.get_meta("vault_kdf") or "{}").get("n", 0))
     info = get_info(store)
     if passphrase is None:
@@ -148,66 +152,6 @@ def _check_protocol(store: SchoolStore, passphrase: str | None) -> list[Finding]
 
 
 # -- names outside the protocol ------------------------------------------------------
-def _needles(names: list[str]) -> list[str]:
-    out = set()
-    for n in names:
-        words = n.split()
-        if len(words) >= 2:
-            out.add(" ".join(words).lower())
-            out.add(" ".join(words[:2]).lower())
-    return sorted(out, key=len, reverse=True)
-
-
-def _pdf_text(path: Path) -> str | None:
-    tool = shutil.which("pdftotext")
-    if tool is None:
-        return None
-    try:
-        return subprocess.run([tool, str(path), "-"], capture_output=True, timeout=60).stdout.decode("utf-8", "ignore")
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
-def _texts(path: Path) -> list[str]:
-    raw = path.read_bytes()
-    if raw.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(raw)) as z:
-                raw = b"\n".join(z.read(i) for i in z.namelist() if i.endswith((".xml", ".txt", ".json", ".csv")))
-        except (zipfile.BadZipFile, OSError):
-            pass
-    texts = [raw.decode("utf-8", "ignore"), raw.decode("cp1251", "ignore"), raw.decode("utf-16-le", "ignore")]
-    if path.suffix.lower() == ".pdf":
-        extracted = _pdf_text(path)
-        if extracted:
-            texts.append(extracted)
-    return texts
-
-
-def _scan(dirs: list[Path], needles: list[str], skip: set[Path]) -> tuple[list[Path], int]:
-    found, count = [], 0
-    for d in dirs:
-        if not d.is_dir():
-            continue
-        for p in d.rglob("*"):
-            if count >= MAX_SCAN_FILES:
-                return found, count
-            try:
-                if not p.is_file() or p.resolve() in skip or p.stat().st_size > MAX_SCAN_BYTES:
-                    continue
-                if p.suffix.lower() not in SCANNED_SUFFIXES and p.suffix.lower() != backup.SUFFIX:
-                    continue
-                count += 1
-                if p.suffix.lower() == backup.SUFFIX:
-                    continue  # encrypted; checked below by its header
-                low = [t.lower().replace("\x00", "") for t in _texts(p)]
-                if any(n in t for n in needles for t in low):
-                    found.append(p)
-            except OSError:
-                continue
-    return found, count
-
-
 def _check_names(store: SchoolStore, key: VaultKey | None, scan_dirs: list[Path]) -> tuple[list[Finding], int]:
     title = "ФИО вне протокола (выгрузки, журналы работы, резервные копии, временные файлы)"
     if key is None:
@@ -218,7 +162,8 @@ def _check_names(store: SchoolStore, key: VaultKey | None, scan_dirs: list[Path]
     except VaultCorruptError:
         names = []
     skip = {store.path.resolve(), Path(str(store.path) + "-wal").resolve(), Path(str(store.path) + "-shm").resolve()}
-    found, count = _scan(scan_dirs, _needles(names), skip) if names else ([], 0)
+    found, count = name_scan.scan(scan_dirs, name_scan.needles(names), skip, (backup.SUFFIX,)) if names \
+        else ([], 0)
     out = []
     if not names:
         out.append(Finding("names_outside", Status.OK, title, "В протоколе нет ФИО - искать нечего."))
@@ -227,7 +172,7 @@ def _check_names(store: SchoolStore, key: VaultKey | None, scan_dirs: list[Path]
         out.append(Finding("names_outside", Status.FAIL, title, f"ФИО участников найдены в файлах ({len(found)}): "
                            f"{shown}.", "Удалите эти файлы (очистите корзину). Если это распечатанный протокол с ФИО - "
                            "храните его только на бумаге в сейфе."))
-    elif count >= MAX_SCAN_FILES:
+    elif count >= name_scan.MAX_SCAN_FILES:
         out.append(Finding("names_outside", Status.WARN, title, f"Проверены первые {count} файлов - ФИО не найдены, "
                            "но проверены не все файлы.", "Очистите временную папку и запустите аудит ещё раз."))
     else:
@@ -237,9 +182,13 @@ def _check_names(store: SchoolStore, key: VaultKey | None, scan_dirs: list[Path]
     for b in backup.backups_made(store):
         p = Path(b["path"])
         if b["exists"]:
-            with open(p, "rb") as fh:
-                if not fh.read(len(backup.MAGIC)) == backup.MAGIC:
-                    plain.append(str(p))
+            try:
+                with open_regular(p) as fh:
+                    head = fh.read(len(backup.MAGIC))
+            except (InputFileError, OSError):
+                head = b""  # a link, a device or unreadable: not the copy that was made
+            if head != backup.MAGIC:
+                plain.append(str(p))
     if plain:
         out.append(Finding("backups_encrypted", Status.FAIL, "Резервные копии", "Файлы на месте копий не зашифрованы: "
                            + "; ".join(plain), "Удалите их и сделайте копию заново: vpr-node backup ФАЙЛ."))

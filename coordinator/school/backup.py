@@ -37,12 +37,15 @@ from coordinator.school import migrations, vault
 from coordinator.school.errors import BackupError, VaultNotInitializedError, WrongPassphraseError
 from coordinator.school.store import DB_NAME, SchoolStore, utc_now_iso
 from vpr_common.atomic import atomic_write_bytes
+from vpr_common.files import open_regular
 
 log = logging.getLogger(__name__)
 MAGIC = b"VPR-SCHOOL-BACKUP 1\n"
 FORMAT = "vpr-school-backup/1"
 _N = 2**15
 SUFFIX = ".vprbak"
+#: school.sqlite of a school of 2,000 participants is a few MB
+MAX_BACKUP_BYTES = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -118,11 +121,13 @@ def make_backup(store: SchoolStore, dest: Path, passphrase: str, *, n: int = _N)
 
 
 def _read(src: Path, passphrase: str) -> tuple[dict, bytes]:
-    try:
-        raw = Path(src).read_bytes()
-    except OSError:
+    if not Path(src).exists() and not Path(src).is_symlink():
         raise BackupError(f"cannot read {src}", message_ru=f"Не найден файл резервной копии {src}.",
-                          remedy_ru="Проверьте путь к файлу.") from None
+                          remedy_ru="Проверьте путь к файлу.")
+    # a regular file only (a FIFO would wait forever, /dev/zero never end); decrypted
+    # whole in memory, so bounded
+    with open_regular(src, max_bytes=MAX_BACKUP_BYTES) as fh:
+        raw = fh.read()
     if not raw.startswith(MAGIC) or b"\n" not in raw[len(MAGIC):]:
         raise BackupError("not a backup", message_ru=f"{Path(src).name} - не резервная копия этой программы.",
                           remedy_ru="Укажите файл, сделанный командой vpr-node backup (оканчивается на .vprbak).")

@@ -27,8 +27,10 @@ from pathlib import Path
 
 from coordinator.school.errors import ClassListError, Issue
 from coordinator.school.tables import cell_ref, is_blank, read_sheets, text_of
+from vpr_common.text import shown, text_problem
 
 HEADER_SCAN_ROWS = 30
+MAX_NAME_CHARS = 150
 _CLASS_RE = re.compile(r"^(\d{1,2})\s*[-\s]?\s*([А-ЯЁA-Z]{0,2})$")
 _QUOTES = "«»\"'“”„"
 # the class inside free text: "Класс: 8А", "8 «Б» класс", "Список обучающихся 8-В класса"
@@ -81,12 +83,12 @@ class Pupil:
     @property
     def where(self) -> str:
         """``Лист «8А», строка 7`` / ``Строка 7`` - for messages, never the name."""
-        return f"Лист «{self.sheet}», строка {self.row}" if self.sheet is not None else f"Строка {self.row}"
+        return f"Лист «{shown(self.sheet)}», строка {self.row}" if self.sheet is not None else f"Строка {self.row}"
 
     @property
     def where_in(self) -> str:
         """``на листе «8А» в строке 7`` / ``в строке 7``."""
-        return f"на листе «{self.sheet}» в строке {self.row}" if self.sheet is not None else f"в строке {self.row}"
+        return f"на листе «{shown(self.sheet)}» в строке {self.row}" if self.sheet is not None else f"в строке {self.row}"
 
 
 @dataclass(frozen=True)
@@ -249,7 +251,7 @@ def parse(path: Path, known_subjects: dict[str, str] | None = None) -> ParsedCla
         for _, h, _ in layout.mark_cols:
             mark_headers.setdefault(h)
         sheet_class = _sheet_class(sheet_name, rows, layout.header_row)
-        prefix = f"Лист «{sheet_name}», " if multi else ""
+        prefix = f"Лист «{shown(sheet_name)}», " if multi else ""
         if layout.class_col is None and sheet_class is None:
             issues.append(Issue(_cap(f"{prefix}строка {layout.header_row + 1}"),
                                 "не найден класс: нет столбца «Класс», и класс не указан ни в названии листа, "
@@ -278,6 +280,11 @@ def parse(path: Path, known_subjects: dict[str, str] | None = None) -> ParsedCla
                     col = layout.name_col if layout.name_col is not None else layout.surname_col
                     issues.append(Issue(_cap(f"{prefix}ячейка {cell_ref(r_i, col)}"), "не указаны ФИО."))
                 continue  # a row with neither name nor class: a note under the table
+            bad_col = next((j for j in name_cols if text_problem(text_of(get(j)), MAX_NAME_CHARS)), None)
+            if bad_col is not None:
+                issues.append(Issue(_cap(f"{prefix}ячейка {cell_ref(r_i, bad_col)}"),
+                                    f"в ФИО {text_problem(text_of(get(bad_col)), MAX_NAME_CHARS)}."))
+                continue
             if any(ch.isdigit() for ch in name):
                 col = layout.name_col if layout.name_col is not None else layout.surname_col
                 issues.append(Issue(_cap(f"{prefix}ячейка {cell_ref(r_i, col)}"),
@@ -292,7 +299,7 @@ def parse(path: Path, known_subjects: dict[str, str] | None = None) -> ParsedCla
                 cls = normalize_class(raw_class)
                 if cls is None:
                     issues.append(Issue(_cap(f"{prefix}ячейка {cell_ref(r_i, layout.class_col)}"),
-                                        f"«{raw_class}» не похоже на класс (пример: 8А)."))
+                                        f"«{shown(raw_class)}» не похоже на класс (пример: 8А)."))
                     continue
             elif sheet_class:
                 cls = sheet_class
@@ -317,7 +324,8 @@ def parse(path: Path, known_subjects: dict[str, str] | None = None) -> ParsedCla
                 remedy_ru="Нужна таблица со столбцом «ФИО» или столбцами «Фамилия», «Имя», «Отчество» и с классом "
                           "в столбце «Класс», в названии листа или над таблицей.",
             )
-        raise ClassListError("empty class list", message_ru="В списке класса нет ни одного участника.")
+        raise ClassListError("empty class list", message_ru="В списке класса нет ни одного участника.",
+                             remedy_ru="Проверьте, что выбран файл со списком учеников, а не пустой бланк.")
     return ParsedClassList(pupils, issues, duplicate_warnings(pupils), tuple(ignored), tuple(mark_headers),
                            tuple(skipped))
 

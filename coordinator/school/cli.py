@@ -48,6 +48,12 @@ def _verbose(p) -> None:
                    help="показать подробности (контрольную сумму файла)")
 
 
+def _without_journal(p) -> None:
+    p.add_argument("--without-journal", "--без-журнала", dest="without_journal", action="store_true",
+                   help="без отметок по журналу (они зашифрованы; без этого параметра программа спросит парольную "
+                        "фразу)")
+
+
 def _class(p) -> None:
     p.add_argument("--class", dest="class_name", metavar="КЛАСС", help="только этот класс, например 8А")
 
@@ -122,6 +128,7 @@ def register(subparsers) -> None:
     _subject(p)
     _class(p)
     p.add_argument("--reserve-day", metavar="ДАТА", help="только участники резервного дня (их коды те же)")
+    _without_journal(p)
     p = _leaf(g, "import", h.results_import, "загрузить заполненную форму (xlsx или csv); строки со словом "
               "«отсутствовал» в столбце «Вариант» отмечают отсутствующих")
     p.add_argument("file", metavar="ФАЙЛ", help="заполненная форма")
@@ -148,6 +155,7 @@ def register(subparsers) -> None:
     p.add_argument("out", metavar="ФАЙЛ", help="куда сохранить (рядом появится такой же .csv)")
     _subject(p)
     _class(p)
+    _without_journal(p)
 
     g = _group(subparsers, "schedule", "расписание и сроки (время местное и московское)")
     p = _leaf(g, "set", h.schedule_set, "задать даты предмета по плану-графику")
@@ -165,6 +173,7 @@ def register(subparsers) -> None:
     p.add_argument("out_dir", metavar="ПАПКА", help="куда положить файл формы и чек-лист")
     _subject(p)
     _verbose(p)
+    _without_journal(p)
     p = _leaf(g, "confirm", h.upload_confirm, "отметить, что форма загружена в ФИС ОКО")
     _subject(p)
     p.add_argument("--file", metavar="ФАЙЛ", help="загруженный файл (по умолчанию - подготовленный командой prepare)")

@@ -27,6 +27,7 @@ from coordinator.school import (
     vault,
 )
 from coordinator.school.errors import (
+    JournalLockedError,
     PassphraseRequiredError,
     SchoolError,
     UploadError,
@@ -38,6 +39,7 @@ from coordinator.school.pdf_protocol import write_protocol_pdf
 from coordinator.school.store import SchoolStore
 from vpr_common.atomic import atomic_write_text
 from vpr_common.cli import print_json
+from vpr_common.text import shown
 
 UPLOAD_PASSWORD_ENV = "VPR_UPLOAD_PASSWORD"
 NEW_PASSPHRASE_ENV = "VPR_NODE_NEW_PASSPHRASE"
@@ -70,6 +72,23 @@ def passphrase() -> str:
     if not value:
         raise PassphraseRequiredError("no passphrase available")
     return value
+
+
+_NO_JOURNAL = " Столбец «Отметка по журналу» оставлен пустым (--without-journal)."
+
+
+def _with_journal(args, store: SchoolStore, call):
+    """``call(key)`` for a form with the «Отметка по журналу» column: first without the
+    key; when journal marks are stored (JournalLockedError, raised before anything is
+    written), once more with the passphrase - from the environment or asked. Without a
+    passphrase the error stands, with its remedy (--without-journal)."""
+    try:
+        return call(None)
+    except JournalLockedError:
+        value = _secret(vault.PASSPHRASE_ENV, "Парольная фраза координатора (для отметок по журналу): ")
+        if not value:
+            raise
+        return call(vault.unlock(store, value))
 
 
 def _unlock(store: SchoolStore) -> vault.VaultKey:
@@ -167,7 +186,7 @@ def classes_counts(args) -> int:
     for item in args.counts:
         cls, sep, n = item.partition("=")
         if not sep or not n.strip().isdigit():
-            raise UsageError("bad count", message_ru=f"«{item}»: укажите класс и численность так: 8А=25.")
+            raise UsageError("bad count", message_ru=f"«{shown(item)}»: укажите класс и численность так: 8А=25.")
         parsed[cls] = parsed.get(cls, 0) + int(n)
     with _store(args) as s:
         added = roster.add_counts(s, parsed)
@@ -261,9 +280,11 @@ def _warn(lines: list[str], warnings) -> None:
 def results_template(args) -> int:
     with _store(args) as s:
         subject = subjects.get_subject(s, args.subject)
-        n = forms.write_template(s, subject, Path(args.out), args.class_name, args.reserve_day)
+        n = _with_journal(args, s, lambda key: forms.write_template(
+            s, subject, Path(args.out), args.class_name, args.reserve_day, key=key,
+            without_journal=args.without_journal))
     print(f"Форма для заполнения сохранена: {args.out} (кодов: {n}). Не выполнял задание - X; отсутствовал - "
-          "слово «отсутствовал» в столбце «Вариант».")
+          "слово «отсутствовал» в столбце «Вариант»." + _NO_JOURNAL * args.without_journal)
     return 0
 
 
@@ -286,7 +307,7 @@ def results_enter(args) -> int:
     for part in args.points.split(","):
         k, sep, v = part.partition("=")
         if not sep:
-            raise UsageError("bad points", message_ru=f"«{part}»: баллы задаются так: 1=2,2=X,9.1=1.")
+            raise UsageError("bad points", message_ru=f"«{shown(part)}»: баллы задаются так: 1=2,2=X,9.1=1.")
         points[k.strip()] = v.strip()
     with _store(args) as s:
         subject = subjects.get_subject(s, args.subject)
@@ -336,8 +357,11 @@ def results_list(args) -> int:
 def results_export(args) -> int:
     out = Path(args.out)
     with _store(args) as s:
-        n = forms.export_results(s, subjects.get_subject(s, args.subject), out, args.class_name)
-    print(f"Результаты сохранены: {out} и {out.with_suffix('.csv')} (участников: {n}; только коды, без ФИО).")
+        subject = subjects.get_subject(s, args.subject)
+        n = _with_journal(args, s, lambda key: forms.export_results(s, subject, out, args.class_name, key=key,
+                                                                    without_journal=args.without_journal))
+    print(f"Результаты сохранены: {out} и {out.with_suffix('.csv')} (участников: {n}; только коды, без ФИО)."
+          + _NO_JOURNAL * args.without_journal)
     return 0
 
 
@@ -360,7 +384,7 @@ def _now_arg(args) -> datetime | None:
     try:
         now = datetime.fromisoformat(args.now)
     except ValueError:
-        raise UsageError("bad now", message_ru=f"«{args.now}» - не дата и время.",
+        raise UsageError("bad now", message_ru=f"«{shown(args.now)}» - не дата и время.",
                          remedy_ru="Пример: --now 2026-04-15T18:00+05:00") from None
     return now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now
 
@@ -392,9 +416,11 @@ def schedule_show(args) -> int:
 # -- upload ------------------------------------------------------------------------
 def upload_prepare(args) -> int:
     with _store(args) as s:
-        p = upload.prepare(s, subjects.get_subject(s, args.subject), Path(args.out_dir))
+        subject = subjects.get_subject(s, args.subject)
+        p = _with_journal(args, s, lambda key: upload.prepare(s, subject, Path(args.out_dir), key=key,
+                                                              without_journal=args.without_journal))
     text = f"Готово к загрузке: {p.xlsx}\nУчастников с результатами: {p.participants}, отсутствовали: {p.absent}." \
-           f"\nЧек-лист: {p.checklist}"
+           f"\nЧек-лист: {p.checklist}" + _NO_JOURNAL * args.without_journal
     if getattr(args, "verbose", False):
         text += f"\nКонтрольная сумма (SHA-256): {p.sha256}"
     return _out(args, {"xlsx": str(p.xlsx), "csv": str(p.csv), "checklist": str(p.checklist), "sha256": p.sha256,

@@ -18,6 +18,7 @@ from enum import Enum
 from coordinator.school import changes
 from coordinator.school.errors import CodesError, UnknownClassError
 from coordinator.school.store import SchoolStore, class_sort_key, utc_now_iso
+from vpr_common.text import checked_text
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,8 @@ def revoke(store: SchoolStore, code: str, reason: str, *, replace: bool = True) 
     moves them. Raises CodesError for an unknown or already revoked code or an empty
     reason."""
     code = clean_code(code)
-    if not reason.strip():
+    reason = checked_text(reason, "Причина отзыва", max_len=200, error=CodesError)
+    if not reason:
         raise CodesError("no reason", message_ru="Укажите причину отзыва кода (например: листок потерян).")
     with store.tx():
         row = store.conn.execute("SELECT c.status, c.participant_id, p.class_name FROM codes c "
@@ -125,7 +127,7 @@ def revoke(store: SchoolStore, code: str, reason: str, *, replace: bool = True) 
             raise CodesError("already revoked", message_ru=f"Код {code} уже отозван.")
         store.conn.execute(
             "UPDATE codes SET status=?, revoked_utc=?, revoke_reason=? WHERE code=?",
-            (CodeStatus.REVOKED.value, utc_now_iso(), reason.strip(), code),
+            (CodeStatus.REVOKED.value, utc_now_iso(), reason, code),
         )
         store.conn.execute("UPDATE participants SET code=NULL WHERE code=?", (code,))
         new_code, moved = None, ()

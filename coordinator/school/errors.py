@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vpr_common.errors import InputFileError, UsageError, VprError
+from vpr_common.text import shown
 
 
 class SchoolError(VprError):
@@ -30,6 +31,17 @@ class PassphraseRequiredError(SchoolError):
     message_ru = "Нужна парольная фраза координатора."
     # how scripts pass it (VPR_NODE_PASSPHRASE) is in docs/school.md, not on the main path
     remedy_ru = "Запустите команду в окне командной строки: программа спросит фразу."
+
+
+class JournalLockedError(PassphraseRequiredError):
+    """A form with the «Отметка по журналу» column was asked for without the key that
+    decrypts the journal marks (issue 20: they are stored encrypted)."""
+
+    code = "journal_locked"
+    message_ru = ("Отметки по журналу хранятся зашифрованными вместе с протоколом: чтобы внести их в форму, нужна "
+                  "парольная фраза координатора.")
+    remedy_ru = ("В консоли откройте протокол на странице и повторите; в командной строке программа спросит фразу "
+                 "сама. Форма без отметок по журналу (столбец останется пустым): параметр --without-journal.")
 
 
 class WrongPassphraseError(SchoolError):
@@ -91,7 +103,7 @@ class UnknownSubjectError(SchoolError):
     def __init__(self, subject_id: str) -> None:
         super().__init__(
             f"unknown subject {subject_id!r}",
-            message_ru=f"Предмет «{subject_id}» не найден.",
+            message_ru=f"Предмет «{shown(subject_id)}» не найден.",
             remedy_ru="Список предметов: vpr-node subjects list; загрузить: vpr-node subjects load ФАЙЛ.",
         )
 
@@ -102,7 +114,7 @@ class UnknownClassError(SchoolError):
     def __init__(self, class_name: str) -> None:
         super().__init__(
             f"unknown class {class_name!r}",
-            message_ru=f"Класс «{class_name}» не найден.",
+            message_ru=f"Класс «{shown(class_name)}» не найден.",
             remedy_ru="Список классов: vpr-node classes list.",
         )
 
@@ -251,6 +263,7 @@ __all__ = [
     "EmptyTemplateError",
     "InputFileError",
     "Issue",
+    "JournalLockedError",
     "OutsideScheduleError",
     "NothingToExportError",
     "PassphraseRequiredError",

@@ -14,7 +14,8 @@ which third-party report tools parse - matched column for column and row for row
 The same layout is the results form the school fills (``results template``), imports
 and uploads; in the upload form an absentee's row says «отсутствовал» in «Вариант»
 (``ABSENT_MARK``) and nothing else. Only codes, never names. Building a workbook only:
-reading lives in ``forms``.
+reading lives in ``forms``. Every text cell passes ``vpr_common.text.safe_row`` (a
+school name typed as ``=HYPERLINK(...)`` stays text, never a formula).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 from coordinator.school import results as res
 from coordinator.school.settings import SchoolInfo
 from coordinator.school.subjects import Subject
+from vpr_common.text import safe_cell, safe_row
 
 if TYPE_CHECKING:  # openpyxl is imported where a workbook is built (memory of the node server)
     from openpyxl import Workbook
@@ -78,24 +80,24 @@ def build_workbook(subject: Subject, info: SchoolInfo, rows: list[res.Result], w
     ws = wb.create_sheet(SHEET_NAME)
     ws.column_dimensions["C"].width = 30
     ws.column_dimensions["D"].width = 16
-    title = WriteOnlyCell(ws, value=subject.title)
+    title = WriteOnlyCell(ws, value=safe_cell(subject.title))
     title.font = Font(bold=True, size=14)
     ws.append([title])
-    ws.append(["Предмет", subject.name])
+    ws.append(safe_row(["Предмет", subject.name]))
     ws.append(["Максимальный первичный балл", subject.max_total])
-    ws.append(["Дата", work_date])
+    ws.append(safe_row(["Дата", work_date]))
     done = sum(1 for r in rows if r.status is res.ResultStatus.DONE)
-    ws.append([school_line(info, done)])
+    ws.append(safe_row([school_line(info, done)]))
     ws.append([])
     ws.append([None] * len(LEAD_HEADERS) + [t.level.value for t in subject.tasks])
     table = table_rows(subject, info, rows, blank=blank)
     bold = Font(bold=True)
     head = []
-    for h in table[0]:
+    for h in safe_row(table[0]):
         c = WriteOnlyCell(ws, value=h)
         c.font = bold
         head.append(c)
     ws.append(head)
     for r in table[1:]:
-        ws.append(r)
+        ws.append(safe_row(r))
     return wb

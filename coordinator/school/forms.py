@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,7 +33,9 @@ from coordinator.school.settings import SchoolInfo, get_info
 from coordinator.school.store import SchoolStore
 from coordinator.school.subjects import Subject, list_subjects
 from coordinator.school.tables import cell_ref, is_blank, read_rows, text_of
+from coordinator.school.vault import VaultKey
 from vpr_common.atomic import atomic_write_bytes, atomic_write_with
+from vpr_common.text import safe_row
 
 # re-exported: callers and tests name the layout through this module too
 LEVEL_ROW, HEADER_ROW = fl.LEVEL_ROW, fl.HEADER_ROW
@@ -198,13 +199,13 @@ def import_form(store: SchoolStore, subject: Subject, path: Path, *, now_utc: da
 
 
 def template_rows(store: SchoolStore, subject: Subject, class_name: str | None = None,
-                  reserve_day: str | None = None) -> list[res.Result]:
+                  reserve_day: str | None = None, *, key: VaultKey | None = None) -> list[res.Result]:
     """Rows of the form to fill: every active code (of a class, or only the participants
-    of a reserve day), absentees already marked as such. Raises UnknownClassError."""
-    known = {r.code: r for r in res.list_results(store, subject, class_name)}
+    of a reserve day), absentees already marked as such; journal marks only with the
+    coordinator's ``key``. Raises UnknownClassError."""
+    known = {r.code: r for r in res.list_results(store, subject, class_name, key=key)}
     wanted = set(res.reserve_codes(store, subject, reserve_day)) if reserve_day else None
-    journals = {r[0]: json.loads(r[1] or "{}") for r in store.conn.execute(
-        "SELECT code, journal_json FROM participants WHERE code IS NOT NULL")}
+    journals = res.journal_marks(store, key)
     out = []
     for c in codes.active_codes(store, class_name):
         if wanted is not None and c.code not in wanted:
@@ -214,7 +215,7 @@ def template_rows(store: SchoolStore, subject: Subject, class_name: str | None =
             out.append(r)
         else:
             out.append(res.Result(c.code, c.class_name, res.ResultStatus.DONE, None, (), None, None,
-                                  res.journal_mark(journals.get(c.code, {}), subject)))
+                                  res.journal_mark(journals.get(c.participant_id, {}), subject)))
     return out
 
 
@@ -230,7 +231,7 @@ def export_csv(path: Path, subject: Subject, info: SchoolInfo, rows: list[res.Re
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     for r in fl.table_rows(subject, info, rows):
-        writer.writerow(["" if v is None else v for v in r])
+        writer.writerow(safe_row("" if v is None else v for v in r))
     atomic_write_bytes(Path(path), buf.getvalue().encode("utf-8-sig"))
 
 
@@ -240,25 +241,31 @@ def _work_date(store: SchoolStore, subject: Subject) -> str:
 
 
 def write_template(store: SchoolStore, subject: Subject, out: Path, class_name: str | None = None,
-                   reserve_day: str | None = None) -> int:
-    """The form to fill, with every code (of a class / of a reserve day); returns the
-    number of rows. Raises UnknownClassError, ScheduleError (bad date), OSError."""
+                   reserve_day: str | None = None, *, key: VaultKey | None = None,
+                   without_journal: bool = False) -> int:
+    """The form to fill, with every code (of a class / of a reserve day) and the journal
+    marks (which need ``key``, unless ``without_journal``); returns the number of rows.
+    Raises UnknownClassError, ScheduleError (bad date), JournalLockedError, OSError."""
     day = schedule.parse_date(reserve_day, "Резервный день").isoformat() if reserve_day else None
-    rows = template_rows(store, subject, class_name, day)
+    key = res.journal_access(store, key, without_journal)
+    rows = template_rows(store, subject, class_name, day, key=key)
     export_xlsx(Path(out), subject, get_info(store), rows, _work_date(store, subject), blank=True)
     return len(rows)
 
 
-def export_results(store: SchoolStore, subject: Subject, out: Path, class_name: str | None = None) -> int:
+def export_results(store: SchoolStore, subject: Subject, out: Path, class_name: str | None = None, *,
+                   key: VaultKey | None = None, without_journal: bool = False) -> int:
     """The individual results (xlsx + CSV twin beside it) of the whole school or a
-    class; returns the number of participants. Refuses to write an empty form (that
-    empty file is what gets uploaded by mistake). Raises UnknownClassError,
-    NothingToExportError, OSError."""
+    class, with the journal marks (which need ``key``, unless ``without_journal``);
+    returns the number of participants. Refuses to write an empty form (that empty file
+    is what gets uploaded by mistake). Raises UnknownClassError, NothingToExportError,
+    JournalLockedError, OSError."""
     if class_name:
         codes.active_codes(store, class_name)  # raises UnknownClassError
-    rows = res.list_results(store, subject, class_name, res.ResultStatus.DONE)
-    if not rows:
+    if not res.list_results(store, subject, class_name, res.ResultStatus.DONE):
         raise NothingToExportError(subject, class_name)
+    key = res.journal_access(store, key, without_journal)
+    rows = res.list_results(store, subject, class_name, res.ResultStatus.DONE, key=key)
     info = get_info(store)
     export_xlsx(Path(out), subject, info, rows, _work_date(store, subject))
     export_csv(Path(out).with_suffix(".csv"), subject, info, rows)

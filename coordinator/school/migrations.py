@@ -9,11 +9,21 @@ is refused (``SchoolDataTooNewError``), never downgraded. Data is never dropped.
 
 Adding a step: append a function to ``STEPS`` (its index + 2 is the version it makes),
 test it by opening a file made by the previous version.
+
+Version 3 (issue 20) needs the coordinator's key for half of its work: participant ids
+become random (the old ones were 1..n in the alphabetical order of the class list, so
+with the codes beside them they gave code <-> name without the passphrase) and the
+journal marks move into the vault - and the protocol blob, keyed by those ids, can be
+rewritten only with the key. The step itself marks the file ``rekey_pending`` (or does
+everything at once when there is no vault, hence no names); :func:`finish_rekey` does
+the rest the first time the vault is unlocked (``vault.unlock`` calls it), in one
+transaction, and the audit reports a file still waiting for it.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 from datetime import datetime, timezone
 from typing import Callable
@@ -161,8 +171,104 @@ def _v2(conn: sqlite3.Connection) -> None:
                      (subject_id, new, json.dumps({"from": old}), _now()))
 
 
+#: Participant ids are drawn from [ID_MIN, ID_MAX): far from 1..n, exact in a
+#: JavaScript number (the console may carry them).
+ID_MIN, ID_MAX = 2**20, 2**53
+
+
+def random_ids(n: int, taken: set[int] | frozenset[int] = frozenset()) -> list[int]:
+    """``n`` distinct random participant ids, none in ``taken``."""
+    out: set[int] = set()
+    while len(out) < n:
+        candidate = ID_MIN + secrets.randbelow(ID_MAX - ID_MIN)
+        if candidate not in taken:
+            out.add(candidate)
+    ids = list(out)
+    secrets.SystemRandom().shuffle(ids)
+    return ids
+
+
+def shuffled(rows: list) -> list:
+    """``rows`` in a random order: rows are inserted so, because SQLite places a new
+    row's bytes in the page in insertion order - the file itself would otherwise keep
+    the order of the class list."""
+    out = list(rows)
+    secrets.SystemRandom().shuffle(out)
+    return out
+
+
+REKEY_PENDING = "rekey_pending"
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    """Issue 20: random participant ids, journal marks into the vault - now when the
+    file has no vault (no names, no marks), else at the first unlock."""
+    has_vault = conn.execute("SELECT 1 FROM meta WHERE key='vault_salt'").fetchone() is not None
+    marks = conn.execute("SELECT 1 FROM participants WHERE journal_json NOT IN ('', '{}')").fetchone()
+    if has_vault or marks:
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, '1')", (REKEY_PENDING,))
+    else:
+        _rekey(conn, {}, {})
+
+
+def rekey_pending(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM meta WHERE key=?", (REKEY_PENDING,)).fetchone() is not None
+
+
+def _rekey(conn: sqlite3.Connection, names: dict, journal: dict) -> tuple[dict, dict]:
+    """Give every participant a new random id, rows rewritten in a random order, codes
+    too; the journal marks in clear join ``journal``. Returns the protocol and the
+    journal keyed by the new ids (entries of ids without a participant stay as they
+    are). Inside the caller's transaction."""
+    conn.execute("PRAGMA defer_foreign_keys=ON")  # codes point at participants meanwhile
+    people = conn.execute("SELECT id, class_name, journal_json, code FROM participants").fetchall()
+    issued = conn.execute("SELECT code, participant_id, status, issued_utc, revoked_utc, revoke_reason, replaced_by "
+                          "FROM codes").fetchall()
+    new_id = dict(zip((int(r[0]) for r in people), random_ids(len(people))))
+    conn.execute("DELETE FROM codes")
+    conn.execute("DELETE FROM participants")
+    conn.executemany("INSERT INTO participants(id, class_name, journal_json, code) VALUES(?, ?, '{}', ?)",
+                     [(new_id[int(r[0])], r[1], r[3]) for r in shuffled(people)])
+    conn.executemany("INSERT INTO codes(code, participant_id, status, issued_utc, revoked_utc, revoke_reason, "
+                     "replaced_by) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                     [(r[0], new_id.get(int(r[1])) if r[1] is not None else None, *tuple(r[2:]))
+                      for r in shuffled(issued)])
+    conn.execute("DELETE FROM sqlite_sequence WHERE name='participants'")
+    new_names = {(str(new_id[int(k)]) if int(k) in new_id else k): v for k, v in names.items()}
+    new_journal = {(str(new_id[int(k)]) if int(k) in new_id else k): v for k, v in journal.items()}
+    for r in people:
+        marks = json.loads(r[2] or "{}")
+        if marks:
+            new_journal.setdefault(str(new_id[int(r[0])]), {}).update(marks)
+    return new_names, new_journal
+
+
+def finish_rekey(conn: sqlite3.Connection, read_json: Callable[[str], dict],
+                 write_json: Callable[[str, dict], None], blobs: tuple[str, str]) -> bool:
+    """The keyed half of version 3, once: ``read_json`` / ``write_json`` decrypt and
+    encrypt a vault blob with the unlocked key; ``blobs`` names the protocol and the
+    journal blob. Returns whether it ran."""
+    if not rekey_pending(conn):
+        return False
+    protocol_blob, journal_blob = blobs
+    with sqlite_db.immediate(conn):
+        if not rekey_pending(conn):  # another process did it meanwhile
+            return False
+        names, journal = _rekey(conn, read_json(protocol_blob), read_json(journal_blob))
+        if names:
+            write_json(protocol_blob, names)
+        if journal:
+            write_json(journal_blob, journal)
+        conn.execute("DELETE FROM meta WHERE key=?", (REKEY_PENDING,))
+    try:  # the log must not keep the pages of before (other readers may hold it: then later)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:  # pragma: no cover - best effort
+        pass
+    return True
+
+
 #: STEPS[i] upgrades a file of version i + 1 to version i + 2.
-STEPS: list[Callable[[sqlite3.Connection], None]] = [_v2]
+STEPS: list[Callable[[sqlite3.Connection], None]] = [_v2, _v3]
 LATEST = len(STEPS) + 1
 
 

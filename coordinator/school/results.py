@@ -19,16 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from coordinator.school import changes, timegates
+from coordinator.school import changes, protocol, timegates
 from coordinator.school.codes import CodeStatus, clean_code
-from coordinator.school.errors import ConfirmationRequiredError, Issue, ResultsValidationError
+from coordinator.school.errors import ConfirmationRequiredError, Issue, JournalLockedError, ResultsValidationError
 from coordinator.school.store import SchoolStore, class_sort_key, utc_now_iso
 from coordinator.school.subjects import Subject, Task
+from coordinator.school.vault import VaultKey
+from vpr_common.text import clean_text, shown, text_problem
 
 log = logging.getLogger(__name__)
 
 NOT_DONE_MARKS = {"X", "Х", "-", "x", "х"}  # Latin X, Cyrillic Х, dash
-_CODE_RE = re.compile(r"^\d{5}$")
+_CODE_RE = re.compile(r"[0-9]{5}")
 
 
 class ResultStatus(str, Enum):
@@ -81,8 +83,8 @@ def check_points(raw: object, task: Task) -> tuple[int | None, str | None]:
         return None, f"пусто: поставьте балл за задание {task.number} (0-{task.max_points}) или X, если не выполнялось."
     if text in NOT_DONE_MARKS:
         return None, None
-    if isinstance(raw, bool) or not re.fullmatch(r"-?\d+", text):
-        return None, f"«{text}» - не число; за задание {task.number} допустимо 0-{task.max_points}, X или -."
+    if isinstance(raw, bool) or not re.fullmatch(r"-?[0-9]+", text):
+        return None, f"«{shown(text)}» - не число; за задание {task.number} допустимо 0-{task.max_points}, X или -."
     value = int(text)
     if value < 0:
         return None, f"балл {value} отрицательный; за задание {task.number} допустимо 0-{task.max_points}."
@@ -96,8 +98,8 @@ def check_variant(raw: object, subject: Subject) -> tuple[int | None, str | None
     allowed = ", ".join(str(v) for v in subject.variants)
     if text == "":
         return None, "не указан номер варианта."
-    if not re.fullmatch(r"\d+", text):
-        return None, f"«{text}» - не номер варианта; допустимо: {allowed}."
+    if not re.fullmatch(r"[0-9]+", text):
+        return None, f"«{shown(text)}» - не номер варианта; допустимо: {allowed}."
     if int(text) not in subject.variants:
         return None, f"вариант {int(text)} не входит в допустимые для предмета: {allowed}."
     return int(text), None
@@ -111,8 +113,8 @@ def check_code(raw: object, states: dict[str, CodeStatus]) -> tuple[str | None, 
     text = clean_code(raw)
     if text == "":
         return None, "не указан код участника."
-    if not _CODE_RE.match(text):
-        return None, f"«{text}» - код участника должен состоять из 5 цифр."
+    if not _CODE_RE.fullmatch(text):
+        return None, f"«{shown(text)}» - код участника должен состоять из 5 цифр."
     state = states.get(text)
     if state is None:
         return None, f"код {text} не выдавался в этой школе."
@@ -146,7 +148,7 @@ def validate_api_entry(store: SchoolStore, subject: Subject, payload: dict) -> E
             issues.append(Issue(f"points.{task.number}", why))
         points.append(value)
     for extra in sorted(set(raw_points) - {t.number for t in subject.tasks}):
-        issues.append(Issue(f"points.{extra}", f"задания {extra} нет в критериях предмета «{subject.id}»."))
+        issues.append(Issue(f"points.{shown(extra)}", f"задания {shown(extra)} нет в критериях предмета «{subject.id}»."))
     if issues:
         raise ResultsValidationError(issues, remedy_ru="Исправьте указанные поля и повторите ввод.")
     return Entry(code, variant, tuple(points))  # type: ignore[arg-type]
@@ -224,8 +226,11 @@ def mark_absent_many(store: SchoolStore, subject: Subject, codes: list[str], rea
             ok.append(code)
     if not codes:
         issues.append(Issue("code", "не указан ни один код."))
-    if not reason.strip():
+    reason = clean_text(reason)
+    if not reason:
         issues.append(Issue("reason", "укажите причину отсутствия (например: болезнь)."))
+    elif text_problem(reason, 200):
+        issues.append(Issue("reason", f"{text_problem(reason, 200)}."))
     if issues:
         raise ResultsValidationError(issues, remedy_ru="Исправьте данные и повторите.")
     day = timegates.check_reserve_day(store, subject, reserve_date, now_utc)
@@ -279,12 +284,35 @@ def journal_mark(journal: dict, subject: Subject) -> int | None:
     return None
 
 
+def journal_marks(store: SchoolStore, key: VaultKey | None) -> dict[int, dict]:
+    """{participant id: journal marks} from the vault; empty without the key."""
+    return protocol.read_journal(store, key) if key is not None else {}
+
+
+def journal_locked(store: SchoolStore, key: VaultKey | None) -> bool:
+    """Journal marks are stored but cannot be read without the coordinator's key."""
+    return key is None and protocol.has_journal(store)
+
+
+def journal_access(store: SchoolStore, key: VaultKey | None, without_journal: bool = False) -> VaultKey | None:
+    """The key a form reads journal marks with: None when the form is to be without
+    them (``without_journal``) or none are stored. Raises JournalLockedError when marks
+    are stored and no key is given - a form never silently loses its journal column."""
+    if without_journal:
+        return None
+    if journal_locked(store, key):
+        raise JournalLockedError("journal marks need the key")
+    return key
+
+
 def list_results(store: SchoolStore, subject: Subject, class_name: str | None = None,
-                 status: ResultStatus | None = None, code: str | None = None) -> list[Result]:
-    """Stored results joined with the class and the journal mark, ordered by class and
-    code (of one ``code`` only, when given). Only codes - never names."""
+                 status: ResultStatus | None = None, code: str | None = None, *,
+                 key: VaultKey | None = None) -> list[Result]:
+    """Stored results joined with the class and - only with the coordinator's ``key``,
+    the marks being encrypted - the journal mark, ordered by class and code (of one
+    ``code`` only, when given). Only codes, never names."""
     # results under a revoked code not yet replaced wait for the new code (codes.generate)
-    q = ("SELECT r.code, p.class_name, r.status, r.variant, r.points_json, p.journal_json, r.absent_reason, "
+    q = ("SELECT r.code, p.class_name, r.status, r.variant, r.points_json, p.id, r.absent_reason, "
          "r.reserve_date FROM results r JOIN participants p ON p.code = r.code WHERE r.subject_id=?")
     args: list = [subject.id]
     if class_name:
@@ -296,6 +324,7 @@ def list_results(store: SchoolStore, subject: Subject, class_name: str | None = 
     if code:
         q += " AND r.code=?"
         args.append(code)
+    journals = journal_marks(store, key)
     out: list[Result] = []
     for r in store.conn.execute(q, args):
         st = ResultStatus(r[2])
@@ -304,7 +333,7 @@ def list_results(store: SchoolStore, subject: Subject, class_name: str | None = 
         out.append(Result(
             code=r[0], class_name=r[1] or "", status=st, variant=r[3], points=points, primary=primary,
             mark=subject.mark_for(primary) if primary is not None else None,
-            journal_mark=journal_mark(json.loads(r[5] or "{}"), subject),
+            journal_mark=journal_mark(journals.get(int(r[5]), {}), subject),
             absent_reason=r[6] or "", reserve_date=r[7] or "",
         ))
     out.sort(key=lambda x: (class_sort_key(x.class_name), x.code))

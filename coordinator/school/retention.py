@@ -23,6 +23,7 @@ from coordinator.school import backup, protocol, schedule, timegates
 from coordinator.school.errors import ConfirmationRequiredError, RetentionError
 from coordinator.school.store import SchoolStore, utc_now_iso
 from coordinator.school.subjects import get_subject
+from vpr_common.text import checked_text
 
 log = logging.getLogger(__name__)
 META_KEY = "retention_months"
@@ -107,7 +108,7 @@ def delete_due(store: SchoolStore, *, confirmed: bool, confirmed_by: str, today:
                 "протокол «код - ФИО» останется: по другим предметам срок не истёк")
     if not confirmed:
         raise ConfirmationRequiredError(["Будут безвозвратно удалены: " + "; ".join(will) + "."])
-    who = " ".join(confirmed_by.split())
+    who = checked_text(confirmed_by, "Кто подтверждает удаление", max_len=150, error=RetentionError)
     if not who:
         raise RetentionError("no confirmer", message_ru="Укажите, кто подтверждает удаление (ФИО координатора).",
                              remedy_ru="Например: --by \"Смирнова О. И.\"")

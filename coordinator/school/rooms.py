@@ -25,6 +25,7 @@ from coordinator.school.errors import RoomsError, UnknownClassError
 from coordinator.school.store import SchoolStore, class_sort_key, utc_now_iso
 from coordinator.school.subjects import Subject
 from coordinator.school.vault import VaultKey
+from vpr_common.text import checked_text, clean_text, shown
 
 log = logging.getLogger(__name__)
 MAX_SEATS = 200
@@ -78,9 +79,9 @@ def _room_row(r) -> Room:
 def get_room(store: SchoolStore, name: str) -> Room:
     """Raises RoomsError for an unknown room."""
     r = store.conn.execute("SELECT id, name, capacity, stations_json, note FROM rooms WHERE name=?",
-                           (name.strip(),)).fetchone()
+                           (clean_text(name),)).fetchone()
     if r is None:
-        raise RoomsError(f"unknown room {name!r}", message_ru=f"Аудитория «{name}» не найдена.",
+        raise RoomsError(f"unknown room {name!r}", message_ru=f"Аудитория «{shown(name)}» не найдена.",
                          remedy_ru="Список аудиторий: vpr-node rooms list; добавить: vpr-node rooms add НАЗВАНИЕ "
                                    "--seats ЧИСЛО.")
     return _room_row(r)
@@ -94,8 +95,9 @@ def list_rooms(store: SchoolStore) -> list[Room]:
 def save_room(store: SchoolStore, name: str, capacity: int, stations: list[str] | None = None,
               note: str = "") -> Room:
     """Add a room or change its seats / stations. Raises RoomsError."""
-    name = " ".join(name.split())
-    clean = [" ".join(s.split()) for s in (stations or []) if s.strip()]
+    name = checked_text(name, "Название аудитории", max_len=100, error=RoomsError)
+    clean = [checked_text(s, "Станция", max_len=60, error=RoomsError) for s in (stations or []) if s.strip()]
+    note = checked_text(note, "Примечание", max_len=300, error=RoomsError)
     if not name:
         raise RoomsError("no name", message_ru="Укажите название аудитории (например: 12 или «Кабинет информатики»).")
     if not 1 <= capacity <= MAX_SEATS:
@@ -160,7 +162,7 @@ def assign_staff(store: SchoolStore, room_name: str, day: str, role: StaffRole, 
     same day. Raises RoomsError, ScheduleError (bad date)."""
     room = get_room(store, room_name)
     d = schedule.parse_date(day, "День").isoformat()
-    who = " ".join(person.split())
+    who = checked_text(person, f"ФИО ({ROLE_RU[role]})", max_len=150, error=RoomsError)
     if not who:
         raise RoomsError("no person", message_ru=f"Укажите ФИО: {ROLE_RU[role]}.")
     elsewhere = store.conn.execute(
@@ -179,7 +181,7 @@ def remove_staff(store: SchoolStore, room_name: str, day: str, person: str) -> i
     d = schedule.parse_date(day, "День").isoformat()
     with store.tx():
         cur = store.conn.execute("DELETE FROM room_staff WHERE room_id=? AND day=? AND person=?",
-                                 (room.id, d, " ".join(person.split())))
+                                 (room.id, d, clean_text(person)))
     return cur.rowcount
 
 

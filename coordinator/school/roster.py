@@ -2,23 +2,26 @@
 exports are read by ``class_lists``), or just counts per class when the school keeps
 names on paper only.
 
-Names go straight into the encrypted protocol (``protocol.add_names``); the
-``participants`` table holds only the class, the journal marks and the code.
+Names go straight into the encrypted protocol (``protocol.add_names``) and the journal
+marks into the encrypted journal beside it (``protocol.add_journal``); the
+``participants`` table holds only a random id, the class and the code. Ids are random
+and rows are written in a random order (issue 20): ids 1..n in the order of the class
+list gave code <-> name to anyone who had the list and the file.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from coordinator.school import class_lists, protocol
+from coordinator.school import class_lists, migrations, protocol
 from coordinator.school.class_lists import name_key, normalize_class
 from coordinator.school.errors import ClassListError, PassphraseRequiredError
 from coordinator.school.store import SchoolStore, class_sort_key, utc_now_iso
 from coordinator.school.subjects import list_subjects
 from coordinator.school.vault import VaultKey
+from vpr_common.text import shown
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,10 @@ def _known_subjects(store: SchoolStore) -> dict[str, str]:
         out[name] = name
         out[s.id] = s.id
     return out
+
+
+def _taken_ids(store: SchoolStore) -> set[int]:
+    return {int(r[0]) for r in store.conn.execute("SELECT id FROM participants")}
 
 
 def _existing_classes(store: SchoolStore) -> set[str]:
@@ -110,16 +117,17 @@ def import_class_list(store: SchoolStore, path: Path, key: VaultKey | None, *,
     now = utc_now_iso()
     with store.tx():
         new_names: dict[int, str] = {}
+        marks: dict[int, dict[str, int]] = {}
         for cls in sorted(classes, key=class_sort_key):
             store.conn.execute("INSERT INTO classes(name, with_names, created_utc) VALUES(?, 1, ?)", (cls, now))
-        for p in rows:
-            cur = store.conn.execute(
-                "INSERT INTO participants(class_name, journal_json) VALUES(?, ?)",
-                (p.class_name, json.dumps(p.marks, ensure_ascii=False)),
-            )
-            new_names[int(cur.lastrowid)] = p.name
+        people = migrations.shuffled(rows)
+        for pid, p in zip(migrations.random_ids(len(people), _taken_ids(store)), people):
+            store.conn.execute("INSERT INTO participants(id, class_name) VALUES(?, ?)", (pid, p.class_name))
+            new_names[pid] = p.name
+            marks[pid] = p.marks
             counts[p.class_name] = counts.get(p.class_name, 0) + 1
         protocol.add_names(store, key, new_names)
+        protocol.add_journal(store, key, marks)
     counts = {c: counts[c] for c in sorted(counts, key=class_sort_key)}
     log.info("class list imported: %s; ignored columns: %d", counts, len(parsed.ignored_columns))
     return ImportReport(counts, parsed.ignored_columns, parsed.mark_columns, parsed.skipped_sheets, tuple(warnings))
@@ -131,7 +139,7 @@ def add_counts(store: SchoolStore, counts: dict[str, int]) -> dict[str, int]:
     for raw, n in counts.items():
         cls = normalize_class(raw)
         if cls is None:
-            raise ClassListError("bad class", message_ru=f"«{raw}» не похоже на класс (пример: 8А).")
+            raise ClassListError("bad class", message_ru=f"«{shown(raw)}» не похоже на класс (пример: 8А).")
         if not 1 <= n <= 200:
             raise ClassListError("bad count", message_ru=f"Численность класса {cls} должна быть от 1 до 200.")
         clean[cls] = clean.get(cls, 0) + n
@@ -141,7 +149,8 @@ def add_counts(store: SchoolStore, counts: dict[str, int]) -> dict[str, int]:
             if cls not in existing:
                 store.conn.execute("INSERT INTO classes(name, with_names, created_utc) VALUES(?, 0, ?)",
                                    (cls, utc_now_iso()))
-            store.conn.executemany("INSERT INTO participants(class_name) VALUES(?)", [(cls,)] * n)
+            store.conn.executemany("INSERT INTO participants(id, class_name) VALUES(?, ?)",
+                                   [(pid, cls) for pid in migrations.random_ids(n, _taken_ids(store))])
     log.info("anonymous participants added: %s", clean)
     return clean
 

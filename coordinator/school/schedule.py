@@ -18,6 +18,7 @@ from coordinator.school.errors import ScheduleError
 from coordinator.school.settings import check_tz, get_info
 from coordinator.school.store import SchoolStore
 from coordinator.school.subjects import get_subject
+from vpr_common.text import shown
 
 MOSCOW = timefmt.MOSCOW
 CRITERIA_TIME = time(14, 0)
@@ -57,7 +58,7 @@ def parse_date(text: str, what: str) -> date:
             return datetime.strptime(t, "%d.%m.%Y").date()
         return date.fromisoformat(t)
     except ValueError:
-        raise ScheduleError(f"bad date {text!r}", message_ru=f"{what}: «{text}» - не дата.",
+        raise ScheduleError(f"bad date {text!r}", message_ru=f"{what}: «{shown(text)}» - не дата.",
                             remedy_ru="Укажите дату так: 15.04.2026.") from None
 
 

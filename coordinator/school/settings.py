@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from coordinator.school import timefmt
 from coordinator.school.errors import ScheduleError, SettingsError
 from coordinator.school.store import SchoolStore
+from vpr_common.text import checked_text, shown
 
 DEFAULT_TZ = "Europe/Moscow"
 
@@ -35,7 +36,7 @@ def resolve_tz(text: str) -> str:
     if tz is None:
         raise ScheduleError(
             f"unknown zone {text!r}",
-            message_ru=f"Неизвестный часовой пояс «{text}».",
+            message_ru=f"Неизвестный часовой пояс «{shown(text)}».",
             remedy_ru="Укажите город (например: Екатеринбург, Новосибирск, Калининград) или разницу с Москвой "
                       "(например: МСК+2).",
         )
@@ -47,7 +48,7 @@ def check_tz(tz: str) -> ZoneInfo:
     try:
         return ZoneInfo(resolve_tz(tz))
     except (ZoneInfoNotFoundError, ValueError):  # pragma: no cover - resolve_tz checked it
-        raise ScheduleError(f"unknown zone {tz!r}", message_ru=f"Неизвестный часовой пояс «{tz}».") from None
+        raise ScheduleError(f"unknown zone {tz!r}", message_ru=f"Неизвестный часовой пояс «{shown(tz)}».") from None
 
 
 def normalize_school_code(raw: str) -> str:
@@ -57,7 +58,7 @@ def normalize_school_code(raw: str) -> str:
     if text.isdigit():
         text = "edu" + text
     if not (text.startswith("edu") and text[3:].isdigit() and 4 <= len(text[3:]) <= 8):
-        raise SettingsError(f"bad school code {raw!r}", message_ru=f"«{raw}» не похоже на код ОО в ФИС ОКО.",
+        raise SettingsError(f"bad school code {raw!r}", message_ru=f"«{shown(raw)}» не похоже на код ОО в ФИС ОКО.",
                             remedy_ru="Код ОО - это логин ОО в ФИС ОКО, например edu390001 (можно без «edu»).")
     return text
 
@@ -77,6 +78,10 @@ def set_info(store: SchoolStore, *, name: str | None = None, code: str | None = 
         tz = resolve_tz(tz)
     if code is not None:
         code = normalize_school_code(code)
+    if name is not None:
+        name = checked_text(name, "Название ОО", max_len=300, error=SettingsError)
+    if municipality is not None:
+        municipality = checked_text(municipality, "Муниципалитет", max_len=200, error=SettingsError)
     with store.tx():
         for key, value in (("school_name", name), ("school_code", code),
                            ("school_municipality", municipality), ("school_tz", tz)):

@@ -18,10 +18,13 @@ from pathlib import Path
 
 from coordinator.school.errors import InputFileError, Issue, SubjectsFileError, UnknownSubjectError
 from coordinator.school.store import SchoolStore, utc_now_iso
+from vpr_common.files import open_regular
+from vpr_common.text import clean_text, shown, text_problem
 
 FORMAT = "vpr-subjects/1"
-_TASK_NO = re.compile(r"^\d{1,2}(\.\d{1,2})?$")
-_SUBJECT_ID = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
+MAX_SUBJECTS_BYTES = 2 * 1024 * 1024
+_TASK_NO = re.compile(r"[0-9]{1,2}(\.[0-9]{1,2})?")
+_SUBJECT_ID = re.compile(r"[a-z][a-z0-9_-]{1,31}")
 
 
 class Level(str, Enum):
@@ -98,11 +101,13 @@ def _parse_subject(raw: object, where: str, default_year: int, issues: list[Issu
         return None
     n_before = len(issues)
     sid = raw.get("id")
-    if not isinstance(sid, str) or not _SUBJECT_ID.match(sid):
+    if not isinstance(sid, str) or not _SUBJECT_ID.fullmatch(sid):
         issues.append(Issue(f"{where}.id", "код предмета - латинские строчные буквы и цифры, например eng8."))
-    name = raw.get("name")
-    if not isinstance(name, str) or not name.strip():
+    name = clean_text(raw.get("name")) if isinstance(raw.get("name"), str) else ""
+    if not name:
         issues.append(Issue(f"{where}.name", "не указано название предмета."))
+    elif text_problem(name, 100):
+        issues.append(Issue(f"{where}.name", f"{text_problem(name, 100)}."))
     grade = _int(raw.get("grade"))
     if grade is None or not 1 <= grade <= 11:
         issues.append(Issue(f"{where}.grade", "класс (параллель) - целое число от 1 до 11."))
@@ -129,8 +134,11 @@ def _parse_subject(raw: object, where: str, default_year: int, issues: list[Issu
             issues.append(Issue(tw, "ожидается объект с полями number, max, level."))
             continue
         number = str(rt.get("number", "")).strip()
-        if not _TASK_NO.match(number):
-            issues.append(Issue(f"{tw}.number", f"номер задания «{number}» должен быть как в бланке: 1, 2, 9.1."))
+        part = clean_text(rt.get("part", ""))
+        if not _TASK_NO.fullmatch(number):
+            issues.append(Issue(f"{tw}.number", f"номер задания «{shown(number)}» должен быть как в бланке: 1, 2, 9.1."))
+        if text_problem(part, 100):
+            issues.append(Issue(f"{tw}.part", f"{text_problem(part, 100)}."))
         elif number in seen:
             issues.append(Issue(f"{tw}.number", f"задание {number} указано дважды."))
         seen.add(number)
@@ -140,9 +148,9 @@ def _parse_subject(raw: object, where: str, default_year: int, issues: list[Issu
         level = rt.get("level")
         if level not in ("Б", "П"):
             issues.append(Issue(f"{tw}.level", "уровень - «Б» (базовый) или «П» (повышенный), русскими буквами."))
-        if (mx is not None and 1 <= mx <= 100 and level in ("Б", "П") and _TASK_NO.match(number)
+        if (mx is not None and 1 <= mx <= 100 and level in ("Б", "П") and _TASK_NO.fullmatch(number)
                 and all(t.number != number for t in tasks)):
-            tasks.append(Task(number, mx, Level(level), str(rt.get("part", ""))))
+            tasks.append(Task(number, mx, Level(level), part))
     tasks_ok = len(tasks) == len(rtasks) and bool(tasks)
     total = sum(t.max_points for t in tasks)
     rscale = raw.get("scale")
@@ -159,7 +167,7 @@ def _parse_subject(raw: object, where: str, default_year: int, issues: list[Issu
             scale = [(3, values[0]), (4, values[1]), (5, values[2])]
     if len(issues) > n_before:
         return None
-    return Subject(sid, name.strip(), grade, year, variants, tuple(tasks), tuple(scale))
+    return Subject(sid, name, grade, year, variants, tuple(tasks), tuple(scale))
 
 
 def parse_subjects(data: object) -> list[Subject]:
@@ -189,12 +197,21 @@ def parse_subjects(data: object) -> list[Subject]:
 
 def read_subjects_file(path: Path) -> list[Subject]:
     """Read and validate a subjects JSON file. Raises InputFileError, SubjectsFileError."""
+    if not Path(path).exists() and not Path(path).is_symlink():
+        raise InputFileError(f"no such file {path}", message_ru=f"Не удалось прочитать файл предметов {path}.")
+    with open_regular(path, max_bytes=MAX_SUBJECTS_BYTES) as fh:
+        raw = fh.read()
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputFileError(str(exc), message_ru=f"Не удалось прочитать файл предметов {path}.") from None
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SubjectsFileError("not utf-8", message_ru=f"Файл предметов {Path(path).name} не в кодировке UTF-8.",
+                                remedy_ru="Сохраните его в текстовом редакторе в кодировке UTF-8.") from None
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise SubjectsFileError("nested too deep", message_ru="Файл предметов не принят: слишком глубокая "
+                                "вложенность скобок.", remedy_ru="Возьмите за основу шаблон: vpr-node subjects "
+                                "template ФАЙЛ.") from None
     except json.JSONDecodeError as exc:
         raise SubjectsFileError(
             str(exc),

@@ -24,13 +24,15 @@ from urllib.parse import urlsplit
 
 import requests
 
-from coordinator.school import changes, federal_layout, forms, results, schedule, timefmt, vault
+from coordinator.school import changes, federal_layout, forms, results, schedule, tables, timefmt, vault
 from coordinator.school.errors import SchoolError, UploadError, UploadNotConfiguredError
 from coordinator.school.settings import get_info
 from coordinator.school.store import SchoolStore, default_data_dir, utc_now_iso
 from coordinator.school.subjects import Subject
 from coordinator.school.vault import VaultKey
 from vpr_common.atomic import atomic_write_bytes, atomic_write_text
+from vpr_common.files import open_regular
+from vpr_common.text import checked_text, shown
 
 log = logging.getLogger(__name__)
 CRED_BLOB = "upload_credentials"
@@ -63,24 +65,28 @@ class Receipt:
     current: bool
 
 
-def form_rows(store: SchoolStore, subject: Subject) -> list[results.Result]:
-    """The rows of the upload form: results, then absentees (marked «отсутствовал»)."""
-    rows = results.list_results(store, subject)
+def form_rows(store: SchoolStore, subject: Subject, key: VaultKey | None = None) -> list[results.Result]:
+    """The rows of the upload form: results, then absentees (marked «отсутствовал»);
+    journal marks only with ``key``."""
+    rows = results.list_results(store, subject, key=key)
     return [r for r in rows if r.status is results.ResultStatus.DONE] + \
         [r for r in rows if r.status is results.ResultStatus.ABSENT]
 
 
-def form_bytes(store: SchoolStore, subject: Subject) -> tuple[bytes, int, int]:
+def form_bytes(store: SchoolStore, subject: Subject, key: VaultKey | None = None,
+               without_journal: bool = False) -> tuple[bytes, int, int]:
     """The whole school's form for ``subject`` as xlsx bytes, the number of participants
-    with results and the change sequence it contains. Raises SchoolError when there is
-    nothing to send."""
-    with store.tx():  # one consistent view of results and change log
-        seq = changes.last_seq(store, subject.id)
-        rows = form_rows(store, subject)
-    done = sum(1 for r in rows if r.status is results.ResultStatus.DONE)
-    if not done:
+    with results and the change sequence it contains; journal marks need ``key``
+    (unless ``without_journal``). Raises SchoolError when there is nothing to send,
+    JournalLockedError."""
+    if not results.list_results(store, subject, status=results.ResultStatus.DONE):
         raise SchoolError("no results", message_ru=f"По предмету «{subject.title}» нет результатов - нечего "
                           "загружать.", remedy_ru="Сначала внесите или импортируйте баллы: vpr-node results import.")
+    key = results.journal_access(store, key, without_journal)
+    with store.tx():  # one consistent view of results and change log
+        seq = changes.last_seq(store, subject.id)
+        rows = form_rows(store, subject, key)
+    done = sum(1 for r in rows if r.status is results.ResultStatus.DONE)
     item = schedule.get_item(store, subject.id)
     wb = federal_layout.build_workbook(subject, get_info(store), rows, schedule.ru_date(item.work_date) if item else "")
     buf = io.BytesIO()
@@ -141,16 +147,19 @@ def checklist_text(store: SchoolStore, subject: Subject, file_name: str, sha: st
     return "\n".join(lines) + "\n"
 
 
-def prepare(store: SchoolStore, subject: Subject, out_dir: Path) -> Prepared:
-    """Write the form, its CSV twin and the checklist into ``out_dir``. Raises
-    SchoolError when there are no results, OSError for an unwritable folder."""
-    data, n, seq = form_bytes(store, subject)
+def prepare(store: SchoolStore, subject: Subject, out_dir: Path, *, key: VaultKey | None = None,
+            without_journal: bool = False) -> Prepared:
+    """Write the form, its CSV twin and the checklist into ``out_dir`` (journal marks
+    need ``key``, unless ``without_journal``). Raises SchoolError when there are no
+    results, JournalLockedError, OSError for an unwritable folder."""
+    data, n, seq = form_bytes(store, subject, key, without_journal)
+    key = results.journal_access(store, key, without_journal)  # as form_bytes had it
     sha = hashlib.sha256(data).hexdigest()
     out_dir = Path(out_dir)
     base = f"vpr_{subject.id}_{get_info(store).code or 'oo'}_results"
     xlsx, csv_path, check = out_dir / f"{base}.xlsx", out_dir / f"{base}.csv", out_dir / f"{base}_checklist.txt"
     atomic_write_bytes(xlsx, data)
-    rows = form_rows(store, subject)
+    rows = form_rows(store, subject, key)
     forms.export_csv(csv_path, subject, get_info(store), rows)
     atomic_write_text(check, checklist_text(store, subject, xlsx.name, sha, n))
     with store.tx():
@@ -184,11 +193,11 @@ def confirm_manual(store: SchoolStore, subject: Subject, file: Path | None = Non
                               "подготовлен.", remedy_ru=f"Подготовьте его: vpr-node upload prepare ПАПКА --subject "
                               f"{subject.id}, или укажите загруженный файл: --file ФАЙЛ.")
         file = Path(prepared["path"])
-    try:
-        data = Path(file).read_bytes()
-    except OSError:
+    if not Path(file).exists() and not Path(file).is_symlink():
         raise SchoolError(f"cannot read {file}", message_ru=f"Не найден файл {file}.",
-                          remedy_ru="Укажите файл, который вы загрузили: --file ФАЙЛ.") from None
+                          remedy_ru="Укажите файл, который вы загрузили: --file ФАЙЛ.")
+    with open_regular(file, max_bytes=tables.LIMITS.xlsx_bytes) as fh:
+        data = fh.read()
     sha = hashlib.sha256(data).hexdigest()
     if prepared and prepared.get("sha256") == sha:
         seq = int(prepared.get("change_seq", 0))
@@ -220,9 +229,11 @@ def _seq_if_file_matches(store: SchoolStore, subject: Subject, file: Path) -> in
 def configure(store: SchoolStore, key: VaultKey, url: str, user: str, password: str) -> None:
     """Store the endpoint (plain) and the credentials (encrypted). Raises UploadError
     for a URL that is not http(s) or carries credentials in it."""
+    url = checked_text(url, "Адрес сервиса сбора", max_len=500, error=UploadError)
+    user = checked_text(user, "Логин сервиса сбора", max_len=200, error=UploadError)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UploadError("bad url", message_ru=f"Адрес сервиса сбора должен начинаться с https:// (получено «{url}»).",
+        raise UploadError("bad url", message_ru=f"Адрес сервиса сбора должен начинаться с https:// (получено «{shown(url)}»).",
                           remedy_ru="Уточните адрес у муниципального координатора.")
     if parts.username or parts.password:
         raise UploadError("credentials in url", message_ru="Не указывайте логин и пароль внутри адреса.",
@@ -242,7 +253,7 @@ def send(store: SchoolStore, key: VaultKey, subject: Subject, *, attempts: int =
     creds = vault.get_json(store, key, CRED_BLOB, None)
     if not url or not creds:
         raise UploadNotConfiguredError("upload not configured")
-    data, n, seq = form_bytes(store, subject)
+    data, n, seq = form_bytes(store, subject, key)
     sha = hashlib.sha256(data).hexdigest()
     file_name = f"vpr_{subject.id}_{get_info(store).code or 'oo'}_results.xlsx"
     headers = {

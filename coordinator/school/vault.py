@@ -4,6 +4,9 @@ credentials. Nothing name-bearing is ever stored outside a vault blob.
 
 The key lives only in memory (a :class:`VaultKey`); the file keeps the salt, the scrypt
 parameters and a verifier blob that tells a wrong passphrase from a damaged file.
+
+The first unlock of a file upgraded to schema version 3 finishes that upgrade with the
+key (``migrations.finish_rekey``: random participant ids, journal marks into the vault).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from coordinator.school.errors import (
     WeakPassphraseError,
     WrongPassphraseError,
 )
+from coordinator.school import migrations
 from coordinator.school.store import SchoolStore
 
 MIN_PASSPHRASE_LEN = 10
@@ -33,6 +37,9 @@ _VERIFIER = b"vpr-school-vault-v1"
 # expensive for guessing.
 _DEFAULT_N = 2**15
 PASSPHRASE_ENV = "VPR_NODE_PASSPHRASE"
+#: the code -> name protocol ({participant id: name}) and the journal marks
+#: ({participant id: {subject: mark}}); read and written by ``protocol``
+PROTOCOL_BLOB, JOURNAL_BLOB = "protocol", "journal"
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,13 @@ def init_vault(store: SchoolStore, passphrase: str, *, n: int = _DEFAULT_N) -> V
         store.set_meta("vault_salt", salt.hex())
         store.set_meta("vault_kdf", json.dumps({"alg": "scrypt", "n": n, "r": 8, "p": 1}))
         put_blob(store, key, "verifier", _VERIFIER)
+    _finish_upgrade(store, key)
     return key
+
+
+def _finish_upgrade(store: SchoolStore, key: VaultKey) -> None:
+    migrations.finish_rekey(store.conn, lambda name: get_json(store, key, name, {}),  # type: ignore[arg-type,return-value]
+                            lambda name, value: put_json(store, key, name, value), (PROTOCOL_BLOB, JOURNAL_BLOB))
 
 
 def unlock(store: SchoolStore, passphrase: str | None) -> VaultKey:
@@ -84,6 +97,7 @@ def unlock(store: SchoolStore, passphrase: str | None) -> VaultKey:
             raise WrongPassphraseError("verifier mismatch")
     except VaultCorruptError:
         raise WrongPassphraseError("verifier did not decrypt") from None
+    _finish_upgrade(store, key)
     return key
 
 

@@ -13,6 +13,7 @@ from coordinator.school.subjects import get_subject
 from coordinator.scoring import stats, work
 from coordinator.scoring.errors import ScoringError
 from coordinator.scoring.store import ScoringStore
+from vpr_common.text import safe_row
 
 
 def status(scoring: ScoringStore, school: SchoolStore, subject_id: str) -> dict:
@@ -53,19 +54,19 @@ def export(scoring: ScoringStore, school: SchoolStore, subject_id: str, path: Pa
         wb.remove(wb.active)
         for title, cols, rows in tables:
             ws = wb.create_sheet(title)
-            ws.append([data["title"]])
-            ws.append([c[1] for c in cols])
+            ws.append(safe_row([data["title"]]))
+            ws.append(safe_row(c[1] for c in cols))
             for row in rows:
-                ws.append([row.get(k) for k, _ in cols])
+                ws.append(safe_row(row.get(k) for k, _ in cols))
         wb.save(path)
     elif path.suffix.lower() == ".csv":
         with open(path, "w", newline="", encoding="utf-8-sig") as fh:
             w = csv.writer(fh, delimiter=";")
             for title, cols, rows in tables:
-                w.writerow([f"{data['title']}: {title}"])
-                w.writerow([c[1] for c in cols])
+                w.writerow(safe_row([f"{data['title']}: {title}"]))
+                w.writerow(safe_row(c[1] for c in cols))
                 for row in rows:
-                    w.writerow([row.get(k) for k, _ in cols])
+                    w.writerow(safe_row(row.get(k) for k, _ in cols))
                 w.writerow([])
     else:
         raise ScoringError(f"bad extension {path.suffix}", message_ru="Отчёт можно сохранить как .xlsx или .csv.",

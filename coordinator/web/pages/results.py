@@ -104,13 +104,13 @@ async def save_row(subject_id: str, request: Request):
 
 @router.get("/results/{subject_id}/template.xlsx")
 async def template(subject_id: str, request: Request):
-    require(request, Role.COORDINATOR)
+    session = require(request, Role.COORDINATOR)
     cls = request.query_params.get("class") or None
     out = Path(tempfile.mkdtemp(prefix="vpr-form-")) / f"форма-{subject_id}{'-' + cls if cls else ''}.xlsx"
 
     def run():
         with school_store(request) as s:
-            forms.write_template(s, subjects.get_subject(s, subject_id), out, cls)
+            forms.write_template(s, subjects.get_subject(s, subject_id), out, cls, key=session.protocol_key)
 
     await anyio.to_thread.run_sync(run)
     return FileResponse(out, filename=out.name)
@@ -124,7 +124,7 @@ async def export(subject_id: str, request: Request):
 
     def run():
         with school_store(request) as s:
-            return forms.export_results(s, subjects.get_subject(s, subject_id), out, cls)
+            return forms.export_results(s, subjects.get_subject(s, subject_id), out, cls, key=session.protocol_key)
 
     await anyio.to_thread.run_sync(run)
     log_action(request, session, "результаты выгружены в файл", subject_id, cls or "вся школа")

@@ -65,7 +65,7 @@ async def prepare(subject_id: str, request: Request):
         folder = _folder(request, subject_id)
         folder.mkdir(parents=True, exist_ok=True)
         with school_store(request) as s:
-            return upload.prepare(s, subjects.get_subject(s, subject_id), folder)
+            return upload.prepare(s, subjects.get_subject(s, subject_id), folder, key=session.protocol_key)
 
     p = await anyio.to_thread.run_sync(run)
     log_action(request, session, "файл для ФИС ОКО подготовлен", subject_id, f"{p.participants} участников")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from coordinator.school import backup, protocol, results, retention, schedule, settings, vault
+from coordinator.school import backup, migrations, protocol, results, retention, schedule, settings, vault
 from coordinator.school.errors import (
     BackupError,
     ConfirmationRequiredError,
@@ -45,7 +45,7 @@ def test_backup_is_encrypted_and_restores(store, filled, school, tmp_path, monke
     # restore into an empty folder
     fresh = tmp_path / "fresh"
     got = backup.restore_backup(fresh, info.path, PASSPHRASE)
-    assert got.replaced_copy is None and got.schema_version == 2
+    assert got.replaced_copy is None and got.schema_version == migrations.LATEST
     with SchoolStore(fresh) as s:
         assert sorted(protocol.read_names(s, vault.unlock(s, PASSPHRASE)).values()) == sorted(NAMES)
         assert len(results.list_results(s, filled)) == 5

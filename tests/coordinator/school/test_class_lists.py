@@ -11,6 +11,7 @@ import pytest
 
 from coordinator.school import class_lists, protocol, results, roster, subjects
 from tests.coordinator.school import journal_exports as je
+from tests.coordinator.school.conftest import journal_by_name
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -27,8 +28,7 @@ def test_unknown_columns_are_not_journal_marks(store, key, tmp_path):
     assert rep.ignored_columns == ("№ п/п", "Дата рождения", "Пол")
     assert rep.mark_columns == ("Отметка по английскому языку",)
     assert _names(store, key) == sorted(" ".join(n.split()) for n in je.ALL_NAMES)
-    marks = [r[0] for r in store.conn.execute("SELECT journal_json FROM participants ORDER BY id")]
-    assert marks[0] == '{"английский язык": 4}'
+    assert journal_by_name(store, key)[je.CLASS_8A[0]] == {"английский язык": 4}
 
 
 def test_committed_dnevnik_file_is_what_the_builder_makes(store, key, tmp_path, demo):
@@ -38,8 +38,7 @@ def test_committed_dnevnik_file_is_what_the_builder_makes(store, key, tmp_path, 
     assert rep.warnings == ("Лист «8Б», строка 6 (8Б): те же ФИО, что на листе «8А» в строке 3 (8А) - проверьте, "
                             "не один ли это ученик.",)
     eng8 = subjects.get_subject(store, "eng8")
-    pid = store.conn.execute("SELECT journal_json FROM participants ORDER BY id").fetchone()[0]
-    assert results.journal_mark(__import__("json").loads(pid), eng8) == 4
+    assert results.journal_mark(journal_by_name(store, key)[je.CLASS_8A[0]], eng8) == 4
     built = class_lists.parse(je.dnevnik_three_sheets(tmp_path / "again.xlsx"))
     committed = class_lists.parse(FIXTURES / "dnevnik_8abv.xlsx")
     assert [(p.class_name, p.name, p.marks) for p in built.pupils] == \
@@ -58,9 +57,9 @@ def test_setevoy_gorod_marks_report_class_from_title(store, key, tmp_path):
     assert rep.counts == {"8А": 5}
     assert rep.mark_columns == ("Русский язык", "Математика", "Иностранный язык (английский)")
     assert rep.ignored_columns == ("№", "Физическая культура", "Средний балл")
-    rows = [r[0] for r in store.conn.execute("SELECT journal_json FROM participants ORDER BY id")]
-    assert rows[0] == '{"русский язык": 4, "математика": 4, "английский язык": 3}'
-    assert rows[1] == '{"русский язык": 4, "математика": 5}'  # «н/а» is no mark, not an error
+    marks = journal_by_name(store, key)
+    assert marks[je.CLASS_8A[0]] == {"русский язык": 4, "математика": 4, "английский язык": 3}
+    assert marks[je.CLASS_8A[1]] == {"русский язык": 4, "математика": 5}  # «н/а» is no mark, not an error
 
 
 def test_xls_saved_as_xlsx(store, key, tmp_path):

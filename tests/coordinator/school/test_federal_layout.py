@@ -9,14 +9,14 @@ from coordinator.school import federal_layout, forms, results, settings
 from tests.coordinator.school import fis_reader
 
 
-def test_export_reads_like_the_federal_file(store, eng8, school, tmp_path):
+def test_export_reads_like_the_federal_file(store, key, eng8, school, tmp_path):
     """Regression (issue 21): the sheet was «Результаты», «ОО» and «Название ОО» were
     swapped, and no row read ``Название ОО (eduNNNNNN) ... Кол-во участников: N``."""
     settings.set_info(store, name="МАОУ СОШ №4", code="390001", municipality="Черняховск")
     entries = [results.Entry(c.code, 1 + i % 2, (2, 5, None, 6, i, 1)) for i, c in enumerate(school[:4])]
     results.save_entries(store, eng8, entries, results.Source.CLI)
     out = tmp_path / "ind.xlsx"
-    assert forms.export_results(store, eng8, out) == 4
+    assert forms.export_results(store, eng8, out, key=key) == 4
     p = fis_reader.read(out)
     assert p.sheet == "Индивидуальные результаты"
     assert (p.year, p.subject, p.grade, p.max_primary) == (2026, "Английский язык", 8, 30)
@@ -31,10 +31,10 @@ def test_export_reads_like_the_federal_file(store, eng8, school, tmp_path):
     assert first.journal in (4, 5)  # from the class list
 
 
-def test_rows_in_their_places(store, eng8, school, tmp_path):
+def test_rows_in_their_places(store, key, eng8, school, tmp_path):
     settings.set_info(store, name="Школа", code="edu123456")
     results.save_entries(store, eng8, [results.Entry(school[0].code, 2, (0,) * 6)], results.Source.CLI)
-    forms.export_results(store, eng8, tmp_path / "x.xlsx")
+    forms.export_results(store, eng8, tmp_path / "x.xlsx", key=key)
     ws = load_workbook(tmp_path / "x.xlsx").active
     grid = [[c.value for c in row][:3] for row in ws.iter_rows(max_row=federal_layout.HEADER_ROW)]
     assert grid == [["ВПР 2026 Английский язык 8 класс", None, None],

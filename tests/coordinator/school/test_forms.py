@@ -47,17 +47,18 @@ def filled(store, eng8, school, tmp_path):
     return tmp_path / "f.xlsx"
 
 
-def test_roundtrip_scores_marks_and_layout(store, eng8, school, filled, tmp_path):
+def test_roundtrip_scores_marks_and_layout(store, key, eng8, school, filled, tmp_path):
     rep = forms.import_form(store, eng8, filled)
     assert (rep.stored, rep.not_done_cells, rep.unfilled_rows) == (5, 5, 0)
-    got = {r.code: r for r in results.list_results(store, eng8)}
+    assert {r.journal_mark for r in results.list_results(store, eng8)} == {None}  # encrypted: needs the key
+    got = {r.code: r for r in results.list_results(store, eng8, key=key)}
     order = [c.code for c in school]
     assert [(got[c].primary, got[c].mark) for c in order] == [(30, 5), (3, 2), (6, 2), (23, 4), (0, 2)]
     assert got[order[1]].points == (None, None, None, 0, 1, 2)
     assert got[order[0]].journal_mark in (4, 5) and got[order[0]].class_name == "8А"
 
     out = tmp_path / "out.xlsx"
-    rows = results.list_results(store, eng8, "8Б", results.ResultStatus.DONE)
+    rows = results.list_results(store, eng8, "8Б", results.ResultStatus.DONE, key=key)
     forms.export_xlsx(out, eng8, settings.get_info(store), rows, "15.04.2026")
     wb = load_workbook(out)
     assert wb.sheetnames == ["Индивидуальные результаты"]

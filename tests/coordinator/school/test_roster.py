@@ -7,7 +7,7 @@ from openpyxl import Workbook
 
 from coordinator.school import protocol, roster
 from coordinator.school.errors import ClassListError, PassphraseRequiredError
-from tests.coordinator.school.conftest import NAMES
+from tests.coordinator.school.conftest import NAMES, journal_by_name
 
 
 def _xlsx(path, rows):
@@ -25,8 +25,7 @@ def test_csv_import_normalizes_classes_and_encrypts_names(store, key, class_list
     assert rep.mark_columns == ("eng8", "Математика") and rep.ignored_columns == ()
     names = sorted(protocol.read_names(store, key).values())
     assert names == sorted(NAMES)
-    marks = [r[0] for r in store.conn.execute("SELECT journal_json FROM participants ORDER BY id")]
-    assert marks[0] == '{"eng8": 5, "математика": 4}'
+    assert journal_by_name(store, key)[NAMES[0]] == {"eng8": 5, "математика": 4}
     infos = {c.name: c for c in roster.list_classes(store)}
     assert infos["8Б"].participants == 3 and infos["8Б"].with_names
 

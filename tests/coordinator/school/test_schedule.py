@@ -49,7 +49,7 @@ def _at(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(timezone.utc)
 
 
-def test_warnings_before_and_after_deadline(store, eng8, school, tmp_path):
+def test_warnings_before_and_after_deadline(store, key, eng8, school, tmp_path):
     settings.set_info(store, tz="Asia/Novosibirsk")
     schedule.set_item(store, "eng8", "2026-04-15")
     assert schedule.warnings(store, _at("2026-04-12T12:00:00+03:00")) == []
@@ -69,7 +69,7 @@ def test_warnings_before_and_after_deadline(store, eng8, school, tmp_path):
     e = results.validate_api_entry(store, eng8, {"code": school[0].code, "variant": 1,
                                                  "points": {t.number: 0 for t in eng8.tasks}})
     results.save_entries(store, eng8, [e], results.Source.API)
-    upload.prepare(store, eng8, tmp_path / "up")
+    upload.prepare(store, eng8, tmp_path / "up", key=key)
     upload.confirm_manual(store, eng8)
     assert schedule.warnings(store, _at("2026-04-15T20:30:00+03:00")) == []
     # changed after the upload: asked to upload again, whatever the time left

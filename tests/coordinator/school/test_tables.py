@@ -6,11 +6,11 @@ from __future__ import annotations
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from coordinator.school import tables
+from coordinator.school import tables, xlsx_reader
 
 
 def _openpyxl(path):
-    return tables._openpyxl_sheets(path, True)[0][1]
+    return xlsx_reader.openpyxl_sheets(path, True)[0][1]
 
 
 def _trim(rows):
@@ -65,7 +65,7 @@ def test_falls_back_to_openpyxl_when_the_fast_reader_gives_up(tmp_path, monkeypa
     def give_up(path, first_only=False):
         raise ValueError("unexpected layout")
 
-    monkeypatch.setattr(tables, "fast_xlsx_sheets", give_up)
+    monkeypatch.setattr(xlsx_reader, "fast_xlsx_sheets", give_up)
     assert tables.read_rows(p)[0][0] == "Класс"
     wb.create_sheet("8Б")["A1"] = "ФИО"
     wb.save(p)

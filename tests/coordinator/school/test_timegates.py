@@ -123,11 +123,11 @@ def test_absent_in_bulk(store, planned, school):
         results.mark_absent_many(store, planned, [school[3].code], "ошибка", None, now_utc=now)
 
 
-def test_absentees_marked_in_the_form(store, planned, school, tmp_path):
+def test_absentees_marked_in_the_form(store, key, planned, school, tmp_path):
     now = at("2026-04-15T12:00:00+00:00")
     results.mark_absent(store, planned, school[4].code, "болезнь", None, now_utc=now)
     t = tmp_path / "t.xlsx"
-    assert forms.write_template(store, planned, t) == 5
+    assert forms.write_template(store, planned, t, key=key) == 5
     wb = load_workbook(t)
     ws = wb.active
     rows = {ws.cell(r, 4).value: r for r in range(9, 14)}
@@ -152,10 +152,10 @@ def test_absentees_marked_in_the_form(store, planned, school, tmp_path):
         f"Ячейка G{rows[school[3].code]}: в строке отмечено отсутствие, а баллы указаны: оставьте одно из двух."]
 
 
-def test_template_for_a_reserve_day(store, planned, school, tmp_path):
+def test_template_for_a_reserve_day(store, key, planned, school, tmp_path):
     results.mark_absent_many(store, planned, [school[1].code, school[3].code], "болезнь", "2026-04-22",
                              now_utc=at("2026-04-15T12:00:00+00:00"))
-    assert forms.write_template(store, planned, tmp_path / "r.xlsx", reserve_day="22.04.2026") == 2
+    assert forms.write_template(store, planned, tmp_path / "r.xlsx", reserve_day="22.04.2026", key=key) == 2
     ws = load_workbook(tmp_path / "r.xlsx").active
     assert sorted(ws.cell(r, 4).value for r in (9, 10)) == sorted([school[1].code, school[3].code])
     assert ws.cell(9, 6).value is None  # to fill on the reserve day

@@ -32,8 +32,8 @@ def with_results(store, eng8, school):
     return eng8
 
 
-def test_prepare_manual_upload(store, with_results, school, tmp_path):
-    p = upload.prepare(store, with_results, tmp_path / "out")
+def test_prepare_manual_upload(store, key, with_results, school, tmp_path):
+    p = upload.prepare(store, with_results, tmp_path / "out", key=key)
     assert p.xlsx.name == "vpr_eng8_edu390001_results.xlsx" and (p.participants, p.absent) == (4, 1)
     assert p.sha256 == hashlib.sha256(p.xlsx.read_bytes()).hexdigest()
     text = p.checklist.read_text(encoding="utf-8")
@@ -54,18 +54,18 @@ def test_prepare_manual_upload(store, with_results, school, tmp_path):
         ("manual", p.sha256, "vpr_eng8_edu390001_results.xlsx", True)]
 
 
-def test_checklist_names_the_data_folder(store, with_results, tmp_path):
+def test_checklist_names_the_data_folder(store, key, with_results, tmp_path):
     """Regression (issue 21): the checklist's commands omitted ``--data``, so copied
     into a console they acted on another (empty) data folder."""
-    text = upload.prepare(store, with_results, tmp_path / "out").checklist.read_text(encoding="utf-8")
+    text = upload.prepare(store, with_results, tmp_path / "out", key=key).checklist.read_text(encoding="utf-8")
     assert f'vpr-node upload confirm --subject eng8 --data "{store.data_dir.resolve()}"' in text
 
 
-def test_change_after_upload_asks_to_upload_again(store, with_results, school, tmp_path):
+def test_change_after_upload_asks_to_upload_again(store, key, with_results, school, tmp_path):
     """Regression (issue 21): results changed after ``upload confirm`` were not flagged."""
     eng8 = with_results
     assert changes.upload_status(store, "eng8").state is changes.UploadState.NOT_UPLOADED
-    upload.prepare(store, eng8, tmp_path / "out")
+    upload.prepare(store, eng8, tmp_path / "out", key=key)
     upload.confirm_manual(store, eng8)
     assert changes.upload_status(store, "eng8").state is changes.UploadState.UPLOADED
     # re-importing identical results is no change
@@ -81,15 +81,15 @@ def test_change_after_upload_asks_to_upload_again(store, with_results, school, t
     assert st.text_ru == "изменено после загрузки - загрузите ещё раз"
     assert [(c.code, c.action) for c in st.changes_since_upload] == [(school[0].code, changes.ChangeAction.SET)]
     # a new upload supersedes the first
-    p2 = upload.prepare(store, eng8, tmp_path / "out2")
+    p2 = upload.prepare(store, eng8, tmp_path / "out2", key=key)
     upload.confirm_manual(store, eng8)
     assert changes.upload_status(store, "eng8").state is changes.UploadState.UPLOADED
     assert [(r.sha256, r.current) for r in upload.receipts(store)][-1] == (p2.sha256, True)
     assert [r.current for r in upload.receipts(store)] == [False, True]
 
 
-def test_confirm_of_a_foreign_file_checks_its_content(store, with_results, school, tmp_path):
-    p = upload.prepare(store, with_results, tmp_path / "out")
+def test_confirm_of_a_foreign_file_checks_its_content(store, key, with_results, school, tmp_path):
+    p = upload.prepare(store, with_results, tmp_path / "out", key=key)
     other = tmp_path / "edited.xlsx"
     wb = load_workbook(p.xlsx)
     wb.active["G9"] = 0  # the coordinator changed a point in Excel before uploading
