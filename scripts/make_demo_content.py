@@ -201,16 +201,27 @@ def manifest_for(lang: str, c: dict, st: dict) -> dict:
         "grade": 8, "school_id": None, "variant_rule": "code_modulo",
         "variants": [{
             "number": 1, "tasks": tasks, "max_primary": st["max_primary"], "mark_scale": st["mark_scale"],
-            "written_section": {"title": T.WRITTEN_TITLE, "instruction": T.WRITTEN_INSTRUCTION,
-                                **st["written_section"]},
+            "written_section": {
+                "title": T.WRITTEN_TITLE,
+                "instruction": T.WRITTEN_INSTRUCTION.format(
+                    letters=T.LETTERS_HINT.format(letters=c["letters"]) if c.get("letters") else ""),
+                **st["written_section"]},
         }],
     }
 
 
 def main() -> int:
+    """``--manifests-only``: rewrite the manifests from the texts and structure.json and
+    leave the media as they are (Vorbis encoding is not byte-for-byte repeatable)."""
+    manifests_only = "--manifests-only" in sys.argv[1:]
+    structure = json.loads(STRUCTURE.read_text("utf-8"))["subjects"]
+    if manifests_only:
+        for lang, c in T.LANGS.items():
+            manifest = manifest_for(lang, c, structure[c["subject"]])
+            (OUT / lang / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        return 0
     STATION_ASSETS.mkdir(parents=True, exist_ok=True)
     speak(SOUND_CHECK_TEXT, "ru", STATION_ASSETS / "sound_check_ru.ogg")
-    structure = json.loads(STRUCTURE.read_text("utf-8"))["subjects"]
     pictures = {"photo_picnic.png": picnic(), "photo_music.png": music_room(), "photo_winter.png": winter()}
     for lang, c in T.LANGS.items():
         base = OUT / lang

@@ -8,6 +8,7 @@ Import this module only after :func:`station.kivy_setup.configure`."""
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import time
 from importlib import resources
@@ -19,6 +20,7 @@ from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
+from kivy.properties import NumericProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from station import messages
@@ -30,14 +32,16 @@ from station.screens.raise_hand import RaiseHandScreen
 from station.screens.sound_check import SoundHearScreen, SoundPlaybackScreen, SoundSpeakScreen
 from station.screens.tasks import FinishScreen, InstructionsScreen, ListeningScreen, PhotoChoiceScreen, SpeakingScreen
 from station.screens.technician import TechnicianScreen
+from station.screens.written import WrittenIntroScreen, WrittenScreen
 from station import widgets  # noqa: F401 - registers the widget classes for KV
 
 log = logging.getLogger(__name__)
 
-KV_FILES = ("style.kv", "sound_check.kv", "raise_hand.kv", "code_entry.kv", "tasks.kv", "technician.kv")
+KV_FILES = ("style.kv", "sound_check.kv", "raise_hand.kv", "code_entry.kv", "tasks.kv", "written.kv",
+            "technician.kv")
 SCREEN_CLASSES = (SoundHearScreen, SoundSpeakScreen, SoundPlaybackScreen, RaiseHandScreen, CodeEntryScreen,
                   CodeConfirmScreen, InstructionsScreen, ListeningScreen, PhotoChoiceScreen, SpeakingScreen,
-                  FinishScreen, TechnicianScreen)
+                  WrittenIntroScreen, WrittenScreen, FinishScreen, TechnicianScreen)
 PHASE_SCREENS = {
     Phase.SOUND_HEAR: "sound_hear",
     Phase.SOUND_SPEAK: "sound_speak",
@@ -52,10 +56,14 @@ PHASE_SCREENS = {
     Phase.PHOTO_CHOICE: "photo_choice",
     Phase.PREPARE: "speaking",
     Phase.ANSWER: "speaking",
+    Phase.WRITTEN_INTRO: "written_intro",
+    Phase.WRITTEN: "written",
     Phase.SEALING: "finish",
     Phase.DONE: "finish",
 }
 DEMO_PIN = "0000"
+#: Font scale of the task screens for a participant with large print (accommodation).
+LARGE_PRINT_SCALE = 1.3
 
 
 class _LogAndContinue(ExceptionHandler):
@@ -76,6 +84,8 @@ class _LogAndContinue(ExceptionHandler):
 
 class StationApp(App):
     title = messages.t("app.title")
+    #: Multiplies every text size of the task screens (KV: ``sp(26) * app.font_scale``).
+    font_scale = NumericProperty(1.0)
 
     def __init__(self, runtime: StationRuntime, *, kiosk: bool = True,
                  on_tick: Callable[["StationApp"], None] | None = None, **kwargs) -> None:
@@ -143,6 +153,9 @@ class StationApp(App):
         if self.technician_open or self.root is None:
             return
         name = PHASE_SCREENS[self.flow.phase]
+        scale = LARGE_PRINT_SCALE if self.flow.large_print else 1.0
+        if self.font_scale != scale:
+            self.font_scale = scale
         if self.root.current != name:
             self.root.current = name
         self.root.current_screen.refresh(self.flow)
@@ -161,7 +174,7 @@ class StationApp(App):
             self.open_technician()
             return True
         screen = self.root.current_screen if self.root else None
-        return bool(screen and screen.on_key(key, codepoint))
+        return bool(screen and screen.on_key(key, codepoint, list(modifiers or ())))
 
     def open_technician(self) -> None:
         self.technician_open = True
@@ -235,6 +248,12 @@ class StationApp(App):
             self.runtime.worker.stop(timeout=5)
 
     def screenshot(self, path: Path) -> None:
-        """Save a PNG of what is on screen now."""
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.root.export_to_png(str(path))
+        """Save a PNG of what is on screen now: the root widget, or - while a dialog is
+        open over it (the written section's finish confirmation) - the whole window."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if len(Window.children) > 1:
+            saved = Window.screenshot(name=str(path))  # Kivy numbers the name: x0001.png
+            os.replace(saved, path)
+        else:
+            self.root.export_to_png(str(path))

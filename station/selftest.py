@@ -151,9 +151,53 @@ class SelfTestDriver:
         elif p is Phase.PHOTO_CHOICE:
             self.acted = True
             self._press(app, "pick1")
+        elif p is Phase.WRITTEN_INTRO:
+            self.acted = True
+            self._press(app, "start")
+        elif p is Phase.WRITTEN:
+            self._written(app, flow)
         elif p is Phase.DONE and in_phase > 1.0:
             self.acted = True
             self._finish(app, None)
+
+    def _written(self, app, flow) -> None:
+        """Go through the written section as a student would, one step a tick: a choice,
+        a typed answer (with a special letter where the language has them), Cyrillic
+        typed by mistake and erased, the navigator, then finish and confirm."""
+        screen = app.root.current_screen
+        w = flow.written
+        step = self._written_step = getattr(self, "_written_step", 0) + 1
+        typed = next(i for i, it in enumerate(w.items) if it.kind.value == "typed")
+        field = screen._typed_panel.ids.field if step > 1 else None
+        if step == 2:
+            screen._options[2].dispatch("on_release")   # a heading for text A
+            screen._nav[typed].dispatch("on_release")   # to the first typed item
+        elif step == 3:
+            field.insert_text("wen")
+        elif step == 4:
+            self._shot_named(app, "written_typed")
+            field.insert_text("привет")
+        elif step == 6:
+            self._shot_named(app, "written_cyrillic")
+            field.text = "went"
+            if screen._letters:
+                screen._letters[0].dispatch("on_release")
+        elif step == 7:
+            screen._nav[1].dispatch("on_release")
+        elif step == 9:
+            self._shot_named(app, "written_choice")
+            screen.ids.finish.dispatch("on_release")
+        elif step == 11:
+            self._shot_named(app, "written_confirm")
+            screen._confirm_view.ids.yes.dispatch("on_release")
+            self.acted = True
+        self.written_answers = {k: dict(v) for k, v in flow.session.written_answers.items()}
+
+    def _shot_named(self, app, what: str) -> None:
+        if self.screenshots is not None:
+            name = f"{len(self.shots) + 1:02d}_{what}.png"
+            app.screenshot(self.screenshots / name)
+            self.shots.append(name)
 
     def _finish(self, app, failure: str | None) -> None:
         self._silence_voice()
@@ -183,6 +227,10 @@ class SelfTestDriver:
             summary["silence_warnings"] = sum(1 for e in flow.store.events(s.session_id)
                                               if e["event"] == "silence_warning")
             summary["listening_answers"] = s.listening_answers
+            summary["written_answers"] = s.written_answers
+            journal = flow.written.journal_path
+            if journal is not None and journal.exists():
+                summary["written_journal_lines"] = len(journal.read_text("utf-8").splitlines())
             if s.package_path:
                 try:
                     v = verify_package(s.package_path, app.runtime.sync.private_key().public_key())

@@ -280,7 +280,7 @@ class ExamFlow(FlowState):
         elif remaining is not None and remaining <= 0:
             self._end_written("time_up")
         else:
-            self.written.check_warning(remaining)
+            self.written.check_warning(remaining, self.duration_s)
 
     # ---------------------------------------------------------------- sealing
     def _seal(self) -> None:

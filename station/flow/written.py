@@ -176,11 +176,14 @@ class WrittenSection:
         return True
 
     # ---------------------------------------------------------------- time
-    def check_warning(self, remaining_s: float | None) -> None:
-        """Raise the 5- and 1-minute warnings once each (remembered across a resume)."""
-        if remaining_s is None or self._session is None:
+    def check_warning(self, remaining_s: float | None, duration_s: float | None) -> None:
+        """Raise the 5- and 1-minute warnings once each (remembered across a resume);
+        none for a section no longer than the warning's time (a rehearsal's)."""
+        if remaining_s is None or duration_s is None or self._session is None:
             return
         for minutes in WARN_MINUTES:
+            if minutes * 60 >= duration_s:
+                continue
             if remaining_s <= minutes * 60 and minutes not in self._session.written_warned:
                 self._session.written_warned.extend(m for m in WARN_MINUTES if m >= minutes
                                                     and m not in self._session.written_warned)
