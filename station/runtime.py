@@ -24,7 +24,7 @@ from station.flow.machine import ExamFlow
 from station.flow.sealing import Sealer, station_key
 from station.flow.session_store import SessionStore
 from station.flow.timing import FlowTimings
-from station.node_link import valid_codes
+from station.node_link import KnownCodes, known_codes
 from sync.station_config import StationSync
 from vpr_common import paths
 from vpr_common.errors import VprError
@@ -85,7 +85,7 @@ def build_runtime(*, demo: bool, language: str = "en", fast: bool = False,
     package = demo_package(language, fast) if demo else configured_package(config)
     sync = StationSync(sync_root)
     store = SessionStore(sessions_dir or default_sessions_dir())
-    codes = None if demo else valid_codes(sync, config)
+    codes = KnownCodes(None, {}) if demo else known_codes(sync, config)
     audio = RealAudioPort(config.input_device, config.output_device, config.volume)
     station_id, prompt = station_key(sync).station_id, sound_check_prompt()
     worker = None
@@ -96,7 +96,8 @@ def build_runtime(*, demo: bool, language: str = "en", fast: bool = False,
     sealer = Sealer(sync, readiness, on_sealed=worker.wake if worker is not None else None)
     flow = ExamFlow(
         package, audio, store, station_id=station_id, sound_check_prompt=prompt, sealer=sealer,
-        code_check=code_check_from_list(codes) if codes else basic_code_check,
+        code_check=code_check_from_list(codes.codes) if codes.codes else basic_code_check,
+        accommodations=codes.accommodation,
         timings=FlowTimings.fast() if fast or package.manifest.rehearsal else FlowTimings(),
     )
     return StationRuntime(config, package, flow, sync, sealer, demo, fast, worker)

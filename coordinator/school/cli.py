@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Sequence
 
+from coordinator.school import accommodations as acc
 from coordinator.school import cli_handlers as h
 from vpr_common.argparse_ru import RuArgumentParser
 from vpr_common.cli import run_cli
@@ -74,6 +75,14 @@ def register(subparsers) -> None:
     p = _leaf(g, "pdf", h.codes_pdf, "лист кодов для печати и разрезания (A4, PDF)", json_out=False)
     p.add_argument("out")
     p.add_argument("--class", dest="class_name")
+    p = _leaf(g, "accommodate", acc.cmd_accommodate,
+              "особые условия для участника с ОВЗ: дополнительное время и/или крупный шрифт")
+    p.add_argument("code", metavar="КОД")
+    p.add_argument("--extra-time", metavar="ВРЕМЯ",
+                   help="множитель для каждого этапа (1.5) или минуты на всю работу со знаком плюс (+15)")
+    p.add_argument("--large-print", action="store_true", help="крупный шрифт на экранах заданий")
+    p.add_argument("--clear", action="store_true", help="снять особые условия с кода")
+    _leaf(g, "accommodations", acc.cmd_list, "коды с особыми условиями")
 
     g = _group(subparsers, "subjects", "предметы и критерии оценивания")
     p = _leaf(g, "load", h.subjects_load, "загрузить файл предметов (JSON)")
