@@ -8,7 +8,6 @@ Import this module only after :func:`station.kivy_setup.configure`."""
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import time
 from importlib import resources
@@ -23,7 +22,9 @@ from kivy.lang import Builder
 from kivy.properties import NumericProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from station import messages
+from exam_content.model import (ListeningTask, MultipleChoiceTask, PhotoDescriptionTask, ReadingMatchingTask,
+                                ShortAnswerTask)
+from station import frame_sync, messages
 from station.config import check_pin
 from station.flow.phases import Phase
 from station.runtime import StationRuntime
@@ -64,6 +65,11 @@ PHASE_SCREENS = {
 DEMO_PIN = "0000"
 #: Font scale of the task screens for a participant with large print (accommodation).
 LARGE_PRINT_SCALE = 1.3
+#: The screen that shows each kind of task with content built ahead (FlowScreen.warm).
+TASK_SCREENS = {ListeningTask: "listening", PhotoDescriptionTask: "photo_choice", ReadingMatchingTask: "written",
+                MultipleChoiceTask: "written", ShortAnswerTask: "written"}
+#: Time per frame for building ahead (a frame lasts about 16 ms at 60 frames a second).
+WARM_BUDGET_S = 0.008
 
 
 class _LogAndContinue(ExceptionHandler):
@@ -97,6 +103,7 @@ class StationApp(App):
         self.technician_open = False
         self._allow_close = False
         self._exception_handler = _LogAndContinue(self)
+        self._warming = None  # the build steps of a coming screen, run a little each frame
 
     # KV calls app.t('key')
     @staticmethod
@@ -111,6 +118,7 @@ class StationApp(App):
         for cls in SCREEN_CLASSES:
             sm.add_widget(cls())
         Window.bind(on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
+        frame_sync.install(Window)
         self._install_sigterm()
         ExceptionManager.add_handler(self._exception_handler)
         Clock.schedule_once(lambda _dt: self._start(), 0)
@@ -128,6 +136,31 @@ class StationApp(App):
             signal.signal(signal.SIGTERM, on_term)
         except (ValueError, AttributeError, OSError):  # not the main thread / platform without it
             log.warning("SIGTERM handler not installed")
+
+    # ---------------------------------------------------------------- building ahead
+    def _warm_ahead(self) -> None:
+        """Start building the screens of the coming tasks, a few milliseconds a frame,
+        so that no frame carries a whole screen's build (docs/station.md)."""
+        flow = self.flow
+        if self._warming is not None or flow.session is None or flow.variant is None:
+            return
+        for task in flow.variant.tasks[flow.session.task_index:]:
+            name = TASK_SCREENS.get(type(task))
+            steps = self.root.get_screen(name).warm(flow, task) if name else None
+            if steps is not None:
+                self._warming = steps
+                Clock.schedule_once(self._warm_step, 0)
+                return
+
+    def _warm_step(self, _dt) -> None:
+        deadline = time.perf_counter() + WARM_BUDGET_S
+        try:
+            while time.perf_counter() < deadline:
+                next(self._warming)
+        except StopIteration:
+            self._warming = None
+            return
+        Clock.schedule_once(self._warm_step, 0)
 
     def _first_screen(self) -> None:
         try:
@@ -159,6 +192,7 @@ class StationApp(App):
         if self.root.current != name:
             self.root.current = name
         self.root.current_screen.refresh(self.flow)
+        self._warm_ahead()
 
     # ---------------------------------------------------------------- kiosk
     def _on_request_close(self, *_args, **_kwargs) -> bool:
@@ -248,12 +282,6 @@ class StationApp(App):
             self.runtime.worker.stop(timeout=5)
 
     def screenshot(self, path: Path) -> None:
-        """Save a PNG of what is on screen now: the root widget, or - while a dialog is
-        open over it (the written section's finish confirmation) - the whole window."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if len(Window.children) > 1:
-            saved = Window.screenshot(name=str(path))  # Kivy numbers the name: x0001.png
-            os.replace(saved, path)
-        else:
-            self.root.export_to_png(str(path))
+        """Save a PNG of what is on screen now."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.root.export_to_png(str(path))

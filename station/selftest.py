@@ -44,6 +44,11 @@ class SelfTestDriver:
         self._shot_pending = False
         self._frame_hooked = False
         self.answer_frame_dts: list[float] = []
+        self.frame_dts: list[tuple[str, float]] = []  # every frame of the run, with its phase
+        # frames over 100 ms: phase, length, CPU of this process and of its UI thread in it
+        self.slow_frames: list[dict] = []
+        self._cpu_at = time.process_time()
+        self._ui_cpu_at = time.thread_time()  # _frame runs on the UI thread
 
     # ---------------------------------------------------------------- helpers
     def _voice(self, app) -> None:
@@ -72,17 +77,39 @@ class SelfTestDriver:
     def _frame(self, dt: float) -> None:
         if self.phase is Phase.ANSWER:
             self.answer_frame_dts.append(dt)
-        if dt > 0.25:
-            log.warning("slow frame: %.3f s in phase %s", dt, self.phase)
+        cpu, self._cpu_at = time.process_time() - self._cpu_at, time.process_time()
+        ui_cpu, self._ui_cpu_at = time.thread_time() - self._ui_cpu_at, time.thread_time()
+        if self.phase is not None:
+            self.frame_dts.append((self.phase.value, dt))
+        if dt > 0.1:
+            # CPU well under the frame's length: the machine ran other work (another program)
+            self.slow_frames.append({"phase": getattr(self.phase, "value", None), "ms": round(1000 * dt, 1),
+                                     "cpu_ms": round(1000 * cpu, 1), "ui_cpu_ms": round(1000 * ui_cpu, 1)})
+            log.warning("slow frame: %.3f s in phase %s (this process's CPU %.3f s)", dt, self.phase, cpu)
 
-    def frame_pacing(self) -> dict:
-        """Frame intervals while an answer was recorded (the level meter is live then)."""
-        dts = sorted(self.answer_frame_dts[1:])
+    @staticmethod
+    def _pacing(dts: list[float]) -> dict:
+        dts = sorted(dts)
         if not dts:
             return {}
         return {"frames": len(dts), "mean_fps": round(len(dts) / sum(dts), 1),
                 "p50_ms": round(1000 * dts[len(dts) // 2], 1), "p95_ms": round(1000 * dts[int(len(dts) * 0.95)], 1),
-                "max_ms": round(1000 * dts[-1], 1)}
+                "max_ms": round(1000 * dts[-1], 1), "over_100ms": sum(1 for d in dts if d > 0.1)}
+
+    def frame_pacing(self) -> dict:
+        """Frame intervals while an answer was recorded (the level meter is live then)."""
+        return self._pacing(self.answer_frame_dts[1:])
+
+    def frame_pacing_all(self) -> dict:
+        """Frame intervals of the whole run after the first screen, and the worst by phase."""
+        dts = self.frame_dts[1:]
+        out = self._pacing([d for _p, d in dts])
+        worst: dict[str, float] = {}
+        for phase, d in dts:
+            worst[phase] = max(worst.get(phase, 0.0), d)
+        out["max_ms_by_phase"] = {p: round(1000 * d, 1) for p, d in worst.items()}
+        out["slow_frames"] = self.slow_frames[1:]  # the first is the window's first frame
+        return out
 
     def tick(self, app) -> None:
         flow = app.flow
@@ -243,6 +270,7 @@ class SelfTestDriver:
         if not summary["recordings"] and not failure:
             self.failures.append("Нет ни одной записи ответа.")
         summary["frame_pacing"] = self.frame_pacing()
+        summary["frame_pacing_all"] = self.frame_pacing_all()
         summary["failures"] = self.failures
         summary["ok"] = not self.failures
         self.result = summary

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.button import Button
+from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.label import Label
 from kivy.uix.textinput import TextInput
 from kivy.uix.togglebutton import ToggleButton
@@ -90,3 +91,20 @@ class LevelMeter(Widget):
             self.level = 0.0
         else:
             self.level = max(0.0, min(1.0, (dbfs + 60.0) / 60.0))
+
+
+class Overlay(FloatLayout):
+    """A dialog drawn over its screen (a child of the screen, so a screenshot of the
+    screen shows it); touches never reach the widgets under it."""
+
+    def on_touch_down(self, touch):  # noqa: ANN001
+        super().on_touch_down(touch)
+        return True
+
+    def on_touch_move(self, touch):  # noqa: ANN001
+        super().on_touch_move(touch)
+        return True
+
+    def on_touch_up(self, touch):  # noqa: ANN001
+        super().on_touch_up(touch)
+        return True

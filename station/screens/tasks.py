@@ -30,11 +30,22 @@ def progress_text(flow) -> str:
     return t("progress.task", n=pos[0], total=pos[1]) if pos else ""
 
 
+_TEXTURES: dict[tuple[str, str], object] = {}
+
+
 def texture_of(package, media_path: str):
-    """A Kivy texture of a package picture, decoded from memory."""
-    data = package.media(media_path)
-    ext = media_path.rsplit(".", 1)[-1].lower()
-    return CoreImage(io.BytesIO(data), ext=ext).texture
+    """A Kivy texture of a package picture, decoded from memory (once per package:
+    the photo choice and the speaking screen share it)."""
+    key = (package.manifest.package_id, media_path)
+    if key not in _TEXTURES:
+        if len(_TEXTURES) > 12:
+            _TEXTURES.clear()
+        data = package.media(media_path)
+        ext = media_path.rsplit(".", 1)[-1].lower()
+        # mipmaps: a photo drawn much smaller than it is samples a smaller level (less work
+        # for a software renderer)
+        _TEXTURES[key] = CoreImage(io.BytesIO(data), ext=ext, mipmap=True).texture
+    return _TEXTURES[key]
 
 
 class InstructionsScreen(FlowScreen):
@@ -54,7 +65,6 @@ class InstructionsScreen(FlowScreen):
 
 
 class ListeningScreen(FlowScreen):
-    _built_for: str | None = None
     _q = 0  # the keyboard ring: question
     _o = 0  # and option
 
@@ -62,8 +72,8 @@ class ListeningScreen(FlowScreen):
         task = flow.task
         if not isinstance(task, ListeningTask):
             return
-        if self._built_for != f"{flow.session.session_id}/{task.id}":
-            self._build(flow, task)
+        if self.ensure_built(flow, task):
+            self._ring()
         self.ids.progress.text = progress_text(flow)
         remaining = format_time(flow.remaining_s)
         if flow.phase is Phase.LISTEN_READ:
@@ -75,8 +85,10 @@ class ListeningScreen(FlowScreen):
             status = t("listen.answer", time=remaining)
         self.ids.status.text = status
 
-    def _build(self, flow, task: ListeningTask) -> None:
-        self._built_for = f"{flow.session.session_id}/{task.id}"
+    def build_key(self, flow, task) -> str | None:
+        return f"{flow.session.session_id}/{task.id}" if isinstance(task, ListeningTask) else None
+
+    def build_steps(self, flow, task: ListeningTask):
         self.ids.title.text = f"{task.number}. {task.title}"
         self.ids.instruction.text = task.instruction
         box = self.ids.questions
@@ -95,9 +107,9 @@ class ListeningScreen(FlowScreen):
                 b.bind(on_release=self._chosen)
                 row.add_widget(b)
                 self._buttons[-1].append(b)
+                yield
             box.add_widget(row)
         self._q, self._o = 0, 0
-        self._ring()
 
     def _chosen(self, button) -> None:
         App.get_running_app().flow.choose_answer(button.question_id, int(button.option_index))
@@ -129,21 +141,24 @@ class ListeningScreen(FlowScreen):
 
 
 class PhotoChoiceScreen(FlowScreen):
-    _built_for: str | None = None
     _cursor = 0
+
+    def build_key(self, flow, task) -> str | None:
+        return f"{flow.session.session_id}/{task.id}" if isinstance(task, PhotoDescriptionTask) else None
+
+    def build_steps(self, flow, task: PhotoDescriptionTask):
+        self.ids.title.text = f"{task.number}. {task.title}"
+        self.ids.instruction.text = task.instruction
+        for i, photo in enumerate(task.photos):
+            self.ids[f"photo{i}"].texture = texture_of(flow.package, photo)  # a PNG decoded a step
+            yield
+        self._cursor = 0
 
     def refresh(self, flow) -> None:
         task = flow.task
         if not isinstance(task, PhotoDescriptionTask):
             return
-        key = f"{flow.session.session_id}/{task.id}"
-        if self._built_for != key:
-            self._built_for = key
-            self.ids.title.text = f"{task.number}. {task.title}"
-            self.ids.instruction.text = task.instruction
-            for i, photo in enumerate(task.photos):
-                self.ids[f"photo{i}"].texture = texture_of(flow.package, photo)
-            self._cursor = 0
+        if self.ensure_built(flow, task):
             self._ring()
         self.ids.progress.text = progress_text(flow)
         self.ids.timer.text = t("photo.body", time=format_time(flow.remaining_s))

@@ -27,7 +27,8 @@ from kivy.factory import Factory
 from kivy.metrics import dp
 
 from station.flow.phases import Phase
-from station.flow.written import ItemKind
+from exam_content.model import WRITTEN_TYPES
+from station.flow.written import ItemKind, items_of
 from station.messages import format_time, t
 from station.screens.base import DOWN, ENTER, LEFT, PAGE_DOWN, PAGE_UP, RIGHT, SPACE, TAB, UP, FlowScreen
 from station.widgets import LetterButton, NavButton, OptionButton
@@ -69,7 +70,6 @@ class WrittenIntroScreen(FlowScreen):
 class WrittenScreen(FlowScreen):
     """See the module docstring."""
 
-    _built_for: str | None = None
     _shown: int = -1
     _focus: str = "item"      # "item" (options or the field), "letters", "finish"
     _cursor: int = 0          # the option under the keyboard ring
@@ -78,27 +78,41 @@ class WrittenScreen(FlowScreen):
     _loading = False          # the field's text is being set by the screen, not typed
 
     # ---------------------------------------------------------------- building
-    def _build(self, flow) -> None:
-        w = flow.written
-        self._built_for = f"{flow.session.session_id}/{len(w.items)}"
+    def build_key(self, flow, task) -> str | None:
+        if not isinstance(task, WRITTEN_TYPES):
+            return None
+        return f"{flow.session.session_id}/{len(flow.variant.written_tasks)}"
+
+    def build_steps(self, flow, task):
+        """The navigator, the option pool, both answer panels and the letter row; a
+        step every few widgets."""
         self._shown = -1
         nav = self.ids.nav
         nav.clear_widgets()
         self._nav: list[NavButton] = []
-        for i, item in enumerate(w.items):
+        items = [i for t in flow.variant.written_tasks for i in items_of(t)]
+        for i, item in enumerate(items):
             b = NavButton(text=item.label, index=i)
             b.bind(on_release=lambda btn: self.go(btn.index))
             nav.add_widget(b)
             self._nav.append(b)
-        self._options = [OptionButton(allow_no_selection=True, option_index=j, height=dp(50) * App.get_running_app().font_scale)
-                         for j in range(MAX_OPTIONS)]
-        for b in self._options:
+            if i % 3 == 2:
+                yield
+        scale = App.get_running_app().font_scale
+        self._options = []
+        for j in range(MAX_OPTIONS):
+            b = OptionButton(allow_no_selection=True, option_index=j, height=dp(50) * scale)
             b.bind(on_release=lambda btn: self.choose(int(btn.option_index)))
+            self._options.append(b)
+            if j % 3 == 2:
+                yield
         self._choice_panel = Factory.ChoicePanel()
+        yield
         self._typed_panel = Factory.TypedPanel()
         field = self._typed_panel.ids.field
         field.handler = self.field_key
         field.bind(text=self._typed, focus=self._field_focus)
+        yield
         letters = SPECIAL_LETTERS.get(flow.manifest.language, "")
         row = self._typed_panel.ids.letters
         self._letters: list[LetterButton] = []
@@ -107,14 +121,21 @@ class WrittenScreen(FlowScreen):
             lb.bind(on_release=lambda btn: self.insert_letter(btn.text))
             row.add_widget(lb)
             self._letters.append(lb)
-        self._typed_panel.ids.letters_label.opacity = 1 if letters else 0
-        self._typed_panel.ids.letters_label.height = self._typed_panel.ids.letters_label.texture_size[1] if letters else 0
+        label = self._typed_panel.ids.letters_label
+        label.opacity = 1 if letters else 0
+        label.height = label.texture_size[1] if letters else 0
+        self._confirm_view = Factory.FinishConfirm()
+        self._confirm_view.ids.no.bind(on_release=lambda _b: self._close_confirm())
+        self._confirm_view.ids.yes.bind(on_release=lambda _b: self._confirmed())
+        yield
+        if flow.written.items:  # the section is open (its instruction is shown): lay out the first item
+            self._show_item(flow, flow.written.position)
 
     def on_enter(self, *args) -> None:
         self._shown = -1  # drawn again on the next refresh, the answer field focused again
 
     def on_leave(self, *args) -> None:
-        if self._built_for is not None:
+        if self._built_for is not None and hasattr(self, "_typed_panel"):
             self._typed_panel.ids.field.focus = False  # keys must not go to a field no one sees
         self._close_confirm()
 
@@ -122,8 +143,7 @@ class WrittenScreen(FlowScreen):
     def refresh(self, flow) -> None:
         if flow.session is None or not flow.written.items:
             return
-        if self._built_for != f"{flow.session.session_id}/{len(flow.written.items)}":
-            self._build(flow)
+        self.ensure_built(flow, flow.task)
         w = flow.written
         if w.position != self._shown:
             self._show_item(flow, w.position)
@@ -279,14 +299,12 @@ class WrittenScreen(FlowScreen):
         self._typed_panel.ids.field.focus = False
         w = flow.written
         missing = w.unanswered
-        view = self._confirm_view = Factory.FinishConfirm()
+        view = self._confirm_view
         view.ids.body.text = t("written.confirm_body", done=len(w.items) - len(missing), total=len(w.items)) + (
             "\n" + t("written.confirm_missing", labels=", ".join(missing)) if missing else "")
-        view.ids.no.bind(on_release=lambda _b: self._close_confirm())
-        view.ids.yes.bind(on_release=lambda _b: self._confirmed())
         self._confirm = 0
         self._confirm_ring()
-        view.open()
+        self.add_widget(view)
 
     def _confirm_ring(self) -> None:
         self._confirm_view.ids.no.focused = self._confirm == 0
@@ -299,7 +317,7 @@ class WrittenScreen(FlowScreen):
     def _close_confirm(self) -> None:
         if self._confirm is not None:
             self._confirm = None
-            self._confirm_view.dismiss()
+            self.remove_widget(self._confirm_view)
 
     # ---------------------------------------------------------------- keys
     def _move_keys(self, key: int, modifiers) -> bool:
