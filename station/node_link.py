@@ -10,14 +10,18 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from station.config import StationConfig
 from sync.errors import NodeRefusedError, NotPairedError, SyncError
 from sync.protocol import Accommodation
+from station.flow.codes import basic_code_check, code_check_from_list
 from sync.station_config import StationSync
-from sync.uploader import SyncWorker
 from vpr_common import paths
 from vpr_common.atomic import atomic_write_text
+
+if TYPE_CHECKING:
+    from sync.uploader import SyncWorker
 
 log = logging.getLogger(__name__)
 
@@ -98,14 +102,16 @@ def _read_cache(cache: Path) -> dict | None:
     return {"codes": got, "accommodations": {}} if isinstance(got, list) else got
 
 
-def known_codes(sync: StationSync, config: StationConfig) -> KnownCodes:
+def known_codes(sync: StationSync, config: StationConfig, *, ask_node: bool = True) -> KnownCodes:
     """Codes and accommodations from the node (refreshing the cache), else the cache,
-    else the config file's codes; no list known means any five digits are accepted."""
+    else the config file's codes; no list known means any five digits are accepted.
+    ``ask_node=False``: the cache or the config file only (no network)."""
     cache = materials_dir() / CODES_CACHE
     got = None
     try:
-        got = sync.client().code_list()
-        atomic_write_text(cache, json.dumps(got))
+        if ask_node:
+            got = sync.client().code_list()
+            atomic_write_text(cache, json.dumps(got))
     except NotPairedError:
         pass
     except SyncError as exc:
@@ -117,7 +123,33 @@ def known_codes(sync: StationSync, config: StationConfig) -> KnownCodes:
     return KnownCodes(config.valid_codes(), {})
 
 
-def start_sync_worker(sync: StationSync) -> SyncWorker | None:
+class CodeBook:
+    """The codes and accommodations the station knows now. The station starts with
+    what it has on disk and asks the node in the background (:meth:`refresh`), so a
+    slow or absent node never delays the first screen; the code is checked only at
+    code entry, minutes later. Threads: :meth:`refresh` on a worker thread swaps one
+    reference; the UI thread reads it."""
+
+    def __init__(self, known: KnownCodes) -> None:
+        self.known = known
+
+    def check(self, code: str) -> None:
+        """Raises :class:`~station.flow.errors.InvalidCodeError`."""
+        codes = self.known.codes
+        (code_check_from_list(codes) if codes else basic_code_check)(code)
+
+    def accommodation(self, code: str) -> Accommodation:
+        return self.known.accommodation(code)
+
+    def refresh(self, sync: StationSync, config: StationConfig) -> None:
+        """Ask the node (never raises: a failure keeps what is known)."""
+        try:
+            self.known = known_codes(sync, config)
+        except Exception:  # noqa: BLE001 - a background refresh must not kill its thread
+            log.exception("code list not refreshed")
+
+
+def start_sync_worker(sync: StationSync) -> "SyncWorker | None":
     """Upload sealed packages in the background when the station is paired."""
     try:
         key = sync.station_key()
@@ -125,6 +157,7 @@ def start_sync_worker(sync: StationSync) -> SyncWorker | None:
         log.info("station not paired: sealed packages stay in the outbox (USB export possible)")
         return None
     from diagnostics.report import load_report
+    from sync.uploader import SyncWorker
 
     worker = SyncWorker(sync.outbox, sync.client, key, readiness=lambda: load_report() or {})
     worker.start()

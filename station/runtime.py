@@ -11,6 +11,7 @@ attributes afterwards."""
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -19,12 +20,11 @@ from exam_content.archive import ExamPackage, open_package, read_password_file
 from exam_content.demo import write_demo_packages
 from station.config import StationConfig, default_sessions_dir
 from station.flow.audio_port import RealAudioPort
-from station.flow.codes import basic_code_check, code_check_from_list
 from station.flow.machine import ExamFlow
 from station.flow.sealing import Sealer, station_key
 from station.flow.session_store import SessionStore
 from station.flow.timing import FlowTimings
-from station.node_link import KnownCodes, known_codes
+from station.node_link import CodeBook, KnownCodes, known_codes
 from sync.station_config import StationSync
 from vpr_common import paths
 from vpr_common.errors import VprError
@@ -85,7 +85,7 @@ def build_runtime(*, demo: bool, language: str = "en", fast: bool = False,
     package = demo_package(language, fast) if demo else configured_package(config)
     sync = StationSync(sync_root)
     store = SessionStore(sessions_dir or default_sessions_dir())
-    codes = KnownCodes(None, {}) if demo else known_codes(sync, config)
+    codes = CodeBook(KnownCodes(None, {}) if demo else known_codes(sync, config, ask_node=False))
     audio = RealAudioPort(config.input_device, config.output_device, config.volume)
     station_id, prompt = station_key(sync).station_id, sound_check_prompt()
     worker = None
@@ -93,11 +93,11 @@ def build_runtime(*, demo: bool, language: str = "en", fast: bool = False,
         from station.node_link import start_sync_worker
 
         worker = start_sync_worker(sync)
+        threading.Thread(target=codes.refresh, args=(sync, config), name="codes-refresh", daemon=True).start()
     sealer = Sealer(sync, readiness, on_sealed=worker.wake if worker is not None else None)
     flow = ExamFlow(
         package, audio, store, station_id=station_id, sound_check_prompt=prompt, sealer=sealer,
-        code_check=code_check_from_list(codes.codes) if codes.codes else basic_code_check,
-        accommodations=codes.accommodation,
+        code_check=codes.check, accommodations=codes.accommodation,
         timings=FlowTimings.fast() if fast or package.manifest.rehearsal else FlowTimings(),
     )
     return StationRuntime(config, package, flow, sync, sealer, demo, fast, worker)
