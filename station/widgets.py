@@ -55,6 +55,12 @@ class AnswerInput(TextInput):
     True answer means it was handled there."""
 
     handler = ObjectProperty(None, allownone=True)
+    #: The longest answer the field takes (the flow keeps no longer one either).
+    max_chars = NumericProperty(80)
+
+    def insert_text(self, substring, from_undo=False):  # noqa: ANN001 - Kivy's signature
+        room = int(self.max_chars) - len(self.text) + len(self.selection_text)
+        return super().insert_text(substring[:max(room, 0)], from_undo=from_undo)
 
     def keyboard_on_key_down(self, window, keycode, text, modifiers):  # noqa: ANN001 - Kivy's signature
         if self.handler is not None and self.handler(keycode[0], text, list(modifiers)):

@@ -42,9 +42,7 @@ def texture_of(package, media_path: str):
             _TEXTURES.clear()
         data = package.media(media_path)
         ext = media_path.rsplit(".", 1)[-1].lower()
-        # mipmaps: a photo drawn much smaller than it is samples a smaller level (less work
-        # for a software renderer)
-        _TEXTURES[key] = CoreImage(io.BytesIO(data), ext=ext, mipmap=True).texture
+        _TEXTURES[key] = CoreImage(io.BytesIO(data), ext=ext).texture
     return _TEXTURES[key]
 
 

@@ -28,7 +28,7 @@ from kivy.metrics import dp
 
 from station.flow.phases import Phase
 from exam_content.model import WRITTEN_TYPES
-from station.flow.written import ItemKind, items_of
+from station.flow.written import MAX_TYPED, ItemKind, items_of
 from station.messages import format_time, t
 from station.screens.base import DOWN, ENTER, LEFT, PAGE_DOWN, PAGE_UP, RIGHT, SPACE, TAB, UP, FlowScreen
 from station.widgets import LetterButton, NavButton, OptionButton
@@ -111,6 +111,7 @@ class WrittenScreen(FlowScreen):
         self._typed_panel = Factory.TypedPanel()
         field = self._typed_panel.ids.field
         field.handler = self.field_key
+        field.max_chars = MAX_TYPED
         field.bind(text=self._typed, focus=self._field_focus)
         yield
         letters = SPECIAL_LETTERS.get(flow.manifest.language, "")
