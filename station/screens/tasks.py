@@ -10,6 +10,7 @@ on the photo choice Left / Right and Enter (or 1, 2, 3)."""
 from __future__ import annotations
 
 import io
+import threading
 
 from kivy.app import App
 from kivy.core.image import Image as CoreImage
@@ -31,18 +32,67 @@ def progress_text(flow) -> str:
 
 
 _TEXTURES: dict[tuple[str, str], object] = {}
+_DECODED: dict[tuple[str, str], object] = {}  # key -> a decoded CoreImage (no texture yet) or an error
+_DECODING: set[tuple[str, str]] = set()
+_LOCK = threading.Lock()
+
+
+def _key(package, media_path: str) -> tuple[str, str]:
+    return package.manifest.package_id, media_path
+
+
+def _decode(package, media_path: str):
+    data = package.media(media_path)
+    ext = media_path.rsplit(".", 1)[-1].lower()
+    return CoreImage(io.BytesIO(data), ext=ext, nocache=True)  # pixels only: the texture is made on use
+
+
+def decode_in_background(package, media_paths) -> None:
+    """Decrypt and decode package pictures on a worker thread (Kivy decodes images on
+    threads too, for AsyncImage); :func:`decoded` says when they are there."""
+    todo = []
+    with _LOCK:
+        for path in media_paths:
+            key = _key(package, path)
+            if key not in _TEXTURES and key not in _DECODED and key not in _DECODING:
+                _DECODING.add(key)
+                todo.append((key, path))
+    if not todo:
+        return
+
+    def work() -> None:
+        for key, path in todo:
+            try:
+                result = _decode(package, path)
+            except Exception as exc:  # noqa: BLE001 - raised again on the UI thread by texture_of
+                result = exc
+            with _LOCK:
+                _DECODED[key] = result
+                _DECODING.discard(key)
+
+    threading.Thread(target=work, name="decode-pictures", daemon=True).start()
+
+
+def decoded(package, media_paths) -> bool:
+    with _LOCK:
+        return all(_key(package, p) in _DECODED or _key(package, p) in _TEXTURES for p in media_paths)
 
 
 def texture_of(package, media_path: str):
-    """A Kivy texture of a package picture, decoded from memory (once per package:
-    the photo choice and the speaking screen share it)."""
-    key = (package.manifest.package_id, media_path)
+    """A Kivy texture of a package picture, decoded from memory once per package (the
+    photo choice and the speaking screen share it); decrypted content never touches
+    the disk."""
+    key = _key(package, media_path)
     if key not in _TEXTURES:
+        with _LOCK:
+            image = _DECODED.pop(key, None)
+        if image is None:
+            image = _decode(package, media_path)
+        if isinstance(image, Exception):
+            raise image
         if len(_TEXTURES) > 12:
             _TEXTURES.clear()
-        data = package.media(media_path)
-        ext = media_path.rsplit(".", 1)[-1].lower()
-        _TEXTURES[key] = CoreImage(io.BytesIO(data), ext=ext).texture
+        _TEXTURES[key] = image.texture
     return _TEXTURES[key]
 
 
@@ -147,8 +197,11 @@ class PhotoChoiceScreen(FlowScreen):
     def build_steps(self, flow, task: PhotoDescriptionTask):
         self.ids.title.text = f"{task.number}. {task.title}"
         self.ids.instruction.text = task.instruction
+        decode_in_background(flow.package, task.photos)
+        while not decoded(flow.package, task.photos):
+            yield  # decrypted and decoded on a worker thread meanwhile
         for i, photo in enumerate(task.photos):
-            self.ids[f"photo{i}"].texture = texture_of(flow.package, photo)  # a PNG decoded a step
+            self.ids[f"photo{i}"].texture = texture_of(flow.package, photo)  # a texture made a step
             yield
         self._cursor = 0
 
