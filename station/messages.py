@@ -40,7 +40,7 @@ RU: dict[str, str] = {
     "confirm.no": "Исправить",
     "instructions.title": "Инструкция",
     "instructions.start": "Я прочитал(а), начать",
-    "listen.read": "Прочитайте вопросы. Аудиозапись начнётся через {time}.",
+    "listen.read": "Прочитайте задание. Аудиозапись начнётся через {time}.",
     "listen.play": "Слушайте. Прослушивание {n} из {total}.",
     "listen.pause": "Сейчас запись прозвучит ещё раз.",
     "listen.answer": "Выберите ответы. Осталось: {time}",

@@ -115,12 +115,15 @@ class InstructionsScreen(FlowScreen):
 class ListeningScreen(FlowScreen):
     _q = 0  # the keyboard ring: question
     _o = 0  # and option
+    _ringed_for: str | None = None
 
     def refresh(self, flow) -> None:
         task = flow.task
         if not isinstance(task, ListeningTask):
             return
-        if self.ensure_built(flow, task):
+        self.ensure_built(flow, task)
+        if self._ringed_for != self._built_for:  # the keyboard ring, once the screen shows
+            self._ringed_for = self._built_for
             self._ring()
         self.ids.progress.text = progress_text(flow)
         remaining = format_time(flow.remaining_s)
@@ -190,6 +193,7 @@ class ListeningScreen(FlowScreen):
 
 class PhotoChoiceScreen(FlowScreen):
     _cursor = 0
+    _ringed_for: str | None = None
 
     def build_key(self, flow, task) -> str | None:
         return f"{flow.session.session_id}/{task.id}" if isinstance(task, PhotoDescriptionTask) else None
@@ -209,7 +213,9 @@ class PhotoChoiceScreen(FlowScreen):
         task = flow.task
         if not isinstance(task, PhotoDescriptionTask):
             return
-        if self.ensure_built(flow, task):
+        self.ensure_built(flow, task)
+        if self._ringed_for != self._built_for:  # the keyboard ring, once the screen shows
+            self._ringed_for = self._built_for
             self._ring()
         self.ids.progress.text = progress_text(flow)
         self.ids.timer.text = t("photo.body", time=format_time(flow.remaining_s))

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.metrics import dp
 
@@ -186,6 +187,7 @@ class WrittenScreen(FlowScreen):
                 gap = next(x for x in task.items if x.id == item.item_id)
                 self.ids.prompt.text = gap.prompt
         self.ids.text_scroll.scroll_y = 1
+        self.ids.item_scroll.scroll_y = 1
         area = self.ids.answer_area
         area.clear_widgets()
         if item.kind is ItemKind.CHOICE:
@@ -237,6 +239,14 @@ class WrittenScreen(FlowScreen):
         self.ids.finish.focused = self._focus == "finish"
         if self._focus == "finish":
             self.ids.key_hint.text = t("written.keys_finish")
+        target = (self._options[self._cursor] if choice and self._focus == "item" else
+                  self._letters[self._letter] if self._focus == "letters" and self._letters else None)
+        if target is not None and target.parent is not None:
+            Clock.schedule_once(lambda _dt: self._scroll_to(target), 0)  # after the layout
+
+    def _scroll_to(self, widget) -> None:
+        if widget.get_parent_window() is not None:
+            self.ids.item_scroll.scroll_to(widget, padding=dp(12), animate=False)
 
     # ---------------------------------------------------------------- actions
     def go(self, index: int) -> None:

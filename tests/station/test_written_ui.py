@@ -85,3 +85,16 @@ def test_kill_while_typing_keeps_every_answer_and_the_time(station, tmp_path):
     # the section's clock went on from where it was (saved twice a second), not from 0
     assert used_before >= 3.0 and used_before - 0.6 <= end["used_s"] <= used_before + 30
     print(f"killed after {keys} key presses ({killed_at:.0f}); {used_before:.1f} s of the section used before")
+
+
+def test_large_print_and_extra_time_on_the_real_screens(station):
+    shots = ARTIFACTS / "large_print"
+    rc, seen, err = station.run("large_print", str(shots), module="tests.station.ui_written", timeout=300)
+    assert rc == 0, err[-3000:]
+    assert "callback_exception" not in seen, seen
+    assert seen["scale_before_code"] == 1.0  # the code is not known yet: normal print
+    assert seen["instructions"]["scale"] == 1.3 and seen["instructions"]["duration"] == 3 * 1.5
+    assert seen["instructions"]["body_font"] > 26 * 1.25
+    assert seen["written"]["duration"] == 90 * 1.5 and seen["written"]["overlaps"] == []
+    assert seen["written"]["prompt_font"] > 24 * 1.25
+    assert (shots / "large_print_typed.png").is_file()

@@ -246,6 +246,34 @@ class TypeUntilKilled(SelfTestDriver):
         os.close(fd)
 
 
+class LargePrint(SelfTestDriver):
+    """The self-test's way through the test for a code with large print and extra time:
+    the text is larger on every task screen, the timers longer, and in the written
+    section the item's side scrolls instead of overlapping."""
+
+    def __init__(self, shots: Path) -> None:
+        super().__init__(shots, 300)
+
+    def _act(self, app, flow, in_phase: float) -> None:
+        if flow.phase is Phase.CODE_CONFIRM:
+            OBSERVED["scale_before_code"] = app.font_scale
+        if flow.phase is Phase.INSTRUCTIONS and "instructions" not in OBSERVED:
+            OBSERVED["instructions"] = {"scale": app.font_scale, "duration": flow.duration_s,
+                                        "body_font": app.root.current_screen.ids.text.font_size}
+        if flow.phase is Phase.WRITTEN and in_phase > 0.6 and "written" not in OBSERVED:
+            screen = app.root.current_screen
+            screen.go(6)  # a typed item: the fullest side
+            app.screenshot(self.screenshots / "large_print_typed.png")
+            boxes = [screen.ids.instruction, screen.ids.prompt.parent, screen.ids.answer_area]
+            spans = [(w.to_window(*w.pos)[1], w.to_window(*w.pos)[1] + w.height) for w in boxes]
+            OBSERVED["written"] = {"duration": flow.duration_s, "prompt_font": screen.ids.prompt.font_size,
+                                   "overlaps": [i for i in range(2) if spans[i + 1][1] > spans[i][0] + 0.5],
+                                   "scrolls": screen.ids.item_scroll.children[0].height > screen.ids.item_scroll.height}
+            flow.finish_written()
+            return
+        super()._act(app, flow, in_phase)
+
+
 def main() -> int:
     from vpr_common.logging_setup import setup_logging
 
@@ -255,6 +283,12 @@ def main() -> int:
     if name == "keyboard":
         runtime = build_runtime(demo=True, language="de", fast=True)
         scenario = KeyboardScenario(shots)
+    elif name == "large_print":
+        from sync.protocol import Accommodation
+
+        runtime = build_runtime(demo=True, language="de", fast=True)
+        runtime.flow.accommodations = lambda code: Accommodation(1.5, 0, True)
+        scenario = LargePrint(shots)
     else:  # "type_until_killed": the self-test's own folders, so the self-test resumes it
         base = paths.data_dir() / "station" / "selftest"
         runtime = build_runtime(demo=True, language="de", fast=True, sessions_dir=base / "sessions",
