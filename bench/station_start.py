@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""Benchmark: station cold start to the first screen, and UI frame pacing while an
-answer is recorded with the live level meter.
+"""Benchmark: station cold start to the first screen and to ready, and UI frame pacing
+through the whole test.
 
 1. Start-up: launches ``vpr-station --demo --fast --windowed`` ``--runs`` times (the demo
-   package is built once beforehand, as on a prepared station) and reads the time from
-   process start to the first drawn screen from the station log. Baseline in the same
-   run: a bare Kivy app that shows one Label (same window driver). Target: <= 3 s.
+   package is built once beforehand, as on a prepared station) and reads from the station
+   log the time from process start to the first drawn screen and to "ready" (the runtime
+   made on its worker thread: audio, crypto, the verified package; the sound check then
+   starts). Baseline in the same run: a bare Kivy app that shows one Label (same window
+   driver). Target: first screen within 2x the bare app's first frame.
 2. Frame pacing: one ``vpr-station --self-test --fast`` on the PulseAudio loopback; the
-   self-test reports frame intervals during the recorded answers and the recorder's
-   overflows. Target: no overflows.
+   self-test reports every main-loop iteration (Kivy draws at most 30 frames a second)
+   during the recorded answers and through the whole test, each one over 100 ms with
+   the CPU this process and its UI thread used in it (much less CPU than the frame's
+   length means the machine was running other programs), and the recorder's overflows.
+   Targets: no frame over 100 ms, no overflows.
 
 Runs on this machine's real window driver (SDL offscreen without a display)."""
 
@@ -56,7 +61,8 @@ def env_for(home: Path) -> dict:
     return env
 
 
-def station_start(env: dict, log: Path) -> float:
+def station_start(env: dict, log: Path) -> tuple[float, float]:
+    """Seconds from process start to the first screen, and to ready."""
     before = log.read_text("utf-8") if log.exists() else ""
     proc = subprocess.Popen([sys.executable, "-m", "station.cli", "--demo", "--fast", "--windowed"], cwd=ROOT,
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -66,9 +72,10 @@ def station_start(env: dict, log: Path) -> float:
             time.sleep(0.1)
             text = log.read_text("utf-8")[len(before):] if log.exists() else ""
             m = re.search(r"first screen \S+ shown ([0-9.]+) s after process start", text)
-            if m:
-                return float(m.group(1))
-        raise RuntimeError("the station did not show its first screen within 60 s")
+            r = re.search(r"station ready ([0-9.]+) s after process start", text)
+            if m and r:
+                return float(m.group(1)), float(r.group(1))
+        raise RuntimeError("the station did not show its first screen and get ready within 60 s")
     finally:
         proc.kill()
         proc.wait()
@@ -93,12 +100,15 @@ def main() -> int:
                        check=True, capture_output=True)
         log = home / "vpr_log_dir" / "station.log"
         station_start(env, log)  # first run builds the demo package and warms caches; not counted
-        starts = [station_start(env, log) for _ in range(args.runs)]
-        bares = [bare_kivy(env) for _ in range(args.runs)]
-        s, b = min(starts), min(bares)
-        print(f"station cold start to first screen: best {s:.2f} s, all {', '.join(f'{x:.2f}' for x in starts)} (target <= 3 s)")
+        starts, bares = [], []
+        for _ in range(args.runs):  # interleaved, so a busy moment of the machine hits both
+            starts.append(station_start(env, log))
+            bares.append(bare_kivy(env))
+        s, r, b = min(x for x, _ in starts), min(y for _, y in starts), min(bares)
+        print(f"station cold start to first screen: best {s:.2f} s, all {', '.join(f'{x:.2f}' for x, _ in starts)}")
+        print(f"station ready (sound check starts): best {r:.2f} s, all {', '.join(f'{y:.2f}' for _, y in starts)}")
         print(f"bare Kivy app to first frame:       best {b:.2f} s, all {', '.join(f'{x:.2f}' for x in bares)}")
-        print(f"ratio station/bare Kivy: {s / b:.2f}x")
+        print(f"ratio first screen/bare Kivy: {s / b:.2f}x (target <= 2x); ready/bare Kivy: {r / b:.2f}x")
         if args.no_pacing:
             return 0
         from tests.harness.pulse_loopback import PulseLoopback
@@ -107,16 +117,24 @@ def main() -> int:
             penv = lb.env(env_for(home / "pacing"))
             proc = subprocess.run([sys.executable, "-m", "station.cli", "--self-test", "--fast"], cwd=ROOT,
                                   env=penv, capture_output=True, text=True, timeout=600)
-        out = proc.stdout
-        result = json.loads(out[out.index("{"):])
-        fp = result.get("frame_pacing", {})
-        overflows = []
-        for rec in result.get("recordings", []):
-            sidecar = Path(rec["file"]).with_suffix(".json")
-            overflows.append(json.loads(sidecar.read_text())["overflows"])
-        print(f"self-test ok={result['ok']}; frames during answers: {fp.get('frames')}, mean {fp.get('mean_fps')} fps, "
-              f"p50 {fp.get('p50_ms')} ms, p95 {fp.get('p95_ms')} ms, max {fp.get('max_ms')} ms")
+            out = proc.stdout
+            result = json.loads(out[out.index("{"):])
+            overflows = []
+            for rec in result.get("recordings", []):
+                sidecar = Path(rec["file"]).with_suffix(".json")
+                overflows.append(json.loads(sidecar.read_text())["overflows"])
+        for label, fp in (("during the recorded answers", result.get("frame_pacing", {})),
+                          ("through the whole test", result.get("frame_pacing_all", {}))):
+            print(f"self-test ok={result['ok']}; frames {label}: {fp.get('frames')}, p50 {fp.get('p50_ms')} ms, "
+                  f"p95 {fp.get('p95_ms')} ms, max {fp.get('max_ms')} ms, over 100 ms: {fp.get('over_100ms')}")
+        slow = result.get("frame_pacing_all", {}).get("slow_frames", [])
+        own = [f for f in slow if f["cpu_ms"] >= 0.8 * f["ms"]]
+        print(f"frames over 100 ms: {len(slow)}, of which {len(own)} with this process on the CPU most of the frame; "
+              f"worst by phase: {result.get('frame_pacing_all', {}).get('max_ms_by_phase')}")
+        for f in slow:
+            print(f"  {f['phase']}: {f['ms']} ms (CPU: process {f['cpu_ms']} ms, UI thread {f['ui_cpu_ms']} ms)")
         print(f"recorder overflows per answer: {overflows} (target: all 0)")
+        print(f"load average after the run: {os.getloadavg()[0]:.2f} (2 cores shared with other work)")
     return 0
 
 

@@ -7,7 +7,8 @@ demo subjects with today's English test and yesterday's Russian; the English exa
 package on the node with its password released and loaded for scoring with its answer
 key; three paired simulated stations and a response package from each present student
 (the spoken answers are speech cut from the demo's listening recording, a few are
-silent; listening choices random), imported and verified the same way as a USB import;
+silent; the listening and written answers right with a probability that differs
+from student to student, the typed ones sometimes misspelt), imported and verified the same way as a USB import;
 a few absentees; the Russian results; demo accounts (coordinator, technician, two
 experts, a lead expert) with ``ПАПКА/demo-logins.txt`` (``role<TAB>login<TAB>password``)
 and the protocol passphrase in ``ПАПКА/demo-readme.txt``; a qualification set chosen by
@@ -47,7 +48,11 @@ from coordinator.web import accounts
 from coordinator.web.store import ConsoleStore
 from exam_content.archive import open_package
 from exam_content.demo import demo_source_dir, write_demo_packages
-from exam_content.model import ListeningTask, PhotoDescriptionTask, ReadAloudTask
+from exam_content.answer_key import read_answer_key
+from exam_content.model import (WRITTEN_TYPES, ListeningTask, PhotoDescriptionTask, ReadAloudTask,
+                                 ReadingMatchingTask, ShortAnswerTask)
+from exam_content.model import item_ids
+from exam_content.scoring import TypedRule, variant_key
 from sync.package import seal_package
 from sync.signing import StationKey, generate_private_key, public_key_b64
 from vpr_common.atomic import atomic_write_text
@@ -91,6 +96,28 @@ def invented_name(rng: random.Random) -> str:
     first = rng.choice(_FEMALE if female else _MALE)
     patronymic = rng.choice(_PATRONYMIC)[1 if female else 0]
     return f"{surname} {first} {patronymic}"
+
+
+def options_of(task, item_id: str) -> int:
+    """How many options item ``item_id`` of an objective task offers (0: typed)."""
+    if isinstance(task, ShortAnswerTask):
+        return 0
+    if isinstance(task, ReadingMatchingTask):
+        return len(task.options)
+    return len(next(q for q in task.questions if q.id == item_id).options)
+
+
+def demo_answer(rng: random.Random, ability: float, right, n_options: int):
+    """A demo student's answer to one item: right with probability ``ability``; else
+    another option, or for a typed item a misspelling of the accepted answer."""
+    if isinstance(right, TypedRule):
+        word = right.accept[0]
+        if rng.random() < ability:
+            return word if rng.random() > 0.2 else f" {word.capitalize()} "  # case and spaces do not matter
+        return word[:-1] if len(word) > 2 and rng.random() < 0.6 else word + "s"
+    if rng.random() < ability or n_options < 2:
+        return int(right)
+    return rng.choice([i for i in range(n_options) if i != int(right)])
 
 
 def speech_source() -> tuple[np.ndarray, int]:
@@ -178,6 +205,7 @@ def make_demo(folder: Path, participants: int = 75, seed: int = 2026) -> DemoRep
     scoring_settings.update(scoring, "eng8", double_share=0.2)
 
     exam = open_package(exam_path, password.encode("ascii"))
+    answer_key = read_answer_key(pkg.build.answers_path, pkg.password)
     stations = []
     for i in range(3):
         private = generate_private_key()
@@ -194,11 +222,17 @@ def make_demo(folder: Path, participants: int = 75, seed: int = 2026) -> DemoRep
             variant = exam.manifest.variants[int(code) % len(exam.manifest.variants)]
             src = work_dir / code
             (src / "answers").mkdir(parents=True)
-            files, pieces, listening, photo = {}, {}, {}, {}
+            files, pieces, listening, photo, written = {}, {}, {}, {}, {}
             kind = "silent" if n % 29 == 7 else "pauses" if n % 11 == 3 else "speech"
+            key = variant_key(answer_key, variant.number)
+            ability = rng.betavariate(4, 2)  # the share of right answers differs from student to student
             for task in variant.tasks:
                 if isinstance(task, ListeningTask):
-                    listening[task.id] = {q.id: rng.randrange(len(q.options)) for q in task.questions}
+                    listening[task.id] = {i: demo_answer(rng, ability, key[task.id][i], options_of(task, i))
+                                          for i in item_ids(task)}
+                if isinstance(task, WRITTEN_TYPES):
+                    written[task.id] = {i: demo_answer(rng, ability, key[task.id][i], options_of(task, i))
+                                        for i in item_ids(task) if rng.random() > 0.03}  # a few left empty
                 if isinstance(task, (ReadAloudTask, PhotoDescriptionTask)):
                     name = f"{task.id}_1.vprenc"  # sealed for the node, as a station seals it
                     seal_flac(answer_audio(speech, rng, rng.uniform(12, 28), kind), src / "answers" / name,
@@ -208,7 +242,7 @@ def make_demo(folder: Path, participants: int = 75, seed: int = 2026) -> DemoRep
                     if isinstance(task, PhotoDescriptionTask):
                         photo[task.id] = rng.randrange(3)
             (src / "responses.json").write_text(json.dumps({"listening_answers": listening, "photo_choice": photo,
-                                                            "pieces": pieces}), encoding="utf-8")
+                                                            "written_answers": written, "pieces": pieces}), encoding="utf-8")
             files["responses.json"] = src / "responses.json"
             sealed = seal_package(files, {"participant_code": code, "variant": str(variant.number),
                                           "subject": "english", "extra": {"exam_package_id": info.package_id,

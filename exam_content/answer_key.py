@@ -1,6 +1,12 @@
-"""The answer key of listening tasks: a separate encrypted archive
-(``<package>.answers.zip``) for the coordinator and the experts. Stations never receive
-it, and the station's package manifest has no answer fields (its schema forbids them)."""
+"""The answer key: a separate encrypted archive (``<package>.answers.zip``) for the
+coordinator and the experts. Stations never receive it, and the station's package
+manifest has no answer fields (its schema forbids them).
+
+``answer_key.json``: ``{"format_version", "package_id", "answers": {variant: {task_id:
+{item_id: answer}}}}`` where an answer is the index of the right option (listening,
+multiple choice, matching) or, from format version 2, a typed item's rule
+``{"accept": [...], "case_sensitive": bool, "yo_equals_ye": bool}``. The format version
+is the package's; :mod:`exam_content.scoring` reads both."""
 
 from __future__ import annotations
 
@@ -15,9 +21,10 @@ from vpr_common.atomic import atomic_write_with
 KEY_NAME = "answer_key.json"
 
 
-def write_answer_key(path: Path, package_id: str, answers: dict, password: bytes) -> None:
+def write_answer_key(path: Path, package_id: str, answers: dict, password: bytes, *,
+                     format_version: int = 1) -> None:
     """Write the key archive atomically (AES-256, same password as the package)."""
-    body = json.dumps({"format_version": 1, "package_id": package_id, "answers": answers},
+    body = json.dumps({"format_version": format_version, "package_id": package_id, "answers": answers},
                       ensure_ascii=False, indent=2).encode("utf-8")
 
     def write(fh) -> None:
@@ -30,7 +37,7 @@ def write_answer_key(path: Path, package_id: str, answers: dict, password: bytes
 
 
 def read_answer_key(path: Path, password: bytes) -> dict:
-    """``{"package_id": ..., "answers": {variant: {task_id: {question_id: index}}}}``.
+    """``{"format_version": ..., "package_id": ..., "answers": {variant: {task_id: {item_id: answer}}}}``.
 
     Raises :class:`WrongPasswordError`, :class:`TamperedArchiveError`,
     :class:`PackageNotFoundError`, :class:`NotAnArchiveError`.

@@ -1,12 +1,14 @@
 """Building an encrypted exam package from a source folder.
 
 A source folder holds ``manifest.json`` in the package format minus the fields the
-builder fills in (``files``, ``package_id``, ``created_at``), with listening questions
-carrying their ``answer`` (index of the right option) and optionally a listening task's
-``audio_rehearsal`` (a short prompt used by ``--fast`` builds), plus the media files it
-refers to. The builder hashes the media, strips the answer key into a separate
-encrypted archive for the coordinator and experts (never given to stations), validates
-the result against the schema and writes the package atomically.
+builder fills in (``files``, ``package_id``, ``created_at``), with every objectively
+scored item carrying its ``answer`` - listening and multiple-choice questions and the
+texts of a matching task the index of the right option, a typed item the accepted
+answer(s) and their normalisation rules (see :func:`typed_rule`) - and optionally a
+listening task's ``audio_rehearsal`` (a short prompt used by ``--fast`` builds), plus the
+media files it refers to. The builder hashes the media, strips the answer key into a
+separate encrypted archive for the coordinator and experts (never given to stations),
+validates the result against the schema and writes the package atomically.
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ MEDIA_TYPES = {
     ".jpeg": "image/jpeg",
 }
 
-#: Timings of a ``--fast`` (rehearsal) build, in seconds.
+#: Timings of a ``--fast`` (rehearsal) build, in seconds (tasks and the written section).
 FAST_TIMINGS = {"read_seconds": 3, "prep_seconds": 3, "answer_seconds": 6}
+FAST_WRITTEN_SECONDS = 90
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,10 @@ def apply_fast_timings(source: dict[str, Any]) -> None:
     source has them, and mark the manifest ``rehearsal: true`` (in place)."""
     source["rehearsal"] = True
     for variant in source.get("variants", []):
+        section = variant.get("written_section")
+        if isinstance(section, dict):
+            section["read_seconds"] = FAST_TIMINGS["read_seconds"]
+            section["seconds"] = FAST_WRITTEN_SECONDS
         for task in variant.get("tasks", []):
             for key, value in FAST_TIMINGS.items():
                 if key in task:
@@ -88,26 +95,63 @@ def apply_fast_timings(source: dict[str, Any]) -> None:
                 task["audio"] = task["audio_rehearsal"]
 
 
-def _extract_answers(source: dict[str, Any]) -> dict[str, dict[str, dict[str, int]]]:
-    """Remove ``answer`` from listening questions; returns variant -> task -> question -> index."""
-    key: dict[str, dict[str, dict[str, int]]] = {}
+def _bad_answer(task: dict[str, Any], item_id: Any, hint_ru: str) -> E.SourceInvalidError:
+    return E.SourceInvalidError(
+        f"task {task.get('id')} item {item_id}: answer missing or malformed",
+        message_ru=f"В задании {task.get('number')} у пункта «{item_id}» не указан верный ответ ({hint_ru}).",
+    )
+
+
+def _choice_answer(task: dict[str, Any], item: dict[str, Any], n_options: int) -> int:
+    answer = item.pop("answer", None)
+    if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < n_options:
+        raise _bad_answer(task, item.get("id"), f"поле answer - номер варианта ответа от 0 до {max(n_options - 1, 0)}")
+    return answer
+
+
+def typed_rule(answer: Any) -> dict[str, Any] | None:
+    """The answer-key rule of a typed item from its source ``answer``: a string, a list
+    of accepted strings, or ``{"accept": [...], "case_sensitive": false,
+    "yo_equals_ye": false}``. None when it is malformed."""
+    if isinstance(answer, str):
+        answer = {"accept": [answer]}
+    elif isinstance(answer, list):
+        answer = {"accept": answer}
+    if not isinstance(answer, dict) or set(answer) - {"accept", "case_sensitive", "yo_equals_ye"}:
+        return None
+    accept = answer.get("accept")
+    if not isinstance(accept, list) or not accept or not all(isinstance(a, str) and a.strip() for a in accept):
+        return None
+    flags = {k: answer.get(k, False) for k in ("case_sensitive", "yo_equals_ye")}
+    if not all(isinstance(v, bool) for v in flags.values()):
+        return None
+    return {"accept": list(accept), **flags}
+
+
+def _extract_answers(source: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Remove every ``answer`` from the source; returns variant -> task -> item -> answer
+    (an option index, or a typed item's rule)."""
+    key: dict[str, dict[str, dict[str, Any]]] = {}
     for variant in source.get("variants", []):
         for task in variant.get("tasks", []):
             task.pop("audio_rehearsal", None)
-            if task.get("type") != "listening":
-                continue
-            for q in task.get("questions", []):
-                answer = q.pop("answer", None)
-                options = q.get("options", [])
-                if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < len(options):
-                    raise E.SourceInvalidError(
-                        f"task {task.get('id')} question {q.get('id')}: answer {answer!r}",
-                        message_ru=(
-                            f"В задании {task.get('number')} у вопроса «{q.get('id')}» не указан верный ответ "
-                            f"(поле answer - номер варианта ответа от 0 до {max(len(options) - 1, 0)})."
-                        ),
-                    )
-                key.setdefault(str(variant.get("number")), {}).setdefault(str(task.get("id")), {})[str(q.get("id"))] = answer
+            kind = task.get("type")
+            found: dict[str, Any] = {}
+            if kind in ("listening", "multiple_choice"):
+                for q in task.get("questions", []):
+                    found[str(q.get("id"))] = _choice_answer(task, q, len(q.get("options", [])))
+            elif kind == "reading_matching":
+                for text in task.get("texts", []):
+                    found[str(text.get("id"))] = _choice_answer(task, text, len(task.get("options", [])))
+            elif kind == "short_answer":
+                for item in task.get("items", []):
+                    rule = typed_rule(item.pop("answer", None))
+                    if rule is None:
+                        raise _bad_answer(task, item.get("id"), "поле answer - строка, список допустимых ответов "
+                                                                "или объект {\"accept\": [...]}")
+                    found[str(item.get("id"))] = rule
+            if found:
+                key.setdefault(str(variant.get("number")), {})[str(task.get("id"))] = found
     return key
 
 
@@ -184,6 +228,7 @@ def build_package(src_dir: Path, out_file: Path, password: bytes, *, fast: bool 
     answers_path = None
     if answers:
         answers_path = out_file.with_name(out_file.stem + ".answers.zip")
-        write_answer_key(answers_path, manifest.package_id, answers, password)
+        write_answer_key(answers_path, manifest.package_id, answers, password,
+                         format_version=manifest.format_version)
     log.info("built package %s (%s) from %s", out_file, manifest.package_id, src_dir)
     return BuildResult(out_file, answers_path, manifest)

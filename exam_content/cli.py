@@ -21,6 +21,9 @@ TASK_RU = {
     "listening": "аудирование",
     "read_aloud": "чтение вслух",
     "photo_description": "описание фотографии",
+    "reading_matching": "чтение (соответствие)",
+    "multiple_choice": "чтение (выбор ответа)",
+    "short_answer": "краткий ответ",
 }
 
 
@@ -62,7 +65,10 @@ def _manifest_summary(m: Manifest) -> dict:
             {
                 "number": v.number,
                 "max_points": v.max_points,
-                "tasks": [{"number": t.number, "type": t.type.value, "title": t.title, "max_points": t.max_points}
+                "max_primary": v.max_primary,
+                "mark_scale": [{"mark": r.mark, "min": r.low, "max": r.high} for r in v.mark_scale],
+                "tasks": [{"number": t.number, "type": t.type.value, "title": t.title, "max_points": t.max_points,
+                           "level": t.level.value if t.level else None}
                           for t in v.tasks],
             }
             for v in m.variants
@@ -75,8 +81,12 @@ def _print_manifest(m: Manifest) -> None:
     print(f"  Предмет: {SUBJECT_RU.get(m.subject, m.subject)}, {m.grade} класс; пакет {m.package_id}")
     print(f"  Создан: {m.created_at}" + ("; РЕПЕТИЦИОННЫЙ (сокращённое время)" if m.rehearsal else ""))
     for v in m.variants:
-        tasks = "; ".join(f"{t.number}. {TASK_RU[t.type.value]} ({t.max_points} б.)" for t in v.tasks)
+        tasks = "; ".join(f"{t.number}. {TASK_RU[t.type.value]} ({t.max_points} б."
+                          + (f", {t.level.value}" if t.level else "") + ")" for t in v.tasks)
         print(f"  Вариант {v.number}: {tasks}")
+        if v.mark_scale:
+            scale = ", ".join(f"«{r.mark}»: {r.low}-{r.high}" for r in v.mark_scale)
+            print(f"  Максимальный первичный балл {v.max_primary}; шкала: {scale}")
 
 
 def _cmd_build(a) -> int:

@@ -106,3 +106,12 @@ class SourceInvalidError(ContentError):
     code = "source_invalid"
     message_ru = "Папка с исходными материалами составлена с ошибкой."
     remedy_ru = "Исправьте указанную ошибку и запустите сборку снова."
+
+
+class ScoringError(ContentError):
+    """Points that cannot be computed: an answer key that does not fit the variant,
+    criteria points out of range, a task not yet scored, a variant without a scale."""
+
+    code = "scoring_error"
+    message_ru = "Баллы не удалось подсчитать."
+    remedy_ru = "Проверьте, что ключ ответов относится к этому пакету и что все задания оценены."

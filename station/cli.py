@@ -167,19 +167,23 @@ def _run_app(args) -> int:
 
     self_test = args.self_test
     configure(kiosk=not (args.windowed or self_test))
-    from station.runtime import build_runtime
-
     sessions = sync_root = None
     if self_test:  # a dry run keeps its sessions and outbox apart from the real ones
         sessions = paths.data_dir() / "station" / "selftest" / "sessions"
         sync_root = paths.data_dir() / "station" / "selftest" / "sync"
-    runtime = build_runtime(demo=args.demo or self_test, language=args.language, fast=args.fast,
-                            sessions_dir=sessions, sync_root=sync_root)
+
+    def load():
+        from station.runtime import build_runtime  # audio, crypto, the package: after the window
+
+        return build_runtime(demo=args.demo or self_test, language=args.language, fast=args.fast,
+                             sessions_dir=sessions, sync_root=sync_root)
+
     from station.app import StationApp
 
-    if not self_test:
-        StationApp(runtime, kiosk=not args.windowed).run()
+    if not self_test:  # the window first; the runtime is made while the first screen shows
+        StationApp(loader=load, kiosk=not args.windowed).run()
         return 0
+    runtime = load()
     from station.selftest import SelfTestDriver
 
     timeout = args.timeout or (240.0 if args.fast else 1200.0)

@@ -20,6 +20,9 @@ def configure(*, kiosk: bool, size: tuple[int, int] = (1024, 768)) -> None:
     from kivy.config import Config
 
     Config.set("kivy", "exit_on_escape", "0")
+    # 30 frames a second are smooth for a level meter and a countdown, and halve the
+    # drawing work of a software renderer (frame pacing: docs/station.md)
+    Config.set("graphics", "maxfps", "30")
     Config.set("kivy", "log_enable", "0")
     Config.set("input", "mouse", "mouse,disable_multitouch")
     if kiosk:

@@ -7,7 +7,7 @@ with the same keys (a test checks that every key used exists)."""
 from __future__ import annotations
 
 RU: dict[str, str] = {
-    "app.title": "ВПР - устная часть",
+    "app.title": "ВПР по иностранному языку",
     "common.continue": "Продолжить",
     "common.yes": "Да",
     "common.no": "Нет",
@@ -40,7 +40,7 @@ RU: dict[str, str] = {
     "confirm.no": "Исправить",
     "instructions.title": "Инструкция",
     "instructions.start": "Я прочитал(а), начать",
-    "listen.read": "Прочитайте вопросы. Аудиозапись начнётся через {time}.",
+    "listen.read": "Прочитайте задание. Аудиозапись начнётся через {time}.",
     "listen.play": "Слушайте. Прослушивание {n} из {total}.",
     "listen.pause": "Сейчас запись прозвучит ещё раз.",
     "listen.answer": "Выберите ответы. Осталось: {time}",
@@ -52,6 +52,41 @@ RU: dict[str, str] = {
     "answer.timer": "Идёт запись ответа. Осталось: {time}",
     "answer.silence": "Мы вас не слышим! Говорите громче или поправьте микрофон.",
     "answer.plan": "План ответа:",
+    "progress.task": "Задание {n} из {total}",
+    "progress.tasks": "Задания {first}-{last} из {total}",
+    "keys.listening": "Клавиатура: ↑ ↓ - вопрос, ← → - вариант, Пробел или Enter - выбрать",
+    "keys.photo": "Клавиатура: ← → - фотография, Enter - выбрать (или клавиши 1, 2, 3)",
+    "written.intro_timer": "Раздел начнётся через {time}. Можно начать раньше.",
+    "written.start": "Начать (Enter)",
+    "written.timer": "Осталось: {time}",
+    "written.warning": "Внимание: до конца раздела осталось {minutes} мин. Проверьте ответы.",
+    "written.warning_1": "Внимание: до конца раздела осталась 1 минута!",
+    "written.text": "Текст {label}",
+    "written.task_text": "Текст задания",
+    "written.word": "Слово: {word}",
+    "written.your_answer": "Ваш ответ:",
+    "written.back": "Назад",
+    "written.next": "Далее",
+    "written.finish": "Завершить раздел",
+    "written.answered": "Отвечено {done} из {total}",
+    "written.keys_choice": "Клавиатура: Tab / Shift+Tab - следующий / предыдущий вопрос, ↑ ↓ - вариант, "
+                           "Пробел - отметить, Enter - отметить и дальше, PageDown / PageUp - прокрутить текст",
+    "written.keys_typed": "Клавиатура: Tab / Shift+Tab - следующий / предыдущий вопрос, Enter - дальше, "
+                          "↓ - особые буквы (← → выбрать, Enter - вставить, ↑ - назад к ответу), "
+                          "PageDown / PageUp - прокрутить текст",
+    "written.keys_typed_plain": "Клавиатура: Tab / Shift+Tab - следующий / предыдущий вопрос, Enter - дальше, "
+                                "PageDown / PageUp - прокрутить текст",
+    "written.keys_finish": "Enter или Пробел - завершить раздел; Shift+Tab - вернуться к вопросам",
+    "written.letters": "Особые буквы:",
+    "written.cyrillic": "Вы печатаете русскими буквами. Переключите раскладку клавиатуры на латиницу "
+                        "(обычно Alt+Shift или Win+Пробел).",
+    "written.confirm_title": "Завершить раздел?",
+    "written.confirm_body": "Вы ответили на {done} из {total} вопросов. После завершения вернуться к заданиям "
+                            "4-6 будет нельзя.",
+    "written.confirm_missing": "Без ответа: {labels}.",
+    "written.confirm_yes": "Да, завершить",
+    "written.confirm_no": "Вернуться к заданиям",
+    "written.confirm_keys": "← → - выбрать кнопку, Enter - нажать",
     "seal.title": "Сохраняем ответы…",
     "done.title": "Ответы сохранены",
     "done.body": "Спасибо! Работа закончена. Снимите наушники и сидите тихо, пока организатор не разрешит встать.",
@@ -112,6 +147,9 @@ RU: dict[str, str] = {
                               "гарнитура будет исправна.",
     "fault.sealing": "Не удалось упаковать ответы; они сохранены на этом компьютере. Технический специалист "
                      "может упаковать их вручную ({error}).",
+    "fault.answers_not_saved": "Ответы письменной части не удаётся записать на диск ({error}). Они сохранены "
+                               "в памяти программы. Освободите место на диске или проверьте его и нажмите "
+                               "«Продолжить».",
     "fault.internal": "Внутренняя ошибка программы станции; подробности в журнале. Ответы сохранены.",
     # typed errors of the flow (station/flow/errors.py) and the code check
     "error.station": "Ошибка станции.",

@@ -13,7 +13,8 @@ attributes afterwards."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -21,12 +22,12 @@ from exam_content.archive import ExamPackage, open_package, read_password_file
 from exam_content.demo import write_demo_packages
 from station.config import StationConfig, default_sessions_dir
 from station.flow.audio_port import RealAudioPort
-from station.flow.codes import basic_code_check, code_check_from_list
+from station.flow.live import LiveState
 from station.flow.machine import ExamFlow
 from station.flow.sealing import Sealer, station_key
 from station.flow.session_store import SessionStore
 from station.flow.timing import FlowTimings
-from station.node_link import valid_codes
+from station.node_link import CodeBook, KnownCodes, known_codes
 from sync.station_config import StationSync
 from vpr_common import paths
 from vpr_common.errors import VprError
@@ -59,6 +60,13 @@ class StationRuntime:
     demo: bool
     fast: bool
     worker: object | None = None  # the background SyncWorker when paired
+    live: LiveState = field(default_factory=LiveState)  # what the node's live board shows
+
+    def track_live(self) -> None:
+        """Take the flow's live state (UI thread, every frame); when the board would
+        show something else, the worker sends a heartbeat now."""
+        if self.live.update(self.flow) and self.worker is not None:
+            self.worker.state_changed()
 
 
 def sound_check_prompt() -> bytes:
@@ -95,21 +103,23 @@ def build_runtime(*, demo: bool, language: str = "en", fast: bool = False,
     package = demo_package(language, fast) if demo else configured_package(config)
     sync = StationSync(sync_root)
     store = SessionStore(sessions_dir or default_sessions_dir())
-    codes = None if demo else valid_codes(sync, config)
-    seal_to = sync.recording_key()  # asks the node once if an older pairing has none
+    codes = CodeBook(KnownCodes(None, {}) if demo else known_codes(sync, config, ask_node=False))
+    # asks the node once if an older pairing has none (this runs on the start-up worker thread)
+    seal_to = sync.recording_key()
     if seal_to is None and not demo:
         raise NoRecordingKeyError("no node recording key (not paired, or the node cannot be asked)")
     audio = RealAudioPort(config.input_device, config.output_device, config.volume, seal_to=seal_to)
     station_id, prompt = station_key(sync).station_id, sound_check_prompt()
-    worker = None
+    worker, live = None, LiveState()
     if not demo:  # started once nothing else can fail: the constructors below do no I/O
         from station.node_link import start_sync_worker
 
-        worker = start_sync_worker(sync)
+        worker = start_sync_worker(sync, live.snapshot)
+        threading.Thread(target=codes.refresh, args=(sync, config), name="codes-refresh", daemon=True).start()
     sealer = Sealer(sync, readiness, on_sealed=worker.wake if worker is not None else None)
     flow = ExamFlow(
         package, audio, store, station_id=station_id, sound_check_prompt=prompt, sealer=sealer,
-        code_check=code_check_from_list(codes) if codes else basic_code_check,
+        code_check=codes.check, accommodations=codes.accommodation,
         timings=FlowTimings.fast() if fast or package.manifest.rehearsal else FlowTimings(),
     )
-    return StationRuntime(config, package, flow, sync, sealer, demo, fast, worker)
+    return StationRuntime(config, package, flow, sync, sealer, demo, fast, worker, live)

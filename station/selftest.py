@@ -44,6 +44,11 @@ class SelfTestDriver:
         self._shot_pending = False
         self._frame_hooked = False
         self.answer_frame_dts: list[float] = []
+        self.frame_dts: list[tuple[str, float]] = []  # every frame of the run, with its phase
+        # frames over 100 ms: phase, length, CPU of this process and of its UI thread in it
+        self.slow_frames: list[dict] = []
+        self._cpu_at = time.process_time()
+        self._ui_cpu_at = time.thread_time()  # _frame runs on the UI thread
 
     # ---------------------------------------------------------------- helpers
     def _voice(self, app) -> None:
@@ -72,17 +77,39 @@ class SelfTestDriver:
     def _frame(self, dt: float) -> None:
         if self.phase is Phase.ANSWER:
             self.answer_frame_dts.append(dt)
-        if dt > 0.25:
-            log.warning("slow frame: %.3f s in phase %s", dt, self.phase)
+        cpu, self._cpu_at = time.process_time() - self._cpu_at, time.process_time()
+        ui_cpu, self._ui_cpu_at = time.thread_time() - self._ui_cpu_at, time.thread_time()
+        if self.phase is not None:
+            self.frame_dts.append((self.phase.value, dt))
+        if dt > 0.1:
+            # CPU well under the frame's length: the machine ran other work (another program)
+            self.slow_frames.append({"phase": getattr(self.phase, "value", None), "ms": round(1000 * dt, 1),
+                                     "cpu_ms": round(1000 * cpu, 1), "ui_cpu_ms": round(1000 * ui_cpu, 1)})
+            log.warning("slow frame: %.3f s in phase %s (this process's CPU %.3f s)", dt, self.phase, cpu)
 
-    def frame_pacing(self) -> dict:
-        """Frame intervals while an answer was recorded (the level meter is live then)."""
-        dts = sorted(self.answer_frame_dts[1:])
+    @staticmethod
+    def _pacing(dts: list[float]) -> dict:
+        dts = sorted(dts)
         if not dts:
             return {}
         return {"frames": len(dts), "mean_fps": round(len(dts) / sum(dts), 1),
                 "p50_ms": round(1000 * dts[len(dts) // 2], 1), "p95_ms": round(1000 * dts[int(len(dts) * 0.95)], 1),
-                "max_ms": round(1000 * dts[-1], 1)}
+                "max_ms": round(1000 * dts[-1], 1), "over_100ms": sum(1 for d in dts if d > 0.1)}
+
+    def frame_pacing(self) -> dict:
+        """Frame intervals while an answer was recorded (the level meter is live then)."""
+        return self._pacing(self.answer_frame_dts[1:])
+
+    def frame_pacing_all(self) -> dict:
+        """Frame intervals of the whole run after the first screen, and the worst by phase."""
+        dts = self.frame_dts[1:]
+        out = self._pacing([d for _p, d in dts])
+        worst: dict[str, float] = {}
+        for phase, d in dts:
+            worst[phase] = max(worst.get(phase, 0.0), d)
+        out["max_ms_by_phase"] = {p: round(1000 * d, 1) for p, d in worst.items()}
+        out["slow_frames"] = self.slow_frames[1:]  # the first is the window's first frame
+        return out
 
     def tick(self, app) -> None:
         flow = app.flow
@@ -151,9 +178,53 @@ class SelfTestDriver:
         elif p is Phase.PHOTO_CHOICE:
             self.acted = True
             self._press(app, "pick1")
+        elif p is Phase.WRITTEN_INTRO:
+            self.acted = True
+            self._press(app, "start")
+        elif p is Phase.WRITTEN:
+            self._written(app, flow)
         elif p is Phase.DONE and in_phase > 1.0:
             self.acted = True
             self._finish(app, None)
+
+    def _written(self, app, flow) -> None:
+        """Go through the written section as a student would, one step a tick: a choice,
+        a typed answer (with a special letter where the language has them), Cyrillic
+        typed by mistake and erased, the navigator, then finish and confirm."""
+        screen = app.root.current_screen
+        w = flow.written
+        step = self._written_step = getattr(self, "_written_step", 0) + 1
+        typed = next(i for i, it in enumerate(w.items) if it.kind.value == "typed")
+        field = screen._typed_panel.ids.field if step > 1 else None
+        if step == 2:
+            screen._options[2].dispatch("on_release")   # a heading for text A
+            screen._nav[typed].dispatch("on_release")   # to the first typed item
+        elif step == 3:
+            field.insert_text("wen")
+        elif step == 4:
+            self._shot_named(app, "written_typed")
+            field.insert_text("привет")
+        elif step == 6:
+            self._shot_named(app, "written_cyrillic")
+            field.text = "went"
+            if screen._letters:
+                screen._letters[0].dispatch("on_release")
+        elif step == 7:
+            screen._nav[1].dispatch("on_release")
+        elif step == 9:
+            self._shot_named(app, "written_choice")
+            screen.ids.finish.dispatch("on_release")
+        elif step == 11:
+            self._shot_named(app, "written_confirm")
+            screen._confirm_view.ids.yes.dispatch("on_release")
+            self.acted = True
+        self.written_answers = {k: dict(v) for k, v in flow.session.written_answers.items()}
+
+    def _shot_named(self, app, what: str) -> None:
+        if self.screenshots is not None:
+            name = f"{len(self.shots) + 1:02d}_{what}.png"
+            app.screenshot(self.screenshots / name)
+            self.shots.append(name)
 
     def _finish(self, app, failure: str | None) -> None:
         self._silence_voice()
@@ -183,6 +254,10 @@ class SelfTestDriver:
             summary["silence_warnings"] = sum(1 for e in flow.store.events(s.session_id)
                                               if e["event"] == "silence_warning")
             summary["listening_answers"] = s.listening_answers
+            summary["written_answers"] = s.written_answers
+            journal = flow.written.journal_path
+            if journal is not None and journal.exists():
+                summary["written_journal_lines"] = len(journal.read_text("utf-8").splitlines())
             if s.package_path:
                 try:
                     v = verify_package(s.package_path, app.runtime.sync.private_key().public_key())
@@ -195,6 +270,7 @@ class SelfTestDriver:
         if not summary["recordings"] and not failure:
             self.failures.append("Нет ни одной записи ответа.")
         summary["frame_pacing"] = self.frame_pacing()
+        summary["frame_pacing_all"] = self.frame_pacing_all()
         summary["failures"] = self.failures
         summary["ok"] = not self.failures
         self.result = summary

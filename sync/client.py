@@ -182,6 +182,12 @@ class NodeClient:
     def codes(self) -> list[str]:
         return list(self._json("GET", PATH_CODES)["codes"])
 
+    def code_list(self) -> dict:
+        """``{"codes": [...], "accommodations": {code: wire form}}`` (an older node
+        sends no accommodations: an empty dict)."""
+        got = self._json("GET", PATH_CODES)
+        return {"codes": list(got["codes"]), "accommodations": dict(got.get("accommodations") or {})}
+
     def password(self) -> str:
         return str(self._json("GET", PATH_PASSWORD)["password"])
 

@@ -11,7 +11,10 @@ JSON as itself.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from enum import Enum
+from typing import Any, Mapping
 
 API_PREFIX = "/api/v1"
 
@@ -129,3 +132,45 @@ class Activity(WireValue):
 
 #: Refusals after which the station resumes from the ``offset`` in the answer.
 RESUME_FROM_OFFSET = frozenset({Reason.NO_UPLOAD, Reason.OFFSET_MISMATCH, Reason.UPLOAD_INCOMPLETE})
+
+
+# -- accommodations in the answer of PATH_CODES ----------------------------------------
+#: Limits the node enforces when the coordinator sets extra time, and the station checks.
+MAX_EXTRA_FACTOR = 3.0
+MAX_EXTRA_MINUTES = 120
+
+
+@dataclass(frozen=True)
+class Accommodation:
+    """What a participant code gets (``GET /codes`` answers ``{"codes": [...],
+    "accommodations": {code: wire form}}``): extra time as a factor for every timed
+    phase (``extra_factor`` 1.5) or as minutes added to the whole work
+    (``extra_minutes`` 15, spread over its timed phases by the station), and large
+    print. The default is no accommodation."""
+
+    extra_factor: float = 1.0
+    extra_minutes: int = 0
+    large_print: bool = False
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"extra_factor": self.extra_factor, "extra_minutes": self.extra_minutes,
+                "large_print": self.large_print}
+
+    @classmethod
+    def from_wire(cls, d: Mapping[str, Any]) -> "Accommodation":
+        """Raises ``ValueError`` for values outside the limits (unknown keys are ignored,
+        so a newer node can add some)."""
+        factor = float(d.get("extra_factor", 1.0))
+        minutes = d.get("extra_minutes", 0)
+        large = d.get("large_print", False)
+        if not (math.isfinite(factor) and 1.0 <= factor <= MAX_EXTRA_FACTOR):
+            raise ValueError(f"extra_factor {factor!r} outside 1..{MAX_EXTRA_FACTOR}")
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= MAX_EXTRA_MINUTES:
+            raise ValueError(f"extra_minutes {minutes!r} outside 0..{MAX_EXTRA_MINUTES}")
+        if not isinstance(large, bool):
+            raise ValueError(f"large_print {large!r} is not a boolean")
+        return cls(factor, minutes, large)
+
+    @property
+    def extra_time(self) -> bool:
+        return self.extra_factor > 1.0 or self.extra_minutes > 0

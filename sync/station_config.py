@@ -11,13 +11,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from sync import tlsfp
-from sync.client import NodeClient, pair_with_node
 from sync.errors import NotPairedError
 from sync.outbox import Outbox
 from sync.signing import StationKey, generate_private_key, load_private_key, save_private_key
 from vpr_common import paths
 from vpr_common.atomic import atomic_write_text
+
+if TYPE_CHECKING:
+    from sync.client import NodeClient
 
 PAIRING = "pairing.json"
 KEY = "station_key.pem"
@@ -85,6 +89,8 @@ class StationSync:
 
     def pair(self, url: str, code: str, name: str, expected_fingerprint: str | None = None) -> Pairing:
         """Pair with the node (see :func:`sync.client.pair_with_node`) and save it."""
+        from sync.client import pair_with_node  # requests: only when the node is talked to
+
         result = pair_with_node(url, code, name, self.private_key(), expected_fingerprint)
         atomic_write_text(self.root / CERT, result["cert_pem"])
         pairing = Pairing(url.rstrip("/"), result["fingerprint"], result["station_id"], name, time.time(),
@@ -124,5 +130,8 @@ class StationSync:
         return load_public_key_b64(pairing.recording_key) if pairing.recording_key else None
 
     def client(self) -> NodeClient:
+        """Raises :class:`NotPairedError` if the station was never paired."""
+        from sync.client import NodeClient  # requests: only when the node is talked to
+
         p = self.pairing()
         return NodeClient(p.node_url, p.fingerprint, StationKey(p.station_id, self.private_key()))

@@ -12,13 +12,15 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from sync.client import NodeClient
 from sync.errors import NodeRefusedError, PackageError, SyncError
 from sync.outbox import Outbox, OutboxState
 from sync.package import verify_package
 from sync.signing import StationKey
+
+if TYPE_CHECKING:
+    from sync.client import NodeClient  # requests is imported only when a client is made
 
 log = logging.getLogger(__name__)
 

@@ -106,5 +106,19 @@ def exam_password(request: Request, auth: AuthContext = Depends(station_auth)) -
 @router.get("/codes", tags=["station"], response_model=None, openapi_extra=SIGNED_OP,
             responses={**answer(CodesAnswer), **errors(*SIGNED)})
 def codes(request: Request, auth: AuthContext = Depends(station_auth)) -> dict:
-    """The list of valid participant codes."""
-    return {"codes": _store(request).list_codes()}
+    """The list of valid participant codes, and the accommodations (extra time, large
+    print) of those that have one: ``{"codes": [...], "accommodations": {code: {...}}}``."""
+    store = _store(request)
+    listed = store.list_codes()
+    return {"codes": listed, "accommodations": school_accommodations(store.data_dir, set(listed))}
+
+
+def school_accommodations(data_dir, codes: set[str]) -> dict:
+    """The school's accommodations of ``codes`` in their wire form (none without a school store)."""
+    from coordinator.school.accommodations import all_accommodations
+    from coordinator.school.store import DB_NAME, SchoolStore
+
+    if not (data_dir / DB_NAME).exists():
+        return {}
+    with SchoolStore(data_dir) as school:
+        return {c: a.to_wire() for c, a in all_accommodations(school).items() if c in codes}

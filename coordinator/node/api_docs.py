@@ -105,8 +105,17 @@ class PasswordAnswer(BaseModel):
     password: str
 
 
+class AccommodationAnswer(BaseModel):
+    """One code's accommodation (``sync.protocol.Accommodation``)."""
+
+    extra_factor: float
+    extra_minutes: int
+    large_print: bool
+
+
 class CodesAnswer(BaseModel):
     codes: list[str]
+    accommodations: dict[str, AccommodationAnswer] = {}
 
 
 class UploadAnswer(BaseModel):

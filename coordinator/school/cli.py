@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import Sequence
 
+from coordinator.school import accommodations as acc
 from coordinator.school import cli_handlers as h
 from coordinator.school import cli_handlers_care as hc
 from vpr_common.argparse_ru import RuArgumentParser
@@ -113,6 +114,14 @@ def register(subparsers) -> None:
     _class(p)
     p.add_argument("--code", action="append", default=[], metavar="КОД",
                    help="только этот код (можно несколько раз), например новый код взамен отозванного")
+    p = _leaf(g, "accommodate", acc.cmd_accommodate,
+              "особые условия для участника с ОВЗ: дополнительное время и/или крупный шрифт")
+    p.add_argument("code", metavar="КОД")
+    p.add_argument("--extra-time", metavar="ВРЕМЯ",
+                   help="множитель для каждого этапа (1.5) или минуты на всю работу со знаком плюс (+15)")
+    p.add_argument("--large-print", action="store_true", help="крупный шрифт на экранах заданий")
+    p.add_argument("--clear", action="store_true", help="снять особые условия с кода")
+    _leaf(g, "accommodations", acc.cmd_list, "коды с особыми условиями")
 
     g = _group(subparsers, "subjects", "предметы и критерии оценивания")
     p = _leaf(g, "load", h.subjects_load, "загрузить файл предметов и критериев")

@@ -267,8 +267,20 @@ def finish_rekey(conn: sqlite3.Connection, read_json: Callable[[str], dict],
     return True
 
 
+def _v4(conn: sqlite3.Connection) -> None:
+    """Issue 18: accommodations per participant code (extra time, large print), keyed
+    by the code only (``coordinator/school/accommodations.py``)."""
+    conn.execute("""CREATE TABLE IF NOT EXISTS accommodations(
+    code TEXT PRIMARY KEY,
+    extra_factor REAL,
+    extra_minutes INTEGER,
+    large_print INTEGER NOT NULL DEFAULT 0,
+    updated_utc TEXT NOT NULL
+)""")
+
+
 #: STEPS[i] upgrades a file of version i + 1 to version i + 2.
-STEPS: list[Callable[[sqlite3.Connection], None]] = [_v2, _v3]
+STEPS: list[Callable[[sqlite3.Connection], None]] = [_v2, _v3, _v4]
 LATEST = len(STEPS) + 1
 
 

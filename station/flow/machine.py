@@ -5,145 +5,44 @@ student presses something; it reads the public properties to draw. The flow neve
 waits: it starts playback or recording and looks again on the next tick. Time comes
 from an injected monotonic clock, so tests can drive it.
 
-Three small machines do the detailed work and report by return value; the flow picks
-the phase: the sound check (``sound_check.py``), the listening prompt's plays
-(``listening.py``) and the recording of answer pieces (``answer.py``).
+Small machines do the detailed work and report by return value; the flow picks the
+phase: the sound check (``sound_check.py``), the listening prompt's plays
+(``listening.py``), the recording of answer pieces (``answer.py``) and the written
+section (``written.py``: its items, answers and their journal, the warnings).
+An accommodation's extra time stretches every timed phase (``timing.time_factor``).
 
-Persistence: a participant's state (:class:`~station.flow.phases.SessionState`) is saved
-on every transition and twice a second while a timer runs; every step is a timeline
-event. After a crash :meth:`start` finds the unfinished session, recovers an interrupted
+The phase, its clock, the session and the parts live in :class:`~station.flow.state.FlowState`,
+which this class builds on. Persistence: a participant's state
+(:class:`~station.flow.phases.SessionState`) is saved on every transition and twice a
+second while a timer runs; every step is a timeline event. After a crash :meth:`start` finds the unfinished session, recovers an interrupted
 recording from its journal and continues the same task with the time that was left.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from typing import Callable
 
 from audio.errors import AudioError
-from exam_content.archive import ExamPackage
-from exam_content.model import InstructionsTask, ListeningTask, PhotoDescriptionTask, ReadAloudTask, Task, Variant
-from station.flow.answer import AnswerRecorder, PieceEnd
-from station.flow.codes import CodeCheck, basic_code_check
+from exam_content.model import (WRITTEN_TYPES, InstructionsTask, ListeningTask, PhotoDescriptionTask, ReadAloudTask,
+                                Variant)
+from station.flow.answer import PieceEnd
 from station.flow.errors import StationError
-from station.flow.listening import CHOICE_PHASES, PlaysEnd, PromptPlays, record_choice
-from station.flow.phases import SOUND_CHECK_PHASES, Phase, SessionState
-from station.flow.session_store import SessionStore
-from station.flow.sound_check import PHASE_OF_STEP, CheckStep, SoundCheck
-from station.flow.timing import FlowTimings, phase_seconds
+from station.flow.listening import CHOICE_PHASES, PlaysEnd, record_choice
+from station.flow.phases import Phase, SessionState
+from station.flow.sound_check import PHASE_OF_STEP, CheckStep
+from station.flow.state import FlowState, Sealer
+from station.flow.timing import time_factor
 from station.messages import t
 
 log = logging.getLogger(__name__)
 
-Sealer = Callable[[SessionState, SessionStore], str]
+__all__ = ["ExamFlow", "Sealer"]
 
 
-class ExamFlow:
+class ExamFlow(FlowState):
     """See the module docstring. Raises nothing from :meth:`tick`: faults become the
-    RAISE_HAND phase with a reason for the adult."""
-
-    def __init__(self, package: ExamPackage, audio, store: SessionStore, *, station_id: str,
-                 sound_check_prompt: bytes, sealer: Sealer, code_check: CodeCheck = basic_code_check,
-                 timings: FlowTimings = FlowTimings(), clock: Callable[[], float] = time.monotonic) -> None:
-        self.package = package
-        self.manifest = package.manifest
-        self.audio = audio
-        self.store = store
-        self.station_id = station_id
-        self.sealer = sealer
-        self.code_check = code_check
-        self.timings = timings
-        self.clock = clock
-        self.phase = Phase.SOUND_HEAR
-        self.session: SessionState | None = None
-        self.pending_code: str | None = None
-        self.pending_variant: Variant | None = None
-        self.raise_hand_reason = ""
-        self.raise_hand_can_continue = False
-        self.plays = PromptPlays(audio, package, store, self._event, pause_s=timings.pause_between_plays_s,
-                                 clock=clock)
-        self.answer = AnswerRecorder(audio, store, self._event, silence_warn_after_s=timings.silence_warn_after_s)
-        self.sound_check = SoundCheck(audio, sound_check_prompt, store.root.parent / "soundcheck",
-                                      speak_seconds=timings.speak_check_s, clock=clock)
-        self.faults: list[str] = []
-        self._phase_started = clock()
-        self._elapsed_base = 0.0
-        self._last_persist = clock()
-
-    # ---------------------------------------------------------------- queries
-    @property
-    def variant(self) -> Variant | None:
-        if self.session is None:
-            return self.pending_variant
-        return self.manifest.variant(self.session.variant)
-
-    @property
-    def task(self) -> Task | None:
-        v = self.variant
-        if self.session is None or v is None or self.session.task_index >= len(v.tasks):
-            return None
-        return v.tasks[self.session.task_index]
-
-    @property
-    def elapsed_s(self) -> float:
-        return self._elapsed_base + (self.clock() - self._phase_started)
-
-    @property
-    def duration_s(self) -> float | None:
-        """Length of the current timed phase, or None for an untimed one."""
-        if self.phase is Phase.SOUND_SPEAK:
-            return self.timings.speak_check_s
-        return phase_seconds(self.phase, self.task)
-
-    @property
-    def remaining_s(self) -> float | None:
-        if self.phase is Phase.SOUND_SPEAK:  # the sound check keeps its own time
-            return self.sound_check.remaining_s
-        d = self.duration_s
-        return None if d is None else max(0.0, d - self.elapsed_s)
-
-    @property
-    def message(self) -> str:
-        """A short hint for the student on the sound check's screens."""
-        return self.sound_check.message if self.phase in SOUND_CHECK_PHASES else ""
-
-    @property
-    def silence_warning(self) -> bool:
-        """The student has been silent too long in the answer being recorded."""
-        return self.answer.silence_warning
-
-    def level(self):
-        return self.audio.level()
-
-    # ---------------------------------------------------------------- plumbing
-    def _event(self, event: str, **details) -> None:
-        log.info("flow event %s %s", event, details)
-        if self.session is not None:
-            self.store.append_event(self.session.session_id, event, task=getattr(self.task, "id", None), **details)
-
-    def _persist(self) -> None:
-        if self.session is not None:
-            self.session.phase = self.phase
-            self.session.phase_elapsed_s = self.elapsed_s
-            self.store.save(self.session)
-            self._last_persist = self.clock()
-
-    def _enter(self, phase: Phase, elapsed: float = 0.0) -> None:
-        self.phase = phase
-        self._phase_started = self.clock()
-        self._elapsed_base = elapsed
-        self._persist()
-        self._event("phase", phase=phase.value, elapsed_s=round(elapsed, 3))
-
-    def raise_hand(self, reason: str, *, can_continue: bool) -> None:
-        """Stop for an adult: show ``reason`` (Russian) on the raise-hand screen, with
-        "continue" when the same task can go on. Also for the app's own faults."""
-        self.raise_hand_reason = reason
-        self.raise_hand_can_continue = can_continue
-        self.faults.append(reason)
-        self._event("fault", reason=reason)
-        self._enter(Phase.RAISE_HAND)
+    RAISE_HAND phase with a reason for the adult. The parts, the phase and the queries
+    are :class:`~station.flow.state.FlowState`'s."""
 
     # ---------------------------------------------------------------- start / resume
     def start(self) -> None:
@@ -163,12 +62,14 @@ class ExamFlow:
         task = self.task
         if task is not None:  # journals exist only if a recording was cut
             self.faults.extend(self.answer.recover(state, task.id))
+        if isinstance(task, WRITTEN_TYPES):  # the answers typed before the crash, from their journal
+            self.written.open(state, self.variant)
         if phase is Phase.RAISE_HAND:
             self.raise_hand(t("fault.interrupted"), can_continue=True)
             return
         if phase is Phase.ANSWER and isinstance(task, (ReadAloudTask, PhotoDescriptionTask)):
             recorded = state.recorded_seconds(task.id)
-            if recorded >= task.answer_seconds - 0.5:
+            if recorded >= task.answer_seconds * state.time_factor - 0.5:
                 self._next_task()
             else:
                 self._start_answer(elapsed=recorded)
@@ -230,9 +131,12 @@ class ExamFlow:
             self.pending_code = None
             self._enter(Phase.CODE_ENTRY)
             return
-        self.session = SessionState.begin(self.pending_code, self.pending_variant.number, self.manifest.package_id,
-                                          self.manifest.subject, self.station_id)
-        self._event("session_start", participant_code=self.pending_code, variant=self.session.variant,
+        s = self.session = SessionState.begin(self.pending_code, self.pending_variant.number,
+                                              self.manifest.package_id, self.manifest.subject, self.station_id)
+        acc = self.accommodations(self.pending_code)
+        s.time_factor, s.large_print, s.accommodation = time_factor(acc, self.variant), acc.large_print, acc.to_wire()
+        self._event("session_start", participant_code=self.pending_code, variant=s.variant,
+                    accommodation=s.accommodation, time_factor=round(s.time_factor, 4),
                     **self.sound_check.timeline_details())
         self._begin_task(0)
 
@@ -258,6 +162,9 @@ class ExamFlow:
             self._enter(Phase.LISTEN_READ)
         elif isinstance(task, PhotoDescriptionTask):
             self._enter(Phase.PHOTO_CHOICE)
+        elif isinstance(task, WRITTEN_TYPES):
+            self.written.open(self.session, self.variant)
+            self._enter(Phase.WRITTEN_INTRO)
         else:
             self._enter(Phase.PREPARE)
 
@@ -270,6 +177,23 @@ class ExamFlow:
         if self.phase is Phase.INSTRUCTIONS:
             self.audio.stop_playback()
             self._next_task()
+
+    def start_written(self) -> None:
+        """The section's instruction is read (or its time is over): the section's timer starts."""
+        if self.phase is Phase.WRITTEN_INTRO:
+            self._enter(Phase.WRITTEN)
+
+    def finish_written(self) -> None:
+        """The student finishes the written section before its time is over."""
+        if self.phase is Phase.WRITTEN:
+            self._end_written("student")
+
+    def _end_written(self, why: str) -> None:
+        assert self.session is not None and self.variant is not None
+        self._event("written_end", why=why, used_s=round(self.elapsed_s, 1), **self.written.summary())
+        self.written.close()
+        last = max(i for i, t in enumerate(self.variant.tasks) if isinstance(t, WRITTEN_TYPES))
+        self._begin_task(last + 1)
 
     def choose_answer(self, question_id: str, option: int) -> None:
         task = self.task
@@ -326,6 +250,9 @@ class ExamFlow:
         elif isinstance(task, ListeningTask):
             self._enter(Phase.LISTEN_PLAY)
             self._play_prompt()
+        elif isinstance(task, WRITTEN_TYPES) and self.session.written_elapsed_s > 0:
+            self.written.open(self.session, self.variant)  # a new journal if the old one failed
+            self._enter(Phase.WRITTEN, elapsed=self.session.written_elapsed_s)
         else:
             self._begin_task(self.session.task_index)
 
@@ -342,9 +269,18 @@ class ExamFlow:
                 self._persist()
             elif self.phase is Phase.SOUND_SPEAK:
                 self.sound_check.abort()
+            self.written.close()  # every typed answer durable before the program ends
             self._event("shutdown", phase=self.phase.value)
         except Exception:  # noqa: BLE001 - closing must not fail; the journal is recovered on start
             log.exception("shutdown of the flow")
+
+    def _written_tick(self, remaining: float | None) -> None:
+        if self.written.fault is not None:
+            self.raise_hand(t("fault.answers_not_saved", error=self.written.fault), can_continue=True)
+        elif remaining is not None and remaining <= 0:
+            self._end_written("time_up")
+        else:
+            self.written.check_warning(remaining, self.duration_s)
 
     # ---------------------------------------------------------------- sealing
     def _seal(self) -> None:
@@ -388,6 +324,10 @@ class ExamFlow:
             self._start_answer()
         elif p is Phase.PREPARE and remaining is not None and remaining <= 0:
             self._start_answer()
+        elif p is Phase.WRITTEN_INTRO and remaining is not None and remaining <= 0:
+            self.start_written()
+        elif p is Phase.WRITTEN:
+            self._written_tick(remaining)
         elif p is Phase.ANSWER:
             self._piece_ended(self.answer.tick(now_el, remaining))
         if self.session is not None and self.phase is p and self.clock() - self._last_persist >= self.timings.persist_every_s:

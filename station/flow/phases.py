@@ -28,6 +28,8 @@ class Phase(str, Enum):
     PHOTO_CHOICE = "photo_choice"      # choose one of three photos (preparation time runs)
     PREPARE = "prepare"                # preparation countdown
     ANSWER = "answer"                  # recording countdown
+    WRITTEN_INTRO = "written_intro"    # the written section's instruction (Russian), its own short timer
+    WRITTEN = "written"                # the written section: one timer, free movement between items
     SEALING = "sealing"
     DONE = "done"
 
@@ -35,7 +37,7 @@ class Phase(str, Enum):
 #: Phases that belong to a participant's session (persisted and resumed).
 SESSION_PHASES = {
     Phase.INSTRUCTIONS, Phase.LISTEN_READ, Phase.LISTEN_PLAY, Phase.LISTEN_ANSWER,
-    Phase.PHOTO_CHOICE, Phase.PREPARE, Phase.ANSWER, Phase.SEALING, Phase.DONE,
+    Phase.PHOTO_CHOICE, Phase.PREPARE, Phase.ANSWER, Phase.WRITTEN_INTRO, Phase.WRITTEN, Phase.SEALING, Phase.DONE,
 }
 #: Phases of the sound check before a session (``station.flow.sound_check``).
 SOUND_CHECK_PHASES = {Phase.SOUND_HEAR, Phase.SOUND_SPEAK, Phase.SOUND_PLAYBACK}
@@ -68,6 +70,13 @@ class SessionState:
     phase_elapsed_s: float = 0.0
     plays_done: int = 0
     listening_answers: dict[str, dict[str, int]] = field(default_factory=dict)
+    written_answers: dict[str, dict[str, int | str]] = field(default_factory=dict)
+    written_item: int = 0            # the item shown in the written section (resume there)
+    written_elapsed_s: float = 0.0   # the section's time used when it was interrupted
+    written_warned: list[int] = field(default_factory=list)  # minutes-left warnings already shown
+    time_factor: float = 1.0         # every timed phase lasts this much longer (accommodation)
+    large_print: bool = False
+    accommodation: dict[str, Any] = field(default_factory=dict)  # as received, for the record
     photo_choice: dict[str, int] = field(default_factory=dict)
     pieces: dict[str, list[Piece]] = field(default_factory=dict)
     resumes: int = 0

@@ -3,8 +3,9 @@ and queueing it in the station outbox - only through the outbox's own methods
 (:meth:`sync.outbox.Outbox.seal`, ``packages_of``, ``add``), never its folder.
 
 The package holds every answer piece (FLAC) with its sidecar (hash, duration,
-analysis), the listening answers and photo choices, the event timeline and the latest
-readiness report; :func:`sync.package.seal_package` signs it with the station key. A
+analysis), the listening answers, the written section's answers (``responses.json``)
+with the journal of every change to them (``written.jsonl``), the photo choices, the
+event timeline, the participant's accommodation and the latest readiness report; :func:`sync.package.seal_package` signs it with the station key. A
 station that was never paired signs with its own key under the id ``unpaired-<host>``
 so its packages are still sealed and verifiable; the node accepts them after the
 technician pairs the station and imports them (USB) - see docs/station.md."""
@@ -17,6 +18,7 @@ import platform
 from pathlib import Path
 from typing import Callable
 
+from station.flow.answer_journal import JOURNAL_FILE
 from station.flow.phases import SessionState
 from station.flow.session_store import SessionStore
 from sync.errors import NotPairedError
@@ -84,8 +86,12 @@ class Sealer:
                 sidecar = flac.with_suffix(".json")
                 if sidecar.exists():
                     files[f"answers/{sidecar.name}"] = sidecar
+        journal = session_dir / JOURNAL_FILE
+        if journal.exists():
+            files["written.jsonl"] = journal
         choices = {
             "listening_answers": state.listening_answers,
+            "written_answers": state.written_answers,
             "photo_choice": state.photo_choice,
             "pieces": {k: [p.__dict__ for p in v] for k, v in state.pieces.items()},
         }
@@ -99,7 +105,8 @@ class Sealer:
             "timeline": store.events(state.session_id),
             "readiness": self._readiness_report,
             "extra": {"session_id": state.session_id, "exam_package_id": state.package_id,
-                      "resumes": state.resumes},
+                      "resumes": state.resumes, "accommodation": state.accommodation,
+                      "time_factor": round(state.time_factor, 4)},
         }
         entry = self.sync.outbox.seal(files, meta, station_key(self.sync))
         self._queued()

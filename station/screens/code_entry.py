@@ -7,10 +7,8 @@ from kivy.app import App
 
 from station.flow.errors import InvalidCodeError
 from station.messages import t
-from station.screens.base import FlowScreen
+from station.screens.base import BACKSPACE, ENTER, FlowScreen
 
-ENTER = (13, 271)
-BACKSPACE = 8
 
 
 class CodeEntryScreen(FlowScreen):
@@ -32,7 +30,7 @@ class CodeEntryScreen(FlowScreen):
         except InvalidCodeError as exc:
             self.ids.notice.text = exc.user_text
 
-    def on_key(self, key, text) -> bool:
+    def on_key(self, key, text, modifiers=()) -> bool:
         if text and text.isdigit():
             self.press(text)
         elif key == BACKSPACE:
@@ -49,7 +47,7 @@ class CodeConfirmScreen(FlowScreen):
         v = flow.variant
         self.ids.summary.text = t("confirm.body", code=flow.pending_code or "", variant=v.number if v else "")
 
-    def on_key(self, key, text) -> bool:
+    def on_key(self, key, text, modifiers=()) -> bool:
         if key in ENTER:
             App.get_running_app().flow.confirm_code(True)
             return True

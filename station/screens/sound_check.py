@@ -6,16 +6,15 @@ from __future__ import annotations
 from kivy.app import App
 
 from station.messages import format_time, t
-from station.screens.base import FlowScreen
+from station.screens.base import ENTER, FlowScreen
 
-ENTER = (13, 271)
 
 
 class SoundHearScreen(FlowScreen):
     def refresh(self, flow) -> None:
         self.ids.notice.text = flow.message
 
-    def on_key(self, key, text) -> bool:
+    def on_key(self, key, text, modifiers=()) -> bool:
         if key in ENTER:
             App.get_running_app().flow.heard(True)
             return True
@@ -32,7 +31,7 @@ class SoundSpeakScreen(FlowScreen):
 
 
 class SoundPlaybackScreen(FlowScreen):
-    def on_key(self, key, text) -> bool:
+    def on_key(self, key, text, modifiers=()) -> bool:
         if key in ENTER:
             App.get_running_app().flow.playback_ok(True)
             return True

@@ -16,10 +16,9 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 
 from station.messages import t
-from station.screens.base import FlowScreen
+from station.screens.base import ENTER, FlowScreen
 
 log = logging.getLogger(__name__)
-ENTER = (13, 271)
 MARK = {"pass": "[OK]", "warn": "[!]", "fail": "[СБОЙ]"}
 
 
@@ -107,7 +106,7 @@ class TechnicianScreen(FlowScreen):
         self.ids.pin.text = ""
         self._show()
 
-    def on_key(self, key, text) -> bool:
+    def on_key(self, key, text, modifiers=()) -> bool:
         if key in ENTER and not self.unlocked:
             self.try_pin()
             return True

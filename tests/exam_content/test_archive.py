@@ -76,7 +76,11 @@ def test_answer_key_goes_to_separate_archive(tmp_path):
     result = build_package(demo_source_dir("en"), out, PASSWORD)
     key = read_answer_key(result.answers_path, PASSWORD)
     assert key["package_id"] == result.manifest.package_id
-    assert key["answers"]["1"]["listening"] == {"q1": 0, "q2": 1, "q3": 1, "q4": 2}
+    assert key["format_version"] == 2
+    assert key["answers"]["1"]["listening"] == {"A": 1, "B": 2, "C": 0, "D": 2, "E": 1}
+    assert key["answers"]["1"]["reading"] == {"A": 2, "B": 0, "C": 4, "D": 1, "E": 5, "F": 3}
+    assert key["answers"]["1"]["grammar"]["g5"] == {"accept": ["didn't like", "did not like"],
+                                                   "case_sensitive": False, "yo_equals_ye": False}
     entries, _ = read_entries(out)
     assert b'"answer"' not in entries[MANIFEST_NAME]
 

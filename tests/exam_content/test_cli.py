@@ -43,7 +43,10 @@ def test_verify_ok_text_and_json(demo_dir):
     data = json.loads(proc.stdout)
     assert data["ok"] and data["language"] == "de" and data["rehearsal"] is True
     assert [t["type"] for t in data["variants"][0]["tasks"]] == ["instructions", "listening", "read_aloud",
-                                                                 "photo_description"]
+                                                                 "photo_description", "reading_matching",
+                                                                 "short_answer", "short_answer"]
+    assert data["variants"][0]["max_primary"] == 30 and data["variants"][0]["mark_scale"][0] == {
+        "mark": 2, "min": 0, "max": 12}
 
 
 def test_verify_password_from_stdin(demo_dir):

@@ -12,7 +12,15 @@ from exam_content.builder import prepare_manifest
 from exam_content.demo import LANGUAGES, demo_source_dir
 from exam_content.errors import ManifestInvalidError, UnsupportedFormatError
 from exam_content.manifest import compute_package_id, schema, validate_manifest
-from exam_content.model import ListeningTask, PhotoDescriptionTask, ReadAloudTask, TaskType
+from exam_content.model import (
+    Level,
+    ListeningTask,
+    PhotoDescriptionTask,
+    ReadAloudTask,
+    ReadingMatchingTask,
+    ShortAnswerTask,
+    TaskType,
+)
 
 
 @pytest.fixture(params=LANGUAGES)
@@ -28,28 +36,43 @@ def _with(d, mutate):
     return d
 
 
-def test_schema_is_valid_draft_2020_12():
-    jsonschema.Draft202012Validator.check_schema(schema(1))
+@pytest.mark.parametrize("version", [1, 2])
+def test_schema_is_valid_draft_2020_12(version):
+    jsonschema.Draft202012Validator.check_schema(schema(version))
 
 
 def test_demo_manifests_validate_and_have_all_task_types(manifest_dict):
     m = validate_manifest(manifest_dict)
+    assert m.format_version == 2
     types = [t.type for t in m.variants[0].tasks]
-    assert types == [TaskType.INSTRUCTIONS, TaskType.LISTENING, TaskType.READ_ALOUD, TaskType.PHOTO_DESCRIPTION]
+    assert types == [TaskType.INSTRUCTIONS, TaskType.LISTENING, TaskType.READ_ALOUD, TaskType.PHOTO_DESCRIPTION,
+                     TaskType.READING_MATCHING, TaskType.SHORT_ANSWER, TaskType.SHORT_ANSWER]
     listening = next(t for t in m.variants[0].tasks if isinstance(t, ListeningTask))
-    assert listening.plays == 2 and listening.read_seconds == 45 and len(listening.questions) == 4
+    assert listening.plays == 2 and listening.read_seconds == 45 and len(listening.questions) == 5
+    assert all(len(q.options) == 3 for q in listening.questions)
+    reading = next(t for t in m.variants[0].tasks if isinstance(t, ReadingMatchingTask))
+    assert [x.label for x in reading.texts] == list("ABCDEF") and len(reading.options) == 7
+    typed = [t for t in m.variants[0].tasks if isinstance(t, ShortAnswerTask)]
+    assert [len(t.items) for t in typed] == [6, 6] and all("___" in i.prompt for t in typed for i in t.items)
     read = next(t for t in m.variants[0].tasks if isinstance(t, ReadAloudTask))
     assert (read.prep_seconds, read.answer_seconds) == (90, 90)
     photo = next(t for t in m.variants[0].tasks if isinstance(t, PhotoDescriptionTask))
     assert (photo.prep_seconds, photo.answer_seconds) == (90, 120)
     assert len(photo.photos) == 3 and len(photo.plan) == 5
-    assert m.variants[0].max_points == 13
+    assert [c.id for c in photo.rubric.criteria] == ["К1", "К2", "К3"] and photo.rubric.zero_if == ("К1",)
+    assert [t.level for t in m.variants[0].scored_tasks] == [Level.BASIC, Level.BASIC, Level.ADVANCED, Level.BASIC,
+                                                           Level.BASIC, Level.ADVANCED]
+    assert m.variants[0].max_points == m.variants[0].max_primary == 30
 
 
 def test_answer_key_is_not_in_the_station_manifest(manifest_dict):
     for task in manifest_dict["variants"][0]["tasks"]:
         for q in task.get("questions", []):
             assert set(q) == {"id", "text", "options"}
+        for x in task.get("texts", []):
+            assert set(x) == {"id", "label", "text"}
+        for x in task.get("items", []):
+            assert set(x) == {"id", "prompt", "word"}
 
 
 def test_schema_forbids_an_answer_field(manifest_dict):
@@ -61,7 +84,7 @@ def test_schema_forbids_an_answer_field(manifest_dict):
     assert "answer" in exc.value.detail
 
 
-@pytest.mark.parametrize("version", [0, 2, "1", None, True])
+@pytest.mark.parametrize("version", [0, 3, "1", "2", None, True])
 def test_unknown_format_version(manifest_dict, version):
     d = _with(manifest_dict, lambda d: d.__setitem__("format_version", version))
     with pytest.raises(UnsupportedFormatError) as exc:

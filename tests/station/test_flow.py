@@ -77,12 +77,12 @@ def test_whole_flow_seals_a_verified_package(tmp_path, package):
     assert rig.flow.phase is Phase.INSTRUCTIONS
     rig.flow.finish_instructions()
     assert rig.flow.phase is Phase.LISTEN_READ
-    rig.flow.choose_answer("q1", 0)
+    rig.flow.choose_answer("A", 0)
     rig.until(Phase.LISTEN_PLAY)
-    rig.flow.choose_answer("q2", 1)
+    rig.flow.choose_answer("B", 1)
     rig.until(Phase.LISTEN_ANSWER)
     assert rig.flow.session.plays_done == 2
-    rig.flow.choose_answer("q3", 2)
+    rig.flow.choose_answer("C", 2)
     rig.until(Phase.PREPARE)            # read aloud
     assert rig.flow.task.type.value == "read_aloud"
     rig.until(Phase.ANSWER)
@@ -91,9 +91,15 @@ def test_whole_flow_seals_a_verified_package(tmp_path, package):
     rig.flow.choose_photo(2)
     assert rig.flow.phase is Phase.PREPARE
     rig.until(Phase.ANSWER)
+    rig.until(Phase.WRITTEN_INTRO)
+    rig.flow.start_written()
+    w = rig.flow.written
+    assert w.answer(0, 2) and w.answer(6, "went") and w.answer(12, "scientist")
+    rig.flow.finish_written()
     rig.until(Phase.DONE)
     s = rig.flow.session
-    assert s.finished and s.listening_answers == {"listening": {"q1": 0, "q2": 1, "q3": 2}}
+    assert s.finished and s.listening_answers == {"listening": {"A": 0, "B": 1, "C": 2}}
+    assert s.written_answers == {"reading": {"A": 2}, "grammar": {"g1": "went"}, "vocabulary": {"g1": "scientist"}}
     assert s.photo_choice == {"photo": 2}
     assert [p.file for p in s.pieces["read_aloud"]] == ["read_aloud_p1.flac"]
     assert s.pieces["read_aloud"][0].duration_s == pytest.approx(6, abs=0.2)
@@ -102,10 +108,15 @@ def test_whole_flow_seals_a_verified_package(tmp_path, package):
     with zipfile.ZipFile(s.package_path) as zf:
         names = set(zf.namelist())
         manifest = json.loads(zf.read("manifest.json"))
-    assert {"files/answers/read_aloud_p1.flac", "files/answers/photo_p1.flac", "files/responses.json"} <= names
+    assert {"files/answers/read_aloud_p1.flac", "files/answers/photo_p1.flac", "files/responses.json",
+            "files/written.jsonl"} <= names
+    with zipfile.ZipFile(s.package_path) as zf:
+        responses = json.loads(zf.read("files/responses.json"))
+    assert responses["written_answers"] == s.written_answers
+    assert manifest["extra"]["accommodation"] == {"extra_factor": 1.0, "extra_minutes": 0, "large_print": False}
     events = [e["event"] for e in manifest["timeline"]]
     assert {"session_start", "task_shown", "play", "recording_start", "recording_stop", "choice",
-            "photo_chosen"} <= set(events)
+            "photo_chosen", "written_end"} <= set(events)
     assert manifest["readiness"] == {"overall": "pass"}
     assert rig.sync.outbox.get(verified.package_id) is not None
 

@@ -18,7 +18,9 @@ from tests.station.conftest import ARTIFACTS
 
 EXPECTED_PHASES = ["sound_hear", "sound_speak", "sound_playback", "code_entry", "code_confirm", "instructions",
                    "listen_read", "listen_play", "listen_answer", "prepare", "answer", "photo_choice", "prepare",
-                   "answer", "done"]
+                   "answer", "written_intro", "written", "done"]
+#: Screens of the written section the self-test saves besides one per phase.
+WRITTEN_SHOTS = ["written_typed", "written_cyrillic", "written_choice", "written_confirm"]
 
 
 def test_self_test_runs_the_whole_flow(station):
@@ -29,7 +31,8 @@ def test_self_test_runs_the_whole_flow(station):
     assert rc == 0, (result, err[-2000:], station.log()[-3000:])
     assert result["ok"] and result["failures"] == [] and result["faults"] == []
     assert result["phases"] == EXPECTED_PHASES
-    assert len(result["screenshots"]) == len(EXPECTED_PHASES)
+    assert len(result["screenshots"]) == len(EXPECTED_PHASES) + len(WRITTEN_SHOTS)
+    assert [Path(p).stem.split("_", 1)[1] for p in result["screenshots"] if "written_" in p][2:] == WRITTEN_SHOTS
     for shot in result["screenshots"]:
         with Image.open(shot) as im:
             assert im.size == (1024, 768)
@@ -42,7 +45,9 @@ def test_self_test_runs_the_whole_flow(station):
         sidecar = json.loads(Path(rec["file"]).with_suffix(".json").read_text())
         assert sidecar["analysis"]["speech_fraction"] > 0.3, "the played voice must come back through the loopback"
         assert sidecar["overflows"] == 0
-    assert result["listening_answers"] == {"listening": {"q1": 0, "q2": 1, "q3": 2, "q4": 0}}
+    assert result["listening_answers"] == {"listening": {"A": 0, "B": 1, "C": 2, "D": 0, "E": 1}}
+    assert result["written_answers"] == {"reading": {"A": 2}, "grammar": {"g1": "went"}}
+    assert result["written_journal_lines"] == 4  # the choice, two typed pieces, the correction
     assert result["response_package"]["verified"] is True
     assert result["silence_warnings"] == 0
 

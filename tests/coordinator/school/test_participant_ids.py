@@ -165,7 +165,7 @@ def test_regression_v2_file_gets_random_ids_and_keeps_everything(v2_dir):
     old_orders = {what: order_z(o) for what, o in _orders_v2(v2_dir / "school.sqlite").items()}
     assert all(z > UNRELATED for z in old_orders.values()), old_orders  # the leak the fix closes
     with SchoolStore(v2_dir) as s:
-        assert s.upgraded_from == 2 and s._schema_version() == migrations.LATEST == 3
+        assert s.upgraded_from == 2 and s._schema_version() == migrations.LATEST == 4
         assert migrations.rekey_pending(s.conn)
         assert results.journal_locked(s, None)
         report = audit.run_audit(s, passphrase=None, scan_dirs=[])
