@@ -116,7 +116,7 @@ def register(subparsers) -> None:
                    help="только этот код (можно несколько раз), например новый код взамен отозванного")
     p = _leaf(g, "accommodate", acc.cmd_accommodate,
               "особые условия для участника с ОВЗ: дополнительное время и/или крупный шрифт")
-    p.add_argument("code", metavar="КОД")
+    p.add_argument("code", metavar="КОД", help="код участника, например 51234")
     p.add_argument("--extra-time", metavar="ВРЕМЯ",
                    help="множитель для каждого этапа (1.5) или минуты на всю работу со знаком плюс (+15)")
     p.add_argument("--large-print", action="store_true", help="крупный шрифт на экранах заданий")

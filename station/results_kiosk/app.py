@@ -21,7 +21,7 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.metrics import dp, sp
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
@@ -187,6 +187,8 @@ class ResultsKioskApp(App):
     close and Esc."""
 
     title = "Результаты ВПР"
+    #: The station's shared widgets scale their text by it (``station/screens/style.kv``).
+    font_scale = NumericProperty(1.0)
 
     def __init__(self, lookup: ResultsLookup, *, full_screen: bool, pin_check: Callable[[str], bool],
                  idle_s: float = IDLE_S, on_tick: Callable[["ResultsKioskApp"], None] | None = None) -> None:

@@ -1,6 +1,7 @@
 """The figures of the demo variants live in one place per subject,
 ``exam_content/demo_src/structure.json``; the committed demo manifests must say the
-same, and the whole work must fit the published 45 minutes."""
+same, and the whole work must fit its 45 minutes (structure.json; docs/content-format.md says
+which figures no published source here confirms)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def test_manifest_figures_come_from_structure(lang):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_the_whole_work_fits_the_published_time(lang):
+def test_the_whole_work_fits_its_time(lang):
     m = validate_manifest(prepare_manifest(demo_source_dir(lang))[0])
     v = m.variants[0]
     total = 0.0

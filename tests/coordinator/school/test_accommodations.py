@@ -58,11 +58,13 @@ def test_set_replace_clear_and_revoked_codes(store, school):
     assert all_accommodations(store) == {}
 
 
-def test_a_school_file_from_before_gets_the_table_when_needed(data_dir):
+def test_a_school_file_of_version_3_is_upgraded_with_the_table(data_dir):
     SchoolStore(data_dir).close()
-    with sqlite3.connect(data_dir / "school.sqlite") as db:
-        assert db.execute("SELECT name FROM sqlite_master WHERE name='accommodations'").fetchone() is None
+    with sqlite3.connect(data_dir / "school.sqlite") as db:  # as the release before issue 18 left it
+        db.execute("DROP TABLE accommodations")
+        db.execute("UPDATE meta SET value='3' WHERE key='schema_version'")
     with SchoolStore(data_dir) as s:
+        assert s.upgraded_from == 3 and s._schema_version() == 4
         assert all_accommodations(s) == {}
         set_accommodation(s, "12345", extra_time="+10")
     with SchoolStore(data_dir) as s:

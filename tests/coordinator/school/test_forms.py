@@ -41,8 +41,8 @@ def _fill(path, out, rows):
 def filled(store, eng8, school, tmp_path):
     settings.set_info(store, name="МАОУ СОШ №4", code="390001", municipality="Черняховск")
     t = _template(store, eng8, tmp_path / "t.xlsx")
-    rows = [(1, [2, 5, 5, 6, 6, 6]), (2, ["X", "Х", "-", 0, 1, 2]), (1, [1, 1, 1, 1, 1, 1]),
-            (2, [2, 4, 4, 5, 5, 3]), (1, ["x", 0, 0, 0, 0, "х"])]
+    rows = [(1, [5, 2, 5, 6, 6, 6]), (2, ["X", "Х", "-", 0, 1, 2]), (1, [1, 1, 1, 1, 1, 1]),
+            (2, [4, 2, 4, 5, 5, 3]), (1, ["x", 0, 0, 0, 0, "х"])]
     _fill(t, tmp_path / "f.xlsx", rows)
     return tmp_path / "f.xlsx"
 
@@ -68,9 +68,9 @@ def test_roundtrip_scores_marks_and_layout(store, key, eng8, school, filled, tmp
     assert (ws["A3"].value, ws["B3"].value) == ("Максимальный первичный балл", 30)
     assert (ws["A4"].value, ws["B4"].value) == ("Дата", "15.04.2026")
     assert ws["A5"].value == "МАОУ СОШ №4 (edu390001) | Черняховск | Кол-во участников: 3"
-    assert [c.value for c in ws[7]][6:12] == ["Б", "П", "Б", "Б", "Б", "П"]
+    assert [c.value for c in ws[7]][6:12] == ["Б", "Б", "П", "Б", "Б", "П"]
     assert [c.value for c in ws[8]] == ["ОО", "Муниципалитет", "Название ОО", "Код участника", "Класс", "Вариант",
-                                         "1 (2б)", "2 (5б)", "3 (5б)", "4 (6б)", "5 (6б)", "6 (6б)",
+                                         "1 (5б)", "2 (2б)", "3 (5б)", "4 (6б)", "5 (6б)", "6 (6б)",
                                          "Первичный балл", "Отметка", "Отметка по журналу"]
     data = [[c.value for c in r] for r in ws.iter_rows(min_row=9)]
     assert [r[:3] for r in data] == [["edu390001", "Черняховск", "МАОУ СОШ №4"]] * 3
@@ -84,7 +84,7 @@ def test_roundtrip_scores_marks_and_layout(store, key, eng8, school, filled, tmp
     raw = (tmp_path / "out.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
-    assert table[0][3:7] == ["Код участника", "Класс", "Вариант", "1 (2б)"]
+    assert table[0][3:7] == ["Код участника", "Класс", "Вариант", "1 (5б)"]
     assert table[1][3] == order[2] and table[1][-3:-1] == ["6", "2"]
     # the exported form imports again unchanged (the CSV twin too)
     assert forms.import_form(store, eng8, out).stored == 3
@@ -100,10 +100,10 @@ def _issues(store, subject, path):
 def test_each_bad_cell_is_named(store, eng8, school, tmp_path):
     t = _template(store, eng8, tmp_path / "t.xlsx")
     ws, wb = _fill(t, tmp_path / "f.xlsx", [
-        (3, [2, 5, 5, 6, 6, 6]),          # row 9: variant out of range
-        (1, [3, 5, 5, 6, 6, 6]),          # row 10: above max
-        (1, ["два", 5, 5, 6, 6, 1.5]),    # row 11: not a number (twice)
-        (1, [2, None, 5, 6, -1, 6]),      # row 12: blank, negative
+        (3, [5, 2, 5, 6, 6, 6]),          # row 9: variant out of range
+        (1, [6, 2, 5, 6, 6, 6]),          # row 10: above max
+        (1, ["два", 2, 5, 6, 6, 1.5]),    # row 11: not a number (twice)
+        (1, [5, None, 5, 6, -1, 6]),      # row 12: blank, negative
         ("", [0, 0, 0, 0, 0, 0]),         # row 13: no variant
     ])
     ws["D10"] = ws["D9"].value            # duplicate code
@@ -115,12 +115,12 @@ def test_each_bad_cell_is_named(store, eng8, school, tmp_path):
     assert texts == [
         "Ячейка F9: вариант 3 не входит в допустимые для предмета: 1, 2.",
         f"Ячейка D10: код {ws['D9'].value} повторяется (уже в строке 9).",
-        "Ячейка G10: балл 3 больше максимума 2 за задание 1.",
+        "Ячейка G10: балл 6 больше максимума 5 за задание 1.",
         f"Ячейка D11: код {unknown} не выдавался в этой школе.",
-        "Ячейка G11: «два» - не число; за задание 1 допустимо 0-2, X или -.",
+        "Ячейка G11: «два» - не число; за задание 1 допустимо 0-5, X или -.",
         "Ячейка L11: «1.5» - не число; за задание 6 допустимо 0-6, X или -.",
         "Ячейка D12: «1234» - код участника должен состоять из 5 цифр.",
-        "Ячейка H12: пусто: поставьте балл за задание 2 (0-5) или X, если не выполнялось.",
+        "Ячейка H12: пусто: поставьте балл за задание 2 (0-2) или X, если не выполнялось.",
         "Ячейка K12: балл -1 отрицательный; за задание 5 допустимо 0-6.",
         "Ячейка F13: не указан номер варианта.",
     ]
@@ -161,8 +161,8 @@ def test_missing_task_column_and_wrong_header(store, eng8, school, tmp_path):
     ws["G8"] = "1 (3б)"
     wb.save(tmp_path / "f.xlsx")
     texts, err = _issues(store, eng8, tmp_path / "f.xlsx")
-    assert texts == ["Ячейка G8: в заголовке максимум 3б, а в критериях за задание 1 - 2б.",
-                     "Строка 8: нет столбца задания 1 (2б).",
+    assert texts == ["Ячейка G8: в заголовке максимум 3б, а в критериях за задание 1 - 5б.",
+                     "Строка 8: нет столбца задания 1 (5б).",
                      "Строка 8: нет столбца задания 6 (6б)."]
     assert err.remedy_ru == ("Выгрузите форму для этого предмета заново (vpr-node results template) "
                              "и перенесите в неё баллы.")
@@ -206,7 +206,7 @@ def test_api_style_entry_and_absentees(store, eng8, school):
         results.validate_api_entry(store, eng8, {"code": code, "variant": "1",
                                                  "points": {"1": 2, "2": 9, "3": 1, "4": 1, "5": 1, "15": 1}})
     assert [i.text for i in e.value.issues] == [
-        "points.2: балл 9 больше максимума 5 за задание 2.",
+        "points.2: балл 9 больше максимума 2 за задание 2.",
         "points.6: нет балла за задание 6.",
         "points.15: задания 15 нет в критериях предмета «eng8».",
     ]

@@ -226,8 +226,8 @@ def test_regression_utf16_csv_is_read_not_internal_error(tmp_path, variant):
     assert rc == 0, err
     with SchoolStore(data) as s:
         active = [c.code for c in codes.active_codes(s)]
-    header = ["Код участника", "Вариант", "1 (2б)", "2 (5б)", "3 (5б)", "4 (6б)", "5 (6б)", "6 (6б)"]
-    form = [["ВПР 2026 Английский язык 8 класс"], header, [active[0], "1", "2", "5", "5", "6", "6", "6"],
+    header = ["Код участника", "Вариант", "1 (5б)", "2 (2б)", "3 (5б)", "4 (6б)", "5 (6б)", "6 (6б)"]
+    form = [["ВПР 2026 Английский язык 8 класс"], header, [active[0], "1", "5", "2", "5", "6", "6", "6"],
             [active[1], "2", "X", "0", "1", "2", "3", "4"]]
     f = tmp_path / "форма.txt"
     f.write_bytes(hf.utf16_tab_text(form, bom=variant.startswith("bom"), big_endian=variant.endswith("be")))

@@ -71,7 +71,7 @@ def test_regression_export_formula_injection_escaped(store, key, tmp_path, demo)
     eng8 = get_subject(store, "eng8")
     schedule.set_item(store, "eng8", "2026-04-15", "2026-04-18", [])
     active = codes.active_codes(store)
-    results.save_entries(store, eng8, [results.Entry(c.code, 1, (2, 5, 5, 6, 6, i)) for i, c in enumerate(active)],
+    results.save_entries(store, eng8, [results.Entry(c.code, 1, (5, 2, 5, 6, 6, i)) for i, c in enumerate(active)],
                          results.Source.CLI)
     out = tmp_path / "res.xlsx"
     forms.export_results(store, eng8, out, key=key)

@@ -146,13 +146,13 @@ def test_done_when(tmp_path):
 
     # one result changes after the upload: the coordinator is told to upload again
     vpr("results", "enter", "--subject", "eng8", "--code", new_code, "--variant", "2", "--points",
-        "1=2,2=5,3=5,4=6,5=6,6=6", "--now", at(work + timedelta(days=1), 6))
+        "1=5,2=2,3=5,4=6,5=6,6=6", "--now", at(work + timedelta(days=1), 6))
     out = vpr("upload", "status")
     assert f"изменено после загрузки - загрузите ещё раз" in out and new_code in out
     assert "загрузите результаты ещё раз (результаты изменены после загрузки)" in vpr("schedule", "show")
 
     # the reserve day: the same code, accepted from that day only
-    points = ["--subject", "eng8", "--code", reserve_one, "--variant", "1", "--points", "1=1,2=2,3=3,4=4,5=5,6=6"]
+    points = ["--subject", "eng8", "--code", reserve_one, "--variant", "1", "--points", "1=2,2=1,3=3,4=4,5=5,6=6"]
     out = vpr("results", "enter", *points, "--now", at(reserve - timedelta(days=1), 6), code=1)
     assert f"пишет работу в резервный день {d(reserve)}" in out
     vpr("results", "enter", *points, "--now", at(reserve, 6))

@@ -15,8 +15,8 @@ def test_demo_subjects(store, demo):
     assert ids == ["deu8", "eng8", "fra8", "mat8", "rus8"]
     eng = subjects.get_subject(store, "eng8")
     assert eng.title == "ВПР 2026 Английский язык 8 класс"
-    assert [t.header for t in eng.tasks][:2] == ["1 (2б)", "2 (5б)"]
-    assert eng.tasks[0].part.startswith("устная") and eng.tasks[2].part.startswith("письменная")
+    assert [t.header for t in eng.tasks][:2] == ["1 (5б)", "2 (2б)"]
+    assert eng.tasks[0].part.startswith("письменная") and eng.tasks[1].part.startswith("устная")
     rus = subjects.get_subject(store, "rus8")
     assert rus.task("9.1").max_points == 1 and rus.task("9.2").level is subjects.Level.ADVANCED
     assert rus.variants == (1, 2, 3, 4)
