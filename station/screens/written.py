@@ -240,13 +240,19 @@ class WrittenScreen(FlowScreen):
         if self._focus == "finish":
             self.ids.key_hint.text = t("written.keys_finish")
         target = (self._options[self._cursor] if choice and self._focus == "item" else
+                  self._typed_panel.ids.field if self._shown >= 0 and self._focus == "item" else
                   self._letters[self._letter] if self._focus == "letters" and self._letters else None)
         if target is not None and target.parent is not None:
             Clock.schedule_once(lambda _dt: self._scroll_to(target), 0)  # after the layout
 
     def _scroll_to(self, widget) -> None:
-        if widget.get_parent_window() is not None:
-            self.ids.item_scroll.scroll_to(widget, padding=dp(12), animate=False)
+        view = self.ids.item_scroll
+        if widget.get_parent_window() is None:
+            return
+        if view.children and view.children[0].height <= view.height:  # all of it shows: stay at the top
+            view.scroll_y = 1
+            return
+        view.scroll_to(widget, padding=dp(12), animate=False)
 
     # ---------------------------------------------------------------- actions
     def go(self, index: int) -> None:

@@ -96,5 +96,7 @@ def test_large_print_and_extra_time_on_the_real_screens(station):
     assert seen["instructions"]["scale"] == 1.3 and seen["instructions"]["duration"] == 3 * 1.5
     assert seen["instructions"]["body_font"] > 26 * 1.25
     assert seen["written"]["duration"] == 90 * 1.5 and seen["written"]["overlaps"] == []
+    assert seen["written"]["item"] == "5.1" and seen["written"]["broken_words"] == []
+    assert seen["written"]["field_visible"]  # the typed item's field scrolled into view
     assert seen["written"]["prompt_font"] > 24 * 1.25
     assert (shots / "large_print_typed.png").is_file()

@@ -21,6 +21,7 @@ from tests.station.ui_scenarios import OBSERVED, Reraise  # noqa: F401 - configu
 
 from kivy.base import ExceptionManager  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
+from kivy.uix.button import Button  # noqa: E402
 
 from station.app import StationApp  # noqa: E402
 from station.flow.phases import Phase  # noqa: E402
@@ -246,6 +247,22 @@ class TypeUntilKilled(SelfTestDriver):
         os.close(fd)
 
 
+def _word_width(button, word: str) -> float:
+    """How wide ``word`` is in the button's font: wider than its text box means broken."""
+    from kivy.core.text import Label as CoreLabel
+
+    label = CoreLabel(text=word, font_size=button.font_size, bold=button.bold, font_name=button.font_name)
+    label.refresh()
+    return label.texture.size[0]
+
+
+def _inside(view, widget) -> bool:
+    """Whether ``widget`` is wholly within the visible part of the scroll view ``view``."""
+    vx, vy = view.to_window(*view.pos)
+    wx, wy = widget.to_window(*widget.pos)
+    return vy - 1 <= wy and wy + widget.height <= vy + view.height + 1
+
+
 class LargePrint(SelfTestDriver):
     """The self-test's way through the test for a code with large print and extra time:
     the text is larger on every task screen, the timers longer, and in the written
@@ -253,6 +270,7 @@ class LargePrint(SelfTestDriver):
 
     def __init__(self, shots: Path) -> None:
         super().__init__(shots, 300)
+        self._typed_at: float | None = None
 
     def _act(self, app, flow, in_phase: float) -> None:
         if flow.phase is Phase.CODE_CONFIRM:
@@ -262,13 +280,26 @@ class LargePrint(SelfTestDriver):
                                         "body_font": app.root.current_screen.ids.text.font_size}
         if flow.phase is Phase.WRITTEN and in_phase > 0.6 and "written" not in OBSERVED:
             screen = app.root.current_screen
-            screen.go(6)  # a typed item: the fullest side
+            if self._typed_at is None:
+                screen.go(6)  # a typed item: the fullest side
+                self._typed_at = in_phase
+                return
+            if in_phase < self._typed_at + 0.5:  # measured once laid out and drawn
+                return
             app.screenshot(self.screenshots / "large_print_typed.png")
             boxes = [screen.ids.instruction, screen.ids.prompt.parent, screen.ids.answer_area]
             spans = [(w.to_window(*w.pos)[1], w.to_window(*w.pos)[1] + w.height) for w in boxes]
-            OBSERVED["written"] = {"duration": flow.duration_s, "prompt_font": screen.ids.prompt.font_size,
-                                   "overlaps": [i for i in range(2) if spans[i + 1][1] > spans[i][0] + 0.5],
-                                   "scrolls": screen.ids.item_scroll.children[0].height > screen.ids.item_scroll.height}
+            buttons = [w for w in screen.walk() if isinstance(w, Button) and w.text and w.get_parent_window()]
+            OBSERVED["written"] = {
+                "duration": flow.duration_s, "prompt_font": screen.ids.prompt.font_size,
+                "item": screen.ids.item_label.text,
+                "overlaps": [i for i in range(2) if spans[i + 1][1] > spans[i][0] + 0.5],
+                "scrolls": screen.ids.item_scroll.children[0].height > screen.ids.item_scroll.height,
+                # a button's word broken over two lines ("Наза-д") is unreadable
+                "broken_words": [w for b in buttons if b.text_size[0] is not None  # (no text box: never wrapped)
+                                 for w in b.text.split() if _word_width(b, w) > b.text_size[0]],
+                "field_visible": _inside(screen.ids.item_scroll, screen._typed_panel.ids.field),
+            }
             flow.finish_written()
             return
         super()._act(app, flow, in_phase)
