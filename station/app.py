@@ -23,7 +23,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from exam_content.model import (ListeningTask, MultipleChoiceTask, PhotoDescriptionTask, ReadingMatchingTask,
+from exam_content.model import (InstructionsTask, ListeningTask, MultipleChoiceTask, PhotoDescriptionTask, ReadingMatchingTask,
                                 ShortAnswerTask)
 from station import frame_sync, messages
 from station.config import check_pin
@@ -89,7 +89,7 @@ DEMO_PIN = "0000"
 #: Font scale of the task screens for a participant with large print (accommodation).
 LARGE_PRINT_SCALE = 1.3
 #: The screen that shows each kind of task with content built ahead (FlowScreen.warm).
-TASK_SCREENS = {ListeningTask: "listening", PhotoDescriptionTask: "photo_choice", ReadingMatchingTask: "written",
+TASK_SCREENS = {InstructionsTask: "instructions", ListeningTask: "listening", PhotoDescriptionTask: "photo_choice", ReadingMatchingTask: "written",
                 MultipleChoiceTask: "written", ShortAnswerTask: "written"}
 #: Time per frame for building ahead (a frame lasts about 16 ms at 60 frames a second).
 WARM_BUDGET_S = 0.008
@@ -229,9 +229,13 @@ class StationApp(App):
         """Start building the screens of the coming tasks, a few milliseconds a frame,
         so that no frame carries a whole screen's build (docs/station.md)."""
         flow = self.flow
-        if self._warming is not None or flow.session is None or flow.variant is None:
+        if self._warming is not None or flow.variant is None:
             return
-        for task in flow.variant.tasks[flow.session.task_index:]:
+        if flow.session is None:  # the code is being confirmed: only the instruction may come next
+            coming = [t for t in flow.variant.tasks[:1] if isinstance(t, InstructionsTask)]
+        else:
+            coming = flow.variant.tasks[flow.session.task_index:]
+        for task in coming:
             name = TASK_SCREENS.get(type(task))
             steps = self.screen(name).warm(flow, task) if name else None
             if steps is not None:

@@ -17,7 +17,7 @@ from kivy.core.image import Image as CoreImage
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 
-from exam_content.model import ListeningTask, PhotoDescriptionTask, ReadAloudTask
+from exam_content.model import InstructionsTask, ListeningTask, PhotoDescriptionTask, ReadAloudTask
 from station.flow.phases import Phase
 from station.messages import format_time, t
 from station.screens.base import DOWN, ENTER, LEFT, RIGHT, SPACE, TAB, UP, FlowScreen
@@ -97,12 +97,23 @@ def texture_of(package, media_path: str):
 
 
 class InstructionsScreen(FlowScreen):
+    """Its long text is laid out and rendered ahead, while the code is being confirmed
+    (``StationApp._warm_ahead``): rendered on entering it took a 120 ms frame."""
+
+    def build_key(self, flow, task) -> str | None:
+        return f"{task.id}/{flow.large_print}" if isinstance(task, InstructionsTask) else None
+
+    def build_steps(self, flow, task: InstructionsTask):
+        self.ids.title.text = task.title
+        yield
+        self.ids.text.text = task.text
+        yield
+
     def refresh(self, flow) -> None:
         task = flow.task
-        if task is None:
+        if not isinstance(task, InstructionsTask):
             return
-        self.ids.title.text = task.title
-        self.ids.text.text = task.text
+        self.ensure_built(flow, task)
         self.ids.timer.text = t("common.seconds_left", time=format_time(flow.remaining_s))
 
     def on_key(self, key, text, modifiers=()) -> bool:
