@@ -183,6 +183,16 @@ def finalize_journal(journal: Path, *, recovered: bool, overflows: int | None = 
         raise
     if _decoded_pcm_sha256(target) != (written, pcm_sha256):
         raise StorageError(f"{target}: the FLAC does not decode to the audio written (journal kept)")
+    return _encoded_result(journal, target, params, (written, pcm_sha256, stats, contents, rate),
+                           overflows, dropped_frames, recovered, faults)
+
+
+def _encoded_result(journal: Path, target: Path, params: dict, encoded: tuple, overflows, dropped_frames,
+                    recovered: bool, faults, sealed: str = "") -> RecordingResult:
+    """The result of a recording encoded to FLAC (``encoded``: what :func:`_encode`
+    returned) and now at ``target``, plain or sealed; its sidecar written and the
+    journal removed (:func:`_finish`)."""
+    written, pcm_sha256, stats, contents, rate = encoded
     result = RecordingResult(
         path=target, sha256=file_sha256(target), size_bytes=target.stat().st_size,
         duration_s=written / STORAGE_RATE, frames=written, sample_rate=STORAGE_RATE,
@@ -190,7 +200,7 @@ def finalize_journal(journal: Path, *, recovered: bool, overflows: int | None = 
         dropped_frames=dropped_frames, recovered=recovered,
         discarded_bytes=contents.discarded_bytes, pieces=contents.pieces,
         chain_sha256=contents.chain, pcm_sha256=pcm_sha256, device=params.get("device"),
-        started_at=params.get("started_at"), finished_at=_now(), faults=tuple(faults),
+        started_at=params.get("started_at"), finished_at=_now(), faults=tuple(faults), sealed=sealed,
     )
     _finish(journal, result)
     return result
@@ -251,18 +261,8 @@ def _finalize_sealed(journal: Path, params: dict, key: bytes, recovered: bool, o
     check = read_journal(target, back.update, key)
     if back.digest() != hashlib.sha256(data).digest() or check.discarded_bytes:
         raise StorageError(f"{target}: the encrypted file does not read back as written (journal kept)")
-    result = RecordingResult(
-        path=target, sha256=file_sha256(target), size_bytes=target.stat().st_size,
-        duration_s=written / STORAGE_RATE, frames=written, sample_rate=STORAGE_RATE,
-        capture_rate=rate, analysis=stats.result(), overflows=overflows,
-        dropped_frames=dropped_frames, recovered=recovered,
-        discarded_bytes=contents.discarded_bytes, pieces=contents.pieces,
-        chain_sha256=contents.chain, pcm_sha256=pcm_sha256, device=params.get("device"),
-        started_at=params.get("started_at"), finished_at=_now(), faults=tuple(faults),
-        sealed="flac",
-    )
-    _finish(journal, result)
-    return result
+    return _encoded_result(journal, target, params, (written, pcm_sha256, stats, contents, rate),
+                           overflows, dropped_frames, recovered, faults, sealed="flac")
 
 
 def _keep_sealed(journal: Path, params: dict, faults) -> RecordingResult:

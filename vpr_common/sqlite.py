@@ -9,6 +9,7 @@ station outbox."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -114,3 +115,29 @@ def migrate(conn: sqlite3.Connection, steps: list[str], path: object = "") -> in
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version={version + 1}")
     return found
+
+
+class PerThreadStore:
+    """The connection handling of a store used from many threads (the node's request
+    handlers): one connection per thread to ``self.path``, write transactions
+    (``BEGIN IMMEDIATE``) and queries. The subclass sets ``path``; ``_conn`` may be
+    overridden to wrap errors in the store's own type."""
+
+    path: Path
+
+    def _conn(self) -> sqlite3.Connection:
+        local = self.__dict__.setdefault("_local", threading.local())
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            local.conn = conn
+        return conn
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``)."""
+        with immediate(self._conn()) as db:
+            yield db
+
+    def query(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        return self._conn().execute(sql, args).fetchall()

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-import threading
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from vpr_common import sqlite as sqlite_db
 from vpr_common.errors import VprError
@@ -32,10 +29,9 @@ class KioskDataError(VprError):
     remedy_ru = "Проверьте папку данных узла, права доступа и свободное место."
 
 
-class KioskStore:
+class KioskStore(sqlite_db.PerThreadStore):
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / DB_NAME
-        self._local = threading.local()
         try:
             sqlite_db.migrate(self._conn(), SCHEMA_STEPS, self.path)
             with self.tx() as db:
@@ -46,21 +42,6 @@ class KioskStore:
                                  remedy_ru="Обновите программу узла; данные не изменены.") from exc
         except (OSError, sqlite3.Error) as exc:
             raise KioskDataError(f"{self.path}: {exc}") from exc
-
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite_db.connect(self.path)
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
-        with sqlite_db.immediate(self._conn()) as db:
-            yield db
-
-    def query(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
-        return self._conn().execute(sql, args).fetchall()
 
     def secret(self) -> bytes:
         return bytes.fromhex(self.query("SELECT value FROM meta WHERE key='pin_secret'")[0][0])

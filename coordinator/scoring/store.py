@@ -11,10 +11,7 @@ their random ids (see :mod:`coordinator.scoring.responses`).
 from __future__ import annotations
 
 import sqlite3
-import threading
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from coordinator.scoring.errors import ScoringError
 from vpr_common import sqlite as sqlite_db
@@ -67,7 +64,7 @@ CREATE TABLE IF NOT EXISTS experts(
 SCHEMA_STEPS = [_V1]
 
 
-class ScoringStore:
+class ScoringStore(sqlite_db.PerThreadStore):
     """``scoring.sqlite`` and the ``scoring/`` folder of one node data dir. One
     connection per thread. Raises :class:`ScoringError` if the file cannot be used or
     was made by a newer program (it is then not written)."""
@@ -78,7 +75,6 @@ class ScoringStore:
         self.audio_dir = self.root / "audio"
         self.media_dir = self.root / "media"
         self.path = self.data_dir / DB_NAME
-        self._local = threading.local()
         try:
             self.audio_dir.mkdir(parents=True, exist_ok=True)
             self.media_dir.mkdir(parents=True, exist_ok=True)
@@ -89,21 +85,6 @@ class ScoringStore:
         except (OSError, sqlite3.Error) as exc:
             raise ScoringError(f"{self.path}: {exc}", message_ru="Не удалось открыть данные оценивания.",
                                remedy_ru="Проверьте папку данных узла, права доступа и свободное место.") from exc
-
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite_db.connect(self.path)
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
-        with sqlite_db.immediate(self._conn()) as db:
-            yield db
-
-    def query(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
-        return self._conn().execute(sql, args).fetchall()
 
     def one(self, sql: str, args: tuple = ()) -> sqlite3.Row | None:
         rows = self.query(sql, args)

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from coordinator.web.errors import ConsoleDataError
 from vpr_common import sqlite as sqlite_db
@@ -45,7 +43,7 @@ CREATE INDEX IF NOT EXISTS audit_at ON audit(at_utc);
 SCHEMA_STEPS = [_SCHEMA_V1]
 
 
-class ConsoleStore:
+class ConsoleStore(sqlite_db.PerThreadStore):
     """``console.sqlite`` of one node data dir. Raises :class:`ConsoleDataError` if the
     file cannot be opened (code ``schema_too_new`` if a newer program made it; the
     file is then not written)."""
@@ -74,11 +72,3 @@ class ConsoleStore:
             self._local.conn = conn
         return conn
 
-    @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (``BEGIN IMMEDIATE``)."""
-        with sqlite_db.immediate(self._conn()) as db:
-            yield db
-
-    def query(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
-        return self._conn().execute(sql, args).fetchall()
